@@ -1,0 +1,60 @@
+# fakes3 — see README.md. `make run` serves on :4569, `make test` runs every test.
+PKGS      := libmicrohttpd sqlite3 nettle expat libisal
+CC        ?= cc
+WARN      := -Wall -Wextra -Werror
+CSTD      := -std=c11 -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+CFLAGS    ?= -O2 -g
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/store/*.c)) src/config.c
+HDRS      := $(wildcard src/*.h src/*/*.h src/s3/*.def)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
+DEPS_OK   := build/.deps-ok
+PYTEST    ?= /usr/bin/python3 -m pytest
+
+.PHONY: all run test test-unit test-integration bench format format-check deps clean
+all: build/fakes3
+
+$(DEPS_OK): scripts/deps.sh
+	@mkdir -p build && ./scripts/deps.sh build && touch $@
+
+deps:
+	./scripts/deps.sh all
+
+build/fakes3: $(LIB_SRC) src/main.c $(HDRS) | $(DEPS_OK)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $(LIB_SRC) src/main.c $(PKG_LIBS)
+
+build/asan/fakes3: $(LIB_SRC) src/main.c $(HDRS) | $(DEPS_OK)
+	@mkdir -p build/asan
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc $(PKG_CFLAGS) -o $@ $(LIB_SRC) src/main.c $(PKG_LIBS)
+
+build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_SRC) $(HDRS) | $(DEPS_OK)
+	@mkdir -p build/asan
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests/unit $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lcmocka
+
+run: build/fakes3
+	./build/fakes3 $(ARGS)
+
+test-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+
+test-integration: build/asan/fakes3
+	@./scripts/deps.sh test
+	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q tests/integration $(PYTEST_ARGS)
+
+test: test-unit test-integration
+
+bench: build/fakes3
+	./bench/run.sh
+
+format:
+	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
+
+format-check:
+	clang-format --dry-run -Werror src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fakes3 needs, only those missing. Usage: deps.sh build|test|all
+set -euo pipefail
+build_pkgs=(gcc make pkg-config libmicrohttpd-dev libsqlite3-dev nettle-dev libgnutls28-dev
+  libexpat1-dev libisal-dev libcmocka-dev)
+test_pkgs=(python3 python3-pytest python3-boto3 s3cmd curl iproute2 procps)
+case "${1:-all}" in
+  build) want=("${build_pkgs[@]}") ;;
+  test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+esac
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# The aws CLI: the machine image ships one (pyenv); fall back to Debian's.
+if [ "${1:-all}" != build ] && ! command -v aws >/dev/null 2>&1; then missing+=(awscli); fi
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq >/dev/null || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
