@@ -1,1 +1,222 @@
-/* placeholder, replaced below */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+
+static const char usage[] =
+    "Usage: fakes3 [options]\n"
+    "A local Amazon S3 stand-in: the S3 REST API over HTTP, data under one folder.\n"
+    "\n"
+    "  -r, --root DIR        where data lives (default " FAKES3_DEFAULT_ROOT ")   [FAKES3_ROOT]\n"
+    "  -p, --port N          port to listen on (default 4569)                 [FAKES3_PORT]\n"
+    "  -a, --address ADDR    address to bind (default 0.0.0.0)               [FAKES3_ADDRESS]\n"
+    "  -H, --hostname HOST   base host for virtual-host buckets; repeatable   [FAKES3_HOSTNAME, "
+    "comma-separated]\n"
+    "  -q, --quiet           no access log                                    [FAKES3_QUIET=1]\n"
+    "      --strict          a PUT into a missing bucket is NoSuchBucket,\n"
+    "                        as on S3 (default: the bucket is created)        [FAKES3_STRICT=1]\n"
+    "      --sync            fsync every write before acknowledging it        [FAKES3_SYNC=1]\n"
+    "      --region NAME     region of buckets created without one (us-east-1) [FAKES3_REGION]\n"
+    "      --threads N       worker threads (default: one per core)           [FAKES3_THREADS]\n"
+    "      --sslcert FILE    serve HTTPS with this PEM certificate            [FAKES3_SSLCERT]\n"
+    "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
+    "  -l, --limit RATE      fake-s3's rate limit; accepted and ignored       [FAKES3_LIMIT]\n"
+    "      --corsorigin, --corsmethods, --corspreflightallowheaders, --corspostputallowheaders,\n"
+    "      --corsexposeheaders   fake-s3's CORS flags; accepted\n"
+    "  -h, --help            this text\n"
+    "  -V, --version         the version\n";
+
+enum {
+    OPT_STRICT = 256,
+    OPT_SYNC,
+    OPT_REGION,
+    OPT_THREADS,
+    OPT_SSLCERT,
+    OPT_SSLKEY,
+    OPT_CORS_ORIGIN,
+    OPT_CORS_METHODS,
+    OPT_CORS_HEADERS,
+    OPT_CORS_POSTPUT,
+    OPT_CORS_EXPOSE,
+};
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = xstrdup(v);
+}
+
+static void add_hosts(config_t *c, const char *list)
+{
+    while (*list) {
+        size_t n = strcspn(list, ",");
+        if (n) {
+            char *h = xstrndup(list, n);
+            for (char *p = h; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            /* A port is not part of a base host. */
+            char *colon = strchr(h, ':');
+            if (colon) *colon = '\0';
+            c->hosts = xrealloc(c->hosts, (c->nhosts + 1) * sizeof *c->hosts);
+            c->hosts[c->nhosts++] = h;
+        }
+        list += n;
+        if (*list == ',') list++;
+    }
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v > max || s[0] == '-') return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int truthy(const char *v)
+{
+    return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
+           strcasecmp(v, "no") != 0;
+}
+
+int config_parse(config_t *c, int argc, char **argv)
+{
+    memset(c, 0, sizeof *c);
+    c->port = FAKES3_DEFAULT_PORT;
+    const char *e;
+    set_str(&c->root, (e = getenv("FAKES3_ROOT")) && *e ? e : FAKES3_DEFAULT_ROOT);
+    set_str(&c->address, (e = getenv("FAKES3_ADDRESS")) && *e ? e : "0.0.0.0");
+    if ((e = getenv("FAKES3_PORT")) && *e && parse_uint(e, 65535, &c->port)) {
+        fprintf(stderr, "fakes3: FAKES3_PORT: not a port: %s\n", e);
+        return 2;
+    }
+    if ((e = getenv("FAKES3_THREADS")) && *e && parse_uint(e, 1024, &c->threads)) {
+        fprintf(stderr, "fakes3: FAKES3_THREADS: not a thread count: %s\n", e);
+        return 2;
+    }
+    c->quiet = truthy(getenv("FAKES3_QUIET"));
+    c->strict = truthy(getenv("FAKES3_STRICT"));
+    c->sync = truthy(getenv("FAKES3_SYNC"));
+    if ((e = getenv("FAKES3_REGION")) && *e) set_str(&c->region, e);
+    if ((e = getenv("FAKES3_SSLCERT")) && *e) set_str(&c->sslcert, e);
+    if ((e = getenv("FAKES3_SSLKEY")) && *e) set_str(&c->sslkey, e);
+    if ((e = getenv("FAKES3_LIMIT")) && *e) set_str(&c->limit, e);
+    int env_hosts = 0;
+    if ((e = getenv("FAKES3_HOSTNAME")) && *e) {
+        add_hosts(c, e);
+        env_hosts = 1;
+    }
+
+    static const struct option longopts[] = {
+        {"root", required_argument, NULL, 'r'},
+        {"port", required_argument, NULL, 'p'},
+        {"address", required_argument, NULL, 'a'},
+        {"hostname", required_argument, NULL, 'H'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"limit", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"sync", no_argument, NULL, OPT_SYNC},
+        {"region", required_argument, NULL, OPT_REGION},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"sslcert", required_argument, NULL, OPT_SSLCERT},
+        {"sslkey", required_argument, NULL, OPT_SSLKEY},
+        {"corsorigin", required_argument, NULL, OPT_CORS_ORIGIN},
+        {"corsmethods", required_argument, NULL, OPT_CORS_METHODS},
+        {"corspreflightallowheaders", required_argument, NULL, OPT_CORS_HEADERS},
+        {"corspostputallowheaders", required_argument, NULL, OPT_CORS_POSTPUT},
+        {"corsexposeheaders", required_argument, NULL, OPT_CORS_EXPOSE},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":r:p:a:H:ql:hV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'r': set_str(&c->root, optarg); break;
+        case 'p':
+            if (parse_uint(optarg, 65535, &c->port)) {
+                fprintf(stderr, "fakes3: --port: not a port: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'a': set_str(&c->address, optarg); break;
+        case 'H':
+            if (env_hosts) {
+                /* Flags win over the environment. */
+                for (size_t i = 0; i < c->nhosts; i++)
+                    free(c->hosts[i]);
+                c->nhosts = 0;
+                env_hosts = 0;
+            }
+            add_hosts(c, optarg);
+            break;
+        case 'q': c->quiet = 1; break;
+        case 'l': set_str(&c->limit, optarg); break;
+        case 'h': fputs(usage, stdout); return 0;
+        case 'V': printf("fakes3 %s\n", FAKES3_VERSION); return 0;
+        case OPT_STRICT: c->strict = 1; break;
+        case OPT_SYNC: c->sync = 1; break;
+        case OPT_REGION: set_str(&c->region, optarg); break;
+        case OPT_THREADS:
+            if (parse_uint(optarg, 1024, &c->threads)) {
+                fprintf(stderr, "fakes3: --threads: not a thread count: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_SSLCERT: set_str(&c->sslcert, optarg); break;
+        case OPT_SSLKEY: set_str(&c->sslkey, optarg); break;
+        case OPT_CORS_ORIGIN: set_str(&c->cors_origin, optarg); break;
+        case OPT_CORS_METHODS: set_str(&c->cors_methods, optarg); break;
+        case OPT_CORS_HEADERS:
+        case OPT_CORS_POSTPUT: set_str(&c->cors_headers, optarg); break;
+        case OPT_CORS_EXPOSE: set_str(&c->cors_expose, optarg); break;
+        case ':':
+            fprintf(stderr, "fakes3: option %s needs a value (see --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "fakes3: unknown option %s (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fakes3: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if (!*c->root) {
+        fprintf(stderr, "fakes3: --root is empty\n");
+        return 2;
+    }
+    if (!c->sslcert != !c->sslkey) {
+        fprintf(stderr, "fakes3: --sslcert and --sslkey go together\n");
+        return 2;
+    }
+    return -1;
+}
+
+void config_free(config_t *c)
+{
+    free(c->root);
+    free(c->address);
+    for (size_t i = 0; i < c->nhosts; i++)
+        free(c->hosts[i]);
+    free(c->hosts);
+    free(c->region);
+    free(c->limit);
+    free(c->sslcert);
+    free(c->sslkey);
+    free(c->cors_origin);
+    free(c->cors_methods);
+    free(c->cors_headers);
+    free(c->cors_expose);
+    memset(c, 0, sizeof *c);
+}

@@ -1,1 +1,110 @@
-int main(void){return 0;}
+/* fakes3: start, serve until SIGINT or SIGTERM, stop cleanly. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http/http.h"
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "s3/s3.h"
+#include "store/store.h"
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    buf_t b = BUF_INIT;
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_append(&b, tmp, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_take(&b);
+}
+
+int main(int argc, char **argv)
+{
+    config_t cfg;
+    int rc = config_parse(&cfg, argc, argv);
+    if (rc >= 0) {
+        config_free(&cfg);
+        return rc;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    util_log_quiet = cfg.quiet;
+    int status = 2;
+    store_t *st = NULL;
+    s3_server_t *app = NULL;
+    http_server_t *srv = NULL;
+    char *cert = NULL, *key = NULL;
+    char err[512];
+
+    /* Signals are taken by sigwait below; block them before any thread starts. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (cfg.sslcert) {
+        cert = read_file(cfg.sslcert);
+        key = read_file(cfg.sslkey);
+        if (!cert || !key) {
+            fprintf(stderr, "fakes3: cannot read %s: %s\n", cert ? cfg.sslkey : cfg.sslcert,
+                    strerror(errno));
+            goto out;
+        }
+    }
+    store_options_t so = {.sync = cfg.sync};
+    st = store_sqlite_open(cfg.root, &so, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "fakes3: %s\n", err);
+        goto out;
+    }
+    s3_options_t ao = {
+        .base_hosts = (const char *const *)cfg.hosts,
+        .nbase = cfg.nhosts,
+        .strict = cfg.strict,
+        .quiet = cfg.quiet,
+        .region = cfg.region,
+    };
+    app = s3_new(st, &ao);
+    http_options_t ho = {
+        .address = cfg.address,
+        .port = cfg.port,
+        .threads = cfg.threads,
+        .tls_cert_pem = cert,
+        .tls_key_pem = key,
+    };
+    srv = http_start(&ho, &s3_http_handler, app, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "fakes3: %s\n", err);
+        goto out;
+    }
+    util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION, cert ? "https" : "http",
+             cfg.address, http_port(srv), cfg.root, cfg.strict ? ", strict" : "");
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    util_log("fakes3: %s, finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    http_stop(srv, 30000);
+    srv = NULL;
+    status = 0;
+out:
+    http_stop(srv, 0);
+    s3_free(app);
+    if (st) st->ops->close(st);
+    free(cert);
+    free(key);
+    config_free(&cfg);
+    return status;
+}

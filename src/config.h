@@ -1,0 +1,37 @@
+/* config — fakes3's settings from the command line and the environment.
+ *
+ * Every flag of the Ruby fake-s3 is accepted (-r -p -a -H -q -l --sslcert
+ * --sslkey and the --cors* family), plus --strict, --sync, --region,
+ * --threads, --help and --version. Each also reads an environment variable
+ * (FAKES3_ROOT, FAKES3_PORT, ...); a flag wins over the environment. */
+#ifndef FAKES3_CONFIG_H
+#define FAKES3_CONFIG_H
+
+#include <stddef.h>
+
+#define FAKES3_VERSION "0.1.0"
+#define FAKES3_DEFAULT_PORT 4569
+#define FAKES3_DEFAULT_ROOT "./fakes3-data"
+
+typedef struct config {
+    char *root;
+    unsigned port;
+    char *address;
+    char **hosts; /* -H values, lower case */
+    size_t nhosts;
+    int quiet, strict, sync;
+    unsigned threads;
+    char *region;
+    char *limit; /* fake-s3's rate limit: accepted, not enforced */
+    char *sslcert, *sslkey;
+    char *cors_origin, *cors_methods, *cors_headers, *cors_expose;
+} config_t;
+
+/* Parse argv and the environment into cfg (freed with config_free).
+ * Returns -1 to go on serving, or an exit status: 0 after --help/--version,
+ * 2 after printing a one-line error for a bad flag. */
+int config_parse(config_t *cfg, int argc, char **argv);
+/* Release what cfg holds. */
+void config_free(config_t *cfg);
+
+#endif

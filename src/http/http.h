@@ -1,0 +1,94 @@
+/* http — the one adapter over libmicrohttpd.
+ *
+ * It owns the listening socket, the worker threads, TLS, keep-alive,
+ * HTTP/1.1 chunked request bodies and "Expect: 100-continue". It turns
+ * libmicrohttpd's callbacks into four calls on an http_handler_t: begin
+ * (head read), body (zero or more pieces, already de-chunked), end (the body
+ * is complete) and done (the exchange is over; free everything). It knows
+ * nothing of S3.
+ *
+ * A response is a status, headers and one body: none, a buffer, a file
+ * descriptor range (sent with sendfile where possible) or a reader callback.
+ * For HEAD requests libmicrohttpd sends the headers with the body's length
+ * and no body. */
+#ifndef FAKES3_HTTP_H
+#define FAKES3_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/buf.h"
+
+typedef struct http_request http_request_t;
+typedef struct http_response http_response_t;
+typedef struct http_server http_server_t;
+
+/* Reader for streamed bodies: fill up to max bytes at pos into out; return
+ * the count (> 0), 0 at the end, or -1 on error (the connection is closed). */
+typedef ssize_t (*http_reader_fn)(void *ctx, uint64_t pos, char *out, size_t max);
+
+typedef struct http_handler {
+    /* The head is read. Return the per-request context (owned by the app,
+     * freed in done). Filling the response here (http_resp_ready) answers at
+     * once and skips any body, which closes the connection if one was sent. */
+    void *(*begin)(void *app, http_request_t *req, http_response_t *resp);
+    /* A piece of the body. Return 0 to go on, non-zero once resp is ready. */
+    int (*body)(void *rctx, const char *data, size_t n, http_response_t *resp);
+    /* The body is complete (or there was none): fill resp. */
+    void (*end)(void *rctx, http_response_t *resp);
+    /* The exchange is over (sent, failed or aborted): free rctx. */
+    void (*done)(void *rctx, const http_request_t *req, const http_response_t *resp);
+} http_handler_t;
+
+typedef struct http_options {
+    const char *address; /* IPv4 or IPv6 literal; NULL means 0.0.0.0 */
+    unsigned port;
+    unsigned threads; /* 0: one per core */
+    const char *tls_cert_pem, *tls_key_pem; /* both or neither; PEM text */
+} http_options_t;
+
+/* Start serving; NULL on failure with a message in err. */
+http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, void *app, char *err,
+                          size_t errlen);
+/* The port actually bound (useful with port 0). */
+unsigned http_port(const http_server_t *s);
+/* Stop accepting, wait up to grace_ms for requests in flight, then stop and free. */
+void http_stop(http_server_t *s, int grace_ms);
+
+/* Request accessors: strings are owned by the request and live until done. */
+const char *http_req_method(const http_request_t *r);
+/* The request target exactly as received, e.g. "/b/a%20b?list-type=2". */
+const char *http_req_target(const http_request_t *r);
+/* A header's value (case-insensitive name); NULL if absent. */
+const char *http_req_header(const http_request_t *r, const char *name);
+/* Visit every header in arrival order; stop early when fn returns non-zero. */
+void http_req_each_header(const http_request_t *r, int (*fn)(void *, const char *, const char *),
+                          void *ctx);
+/* Declared Content-Length, or -1 when absent. */
+int64_t http_req_content_length(const http_request_t *r);
+/* Whether a body follows (Content-Length > 0 or chunked). */
+int http_req_has_body(const http_request_t *r);
+/* Monotonic start time in microseconds. */
+int64_t http_req_start_us(const http_request_t *r);
+/* Whether the connection is TLS. */
+int http_req_is_tls(const http_request_t *r);
+
+/* Response building: names and values are copied. */
+void http_resp_status(http_response_t *resp, int status);
+void http_resp_header(http_response_t *resp, const char *name, const char *value);
+/* Take ownership of b's bytes as the body. */
+void http_resp_body_buf(http_response_t *resp, buf_t *b);
+/* Take ownership of fd; send len bytes from off. */
+void http_resp_body_fd(http_response_t *resp, int fd, uint64_t off, uint64_t len);
+/* Stream len bytes from a reader; free_fn(ctx) is called when done. */
+void http_resp_body_reader(http_response_t *resp, uint64_t len, http_reader_fn fn, void *ctx,
+                           void (*free_fn)(void *));
+/* Mark the response complete; the adapter sends it at the next chance. */
+void http_resp_ready(http_response_t *resp);
+int http_resp_is_ready(const http_response_t *resp);
+int http_resp_get_status(const http_response_t *resp);
+/* Body bytes queued (0 for HEAD-less bodies of none). */
+uint64_t http_resp_body_len(const http_response_t *resp);
+
+#endif

@@ -1,0 +1,142 @@
+/* Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+ * GetBucketLocation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "s3/s3req.h"
+#include "s3/xmlin.h"
+
+#define OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+#define OWNER_NAME "fakes3"
+
+void s3_list_buckets(s3_req_t *r, http_response_t *resp)
+{
+    store_bucket_t *bs;
+    size_t n;
+    int rc = r->srv->store->ops->bucket_list(r->srv->store, &bs, &n);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    buf_t b = BUF_INIT;
+    s3_xml_begin(&b, "ListAllMyBucketsResult");
+    buf_puts(&b, "<Owner><ID>" OWNER_ID "</ID><DisplayName>" OWNER_NAME "</DisplayName></Owner>");
+    buf_puts(&b, "<Buckets>");
+    for (size_t i = 0; i < n; i++) {
+        char date[25];
+        util_iso_date(bs[i].created_ms, date);
+        buf_puts(&b, "<Bucket>");
+        s3_xml_elem_s(&b, "Name", bs[i].name);
+        s3_xml_elem_s(&b, "CreationDate", date);
+        buf_puts(&b, "</Bucket>");
+    }
+    buf_puts(&b, "</Buckets></ListAllMyBucketsResult>");
+    free(bs);
+    s3_send_xml(resp, 200, &b);
+}
+
+int s3_create_bucket_start(s3_req_t *r, http_response_t *resp)
+{
+    if (!s3_bucket_name_ok(r->t.bucket)) {
+        s3_err(r, resp, S3E_INVALID_BUCKET_NAME);
+        return 1;
+    }
+    return 0;
+}
+
+struct location_ctx {
+    char region[32];
+    int bad;
+};
+
+static int on_location(void *ctx, const char *path, const char *text, size_t n)
+{
+    struct location_ctx *lc = ctx;
+    if (strcmp(path, "CreateBucketConfiguration/LocationConstraint") == 0) {
+        if (n >= sizeof lc->region) {
+            lc->bad = 1;
+            return 1;
+        }
+        memcpy(lc->region, text, n);
+        lc->region[n] = '\0';
+    } else if (strchr(path, '/') == NULL && strcmp(path, "CreateBucketConfiguration") != 0) {
+        return 1; /* some other document */
+    }
+    return 0;
+}
+
+void s3_create_bucket(s3_req_t *r, http_response_t *resp)
+{
+    struct location_ctx lc = {{0}, 0};
+    if (r->body.len) {
+        if (xmlin_parse(r->body.p, r->body.len, on_location, &lc) != 0) {
+            s3_err(r, resp, lc.bad ? S3E_INVALID_LOCATION : S3E_MALFORMED_XML);
+            return;
+        }
+    }
+    /* us-east-1 is where a bucket without a constraint lives. */
+    const char *region = strcmp(lc.region, "us-east-1") == 0 ? "" : lc.region;
+    int rc = r->srv->store->ops->bucket_create(r->srv->store, r->t.bucket, region);
+    if (rc && rc != STORE_EEXIST) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    /* Re-creating your own bucket answers 200, as S3 does in us-east-1. */
+    char loc[80];
+    snprintf(loc, sizeof loc, "/%s", r->t.bucket);
+    http_resp_header(resp, "Location", loc);
+    http_resp_status(resp, 200);
+    http_resp_ready(resp);
+}
+
+static const char *bucket_region(const s3_req_t *r, const store_bucket_t *b)
+{
+    return b->region[0] ? b->region : r->srv->region;
+}
+
+void s3_head_bucket(s3_req_t *r, http_response_t *resp)
+{
+    store_bucket_t b;
+    int rc = r->srv->store->ops->bucket_get(r->srv->store, r->t.bucket, &b);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    http_resp_header(resp, "x-amz-bucket-region", bucket_region(r, &b));
+    http_resp_status(resp, 200);
+    http_resp_ready(resp);
+}
+
+void s3_delete_bucket(s3_req_t *r, http_response_t *resp)
+{
+    int rc = r->srv->store->ops->bucket_delete(r->srv->store, r->t.bucket);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    http_resp_status(resp, 204);
+    http_resp_ready(resp);
+}
+
+void s3_get_bucket_location(s3_req_t *r, http_response_t *resp)
+{
+    store_bucket_t b;
+    int rc = r->srv->store->ops->bucket_get(r->srv->store, r->t.bucket, &b);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    buf_t x = BUF_INIT;
+    buf_puts(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    if (b.region[0]) {
+        buf_puts(&x, "<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+        buf_xml(&x, b.region, strlen(b.region));
+        buf_puts(&x, "</LocationConstraint>");
+    } else {
+        /* us-east-1 answers an empty constraint. */
+        buf_puts(&x, "<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>");
+    }
+    s3_send_xml(resp, 200, &x);
+}

@@ -1,0 +1,364 @@
+/* The S3 front: addressing, the operation table, common headers, errors,
+ * the access log. Handlers live in bucket.c, object.c and list.c. */
+#include "s3/s3.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+#include "lib/util.h"
+#include "s3/s3req.h"
+
+static const struct {
+    const char *code;
+    int status;
+    const char *msg;
+} err_table[S3E_COUNT] = {
+    [S3E_NONE] = {"", 200, ""},
+#define S3_ERR(e, code, status, msg) [S3E_##e] = {code, status, msg},
+#include "s3/errors.def"
+#undef S3_ERR
+};
+
+/* Sub-resources S3 knows. A request naming one that no row of the table
+ * answers gets NotImplemented rather than a wrong answer. */
+static const char *const subresources[] = {
+    "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
+    "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
+    "metadataTable", "metrics", "notification", "object-lock", "ownershipControls", "policy",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention",
+    "select", "session", "tagging", "torrent", "uploadId", "uploads", "versioning", "versions",
+    "website", "renameObject", "abac",
+};
+
+static const s3_op_t ops[] = {
+    {"GET", S3_SERVICE, NULL, "ListBuckets", NULL, NULL, s3_list_buckets},
+    {"GET", S3_BUCKET, "location", "GetBucketLocation", NULL, NULL, s3_get_bucket_location},
+    {"GET", S3_BUCKET, NULL, "ListObjects", NULL, NULL, s3_list_objects},
+    {"PUT", S3_BUCKET, NULL, "CreateBucket", s3_create_bucket_start, NULL, s3_create_bucket},
+    {"HEAD", S3_BUCKET, NULL, "HeadBucket", NULL, NULL, s3_head_bucket},
+    {"DELETE", S3_BUCKET, NULL, "DeleteBucket", NULL, NULL, s3_delete_bucket},
+    {"PUT", S3_OBJECT, NULL, "PutObject", s3_put_object_start, s3_put_object_body, s3_put_object},
+    {"GET", S3_OBJECT, NULL, "GetObject", NULL, NULL, s3_get_object},
+    {"HEAD", S3_OBJECT, NULL, "HeadObject", NULL, NULL, s3_get_object},
+    {"DELETE", S3_OBJECT, NULL, "DeleteObject", NULL, NULL, s3_delete_object},
+};
+
+/* ---- errors ---- */
+
+int s3_err_status(s3_err_t e)
+{
+    return err_table[e].status;
+}
+
+s3_err_t s3_err_from_store(int rc)
+{
+    switch (rc) {
+    case STORE_ENOBUCKET: return S3E_NO_SUCH_BUCKET;
+    case STORE_ENOKEY: return S3E_NO_SUCH_KEY;
+    case STORE_EEXIST: return S3E_BUCKET_ALREADY_OWNED;
+    case STORE_ENOTEMPTY: return S3E_BUCKET_NOT_EMPTY;
+    case STORE_ETOOBIG: return S3E_ENTITY_TOO_LARGE;
+    default: return S3E_INTERNAL_ERROR;
+    }
+}
+
+void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg)
+{
+    buf_t b = BUF_INIT;
+    int status = err_table[e].status;
+    http_resp_status(resp, status);
+    if (status == 304 || strcmp(r->method, "HEAD") == 0) {
+        http_resp_ready(resp);
+        return;
+    }
+    buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+    s3_xml_elem_s(&b, "Code", err_table[e].code);
+    s3_xml_elem_s(&b, "Message", msg ? msg : err_table[e].msg);
+    if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(&b, "Key", r->t.key, r->t.key_len);
+    if (r->t.bucket && (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY ||
+                        e == S3E_INVALID_BUCKET_NAME || e == S3E_BUCKET_ALREADY_OWNED ||
+                        e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS))
+        s3_xml_elem_s(&b, "BucketName", r->t.bucket);
+    if (e == S3E_METHOD_NOT_ALLOWED) {
+        s3_xml_elem_s(&b, "Method", r->method);
+        s3_xml_elem_s(&b, "ResourceType", r->t.key ? "OBJECT" : r->t.bucket ? "BUCKET" : "SERVICE");
+    }
+    const char *target = http_req_target(r->http);
+    s3_xml_elem(&b, "Resource", target, strcspn(target, "?"));
+    s3_xml_elem_s(&b, "RequestId", r->reqid);
+    s3_xml_elem_s(&b, "HostId", r->hostid);
+    buf_puts(&b, "</Error>");
+    http_resp_header(resp, "Content-Type", "application/xml");
+    http_resp_body_buf(resp, &b);
+    http_resp_ready(resp);
+}
+
+void s3_err(s3_req_t *r, http_response_t *resp, s3_err_t e)
+{
+    s3_err_msg(r, resp, e, NULL);
+}
+
+/* ---- XML ---- */
+
+void s3_xml_begin(buf_t *b, const char *root)
+{
+    buf_printf(b,
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<%s xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
+               root);
+}
+
+void s3_xml_elem(buf_t *b, const char *name, const char *text, size_t n)
+{
+    buf_printf(b, "<%s>", name);
+    buf_xml(b, text, n);
+    buf_printf(b, "</%s>", name);
+}
+
+void s3_xml_elem_s(buf_t *b, const char *name, const char *text)
+{
+    s3_xml_elem(b, name, text, strlen(text));
+}
+
+void s3_send_xml(http_response_t *resp, int status, buf_t *b)
+{
+    http_resp_status(resp, status);
+    http_resp_header(resp, "Content-Type", "application/xml");
+    http_resp_body_buf(resp, b);
+    http_resp_ready(resp);
+}
+
+/* ---- query ---- */
+
+const s3_qparam_t *s3_query(const s3_req_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->nq; i++)
+        if (strcmp(r->q[i].name, name) == 0) return &r->q[i];
+    return NULL;
+}
+
+const char *s3_query_value(const s3_req_t *r, const char *name)
+{
+    const s3_qparam_t *p = s3_query(r, name);
+    return p ? p->value : NULL;
+}
+
+static int parse_query(s3_req_t *r, const char *q)
+{
+    while (*q) {
+        size_t n = strcspn(q, "&");
+        if (n) {
+            const char *eq = memchr(q, '=', n);
+            size_t nl = eq ? (size_t)(eq - q) : n;
+            size_t dl;
+            char *name = util_urldec(q, nl, 1, &dl);
+            char *value = eq ? util_urldec(eq + 1, n - nl - 1, 1, &dl) : xstrdup("");
+            if (!name || !value) {
+                free(name);
+                free(value);
+                return -1;
+            }
+            r->q = xrealloc(r->q, (r->nq + 1) * sizeof *r->q);
+            r->q[r->nq++] = (s3_qparam_t){name, value, eq != NULL};
+        }
+        q += n;
+        if (*q == '&') q++;
+    }
+    return 0;
+}
+
+/* ---- buckets ---- */
+
+int s3_bucket_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 3 || n > 63) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return 0;
+    }
+    if (!isalnum((unsigned char)name[0]) || !isalnum((unsigned char)name[n - 1])) return 0;
+    if (strstr(name, "..") || strstr(name, ".-") || strstr(name, "-.")) return 0;
+    struct in_addr a;
+    if (inet_pton(AF_INET, name, &a) == 1) return 0;
+    if (strncmp(name, "xn--", 4) == 0 || strncmp(name, "sthree-", 7) == 0) return 0;
+    if (n > 8 && strcmp(name + n - 8, "-s3alias") == 0) return 0;
+    if (n > 7 && strcmp(name + n - 7, "--ol-s3") == 0) return 0;
+    return 1;
+}
+
+int s3_need_bucket(s3_req_t *r, http_response_t *resp)
+{
+    int rc = r->srv->store->ops->bucket_get(r->srv->store, r->t.bucket, NULL);
+    if (rc == STORE_OK) return 0;
+    s3_err(r, resp, s3_err_from_store(rc));
+    return -1;
+}
+
+/* ---- the http handler ---- */
+
+static int is_subresource(const char *name)
+{
+    for (size_t i = 0; i < sizeof subresources / sizeof *subresources; i++)
+        if (strcmp(subresources[i], name) == 0) return 1;
+    return 0;
+}
+
+static const s3_op_t *route(s3_req_t *r, s3_err_t *err)
+{
+    int level = r->t.key ? S3_OBJECT : r->t.bucket ? S3_BUCKET : S3_SERVICE;
+    const char *sub = NULL;
+    for (size_t i = 0; i < r->nq && !sub; i++)
+        if (is_subresource(r->q[i].name)) sub = r->q[i].name;
+    int method_known = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        const s3_op_t *op = &ops[i];
+        if (strcmp(op->method, r->method) != 0) continue;
+        method_known = 1;
+        if (op->level != level) continue;
+        if (sub ? (op->sub && strcmp(op->sub, sub) == 0) : op->sub == NULL) return op;
+    }
+    static const char *const methods[] = {"GET", "HEAD", "PUT", "POST", "DELETE"};
+    int s3_method = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (strcmp(methods[i], r->method) == 0) s3_method = 1;
+    if (!s3_method) *err = S3E_METHOD_NOT_ALLOWED;
+    else if (sub) *err = S3E_NOT_IMPLEMENTED;
+    else if (level == S3_SERVICE) *err = S3E_METHOD_NOT_ALLOWED;
+    else if (!method_known && strcmp(r->method, "POST") == 0 && level == S3_BUCKET)
+        *err = S3E_NOT_IMPLEMENTED; /* browser-form POST uploads */
+    else *err = S3E_METHOD_NOT_ALLOWED;
+    return NULL;
+}
+
+static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
+{
+    s3_server_t *srv = app;
+    s3_req_t *r = xcalloc(1, sizeof *r);
+    r->srv = srv;
+    r->http = http;
+    r->method = http_req_method(http);
+    unsigned char rnd[24];
+    util_random(rnd, sizeof rnd);
+    for (int i = 0; i < 8; i++)
+        snprintf(r->reqid + 2 * i, 3, "%02X", rnd[i]);
+    util_base64(rnd + 8, 16, r->hostid);
+
+    char date[30];
+    util_http_date(util_now_ms(), date);
+    http_resp_header(resp, "x-amz-request-id", r->reqid);
+    http_resp_header(resp, "x-amz-id-2", r->hostid);
+    http_resp_header(resp, "Server", "fakes3");
+
+    const char *host = http_req_header(http, "Host");
+    if (addr_parse(http_req_target(http), host, (const char *const *)srv->bases, srv->nbase,
+                   &r->t) != 0 ||
+        parse_query(r, r->t.query) != 0) {
+        s3_err(r, resp, S3E_INVALID_URI);
+        return r;
+    }
+    if (r->t.key && r->t.key_len > S3_MAX_KEY) {
+        s3_err(r, resp, S3E_KEY_TOO_LONG);
+        return r;
+    }
+    s3_err_t e = S3E_NONE;
+    r->op = route(r, &e);
+    if (!r->op) {
+        s3_err(r, resp, e);
+        return r;
+    }
+    if (r->t.bucket && !s3_bucket_name_ok(r->t.bucket) &&
+        !(r->op->start == s3_create_bucket_start || r->op->start == s3_put_object_start)) {
+        /* No bucket of that name can exist. */
+        s3_err(r, resp, S3E_NO_SUCH_BUCKET);
+        return r;
+    }
+    if (r->op->start) r->op->start(r, resp);
+    return r;
+}
+
+static int on_body(void *rctx, const char *data, size_t n, http_response_t *resp)
+{
+    s3_req_t *r = rctx;
+    r->received += n;
+    if (r->op && r->op->body) return r->op->body(r, data, n, resp);
+    if (r->body.len + n > S3_MAX_XML_BODY) {
+        r->body_overflow = 1;
+        return 0;
+    }
+    buf_append(&r->body, data, n);
+    return 0;
+}
+
+static void on_end(void *rctx, http_response_t *resp)
+{
+    s3_req_t *r = rctx;
+    if (http_resp_is_ready(resp)) return;
+    if (r->body_overflow) {
+        s3_err(r, resp, S3E_MAX_MESSAGE_LENGTH);
+        return;
+    }
+    r->op->finish(r, resp);
+}
+
+static void on_done(void *rctx, const http_request_t *http, const http_response_t *resp)
+{
+    s3_req_t *r = rctx;
+    if (!r) return;
+    if (r->put) r->srv->store->ops->put_abort(r->put);
+    if (!r->srv->quiet) {
+        int64_t us = util_mono_us() - http_req_start_us(http);
+        const char *m = http_req_method(http);
+        uint64_t bytes = strcmp(m, "HEAD") == 0 ? 0 : http_resp_body_len(resp);
+        /* One write per line so that lines from threads never interleave. */
+        buf_t line = BUF_INIT;
+        buf_printf(&line, "%s ", m);
+        for (const char *p = http_req_target(http); *p; p++)
+            buf_putc(&line, (unsigned char)*p < 0x21 || *p == 0x7f ? '?' : *p);
+        buf_printf(&line, " %d %llu %lldus\n", http_resp_get_status(resp),
+                   (unsigned long long)bytes, (long long)us);
+        fwrite(line.p, 1, line.len, stdout);
+        buf_free(&line);
+    }
+    addr_free(&r->t);
+    for (size_t i = 0; i < r->nq; i++) {
+        free(r->q[i].name);
+        free(r->q[i].value);
+    }
+    free(r->q);
+    buf_free(&r->body);
+    free(r);
+}
+
+const http_handler_t s3_http_handler = {on_begin, on_body, on_end, on_done};
+
+s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
+{
+    s3_server_t *s = xcalloc(1, sizeof *s);
+    s->store = st;
+    s->strict = opt->strict;
+    s->quiet = opt->quiet;
+    s->region = xstrdup(opt->region ? opt->region : "us-east-1");
+    s->nbase = opt->nbase;
+    s->bases = xcalloc(opt->nbase + 1, sizeof *s->bases);
+    for (size_t i = 0; i < opt->nbase; i++) {
+        s->bases[i] = xstrdup(opt->base_hosts[i]);
+        for (char *p = s->bases[i]; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    return s;
+}
+
+void s3_free(s3_server_t *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->nbase; i++)
+        free(s->bases[i]);
+    free(s->bases);
+    free(s->region);
+    free(s);
+}

@@ -1,0 +1,34 @@
+/* s3 — the S3 REST API on top of the http adapter and a store.
+ *
+ * s3_new builds the application that s3_http_handler serves: it addresses
+ * each request (path or virtual-host style), finds its operation in the
+ * operation table, runs the handler and answers with S3's headers, XML and
+ * error documents. It touches no file and no SQL itself: all state is in the
+ * store it is given. */
+#ifndef FAKES3_S3_H
+#define FAKES3_S3_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+#include "store/store.h"
+
+typedef struct s3_options {
+    const char *const *base_hosts; /* -H values, lower case, no port */
+    size_t nbase;
+    int strict;          /* no bucket is created by a PUT of an object */
+    int quiet;           /* no access log */
+    const char *region;  /* answered by GetBucketLocation for buckets created without one */
+} s3_options_t;
+
+typedef struct s3_server s3_server_t;
+
+/* A new S3 application over st (not owned); options are copied. */
+s3_server_t *s3_new(store_t *st, const s3_options_t *opt);
+/* Free the application (the store stays open). */
+void s3_free(s3_server_t *s);
+
+/* The callbacks to give http_start, with the s3_server_t as app. */
+extern const http_handler_t s3_http_handler;
+
+#endif

@@ -1,0 +1,116 @@
+/* s3req — what the S3 layer's handler files share: the request context,
+ * error answers, query access, XML helpers and the operation type.
+ * Internal to src/s3/. */
+#ifndef FAKES3_S3REQ_H
+#define FAKES3_S3REQ_H
+
+#include <nettle/md5.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "lib/buf.h"
+#include "s3/addr.h"
+#include "s3/s3.h"
+#include "store/store.h"
+
+typedef enum s3_err {
+    S3E_NONE = 0,
+#define S3_ERR(e, code, status, msg) S3E_##e,
+#include "s3/errors.def"
+#undef S3_ERR
+    S3E_COUNT
+} s3_err_t;
+
+struct s3_server {
+    store_t *store;
+    char **bases;
+    size_t nbase;
+    int strict, quiet;
+    char *region;
+};
+
+typedef struct s3_qparam {
+    char *name, *value; /* decoded; value is "" when absent */
+    int has_value;
+} s3_qparam_t;
+
+struct s3_req;
+typedef struct s3_op {
+    const char *method;
+    int level;        /* S3_SERVICE, S3_BUCKET or S3_OBJECT */
+    const char *sub;  /* the sub-resource it answers, or NULL */
+    const char *name; /* the S3 operation name */
+    /* Head read: validate, prepare; return non-zero once resp is ready. */
+    int (*start)(struct s3_req *r, http_response_t *resp);
+    /* Body bytes; NULL buffers the body (up to S3_MAX_XML_BODY) in r->body. */
+    int (*body)(struct s3_req *r, const char *data, size_t n, http_response_t *resp);
+    /* The body is complete: answer. */
+    void (*finish)(struct s3_req *r, http_response_t *resp);
+} s3_op_t;
+
+enum { S3_SERVICE, S3_BUCKET, S3_OBJECT };
+#define S3_MAX_XML_BODY (1024 * 1024)
+#define S3_MAX_KEY 1024
+#define S3_MAX_PUT (5ULL * 1024 * 1024 * 1024)
+
+typedef struct s3_req {
+    s3_server_t *srv;
+    http_request_t *http;
+    const char *method;
+    char reqid[17];
+    char hostid[48];
+    addr_target_t t;
+    s3_qparam_t *q;
+    size_t nq;
+    const s3_op_t *op;
+    /* body */
+    buf_t body;
+    uint64_t received;
+    int body_overflow;
+    /* PutObject */
+    store_put_t *put;
+    struct md5_ctx md5;
+} s3_req_t;
+
+/* Answer with S3's error document (no body for HEAD). */
+void s3_err(s3_req_t *r, http_response_t *resp, s3_err_t e);
+/* The same with a message of our own instead of the table's. */
+void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg);
+/* The error for a store failure code. */
+s3_err_t s3_err_from_store(int rc);
+/* HTTP status of an error. */
+int s3_err_status(s3_err_t e);
+
+/* A query parameter by exact name; NULL when absent. */
+const s3_qparam_t *s3_query(const s3_req_t *r, const char *name);
+/* Its value, or NULL when absent. */
+const char *s3_query_value(const s3_req_t *r, const char *name);
+
+/* Start an XML document: the declaration and <root xmlns="...">. */
+void s3_xml_begin(buf_t *b, const char *root);
+/* <name>escaped text</name> */
+void s3_xml_elem(buf_t *b, const char *name, const char *text, size_t n);
+void s3_xml_elem_s(buf_t *b, const char *name, const char *text);
+/* Send b as an application/xml body with status. */
+void s3_send_xml(http_response_t *resp, int status, buf_t *b);
+
+/* Whether name is a valid bucket name for creation. */
+int s3_bucket_name_ok(const char *name);
+/* Ensure the bucket in r exists; answers NoSuchBucket (and returns -1) if not. */
+int s3_need_bucket(s3_req_t *r, http_response_t *resp);
+
+/* Handlers, one file per resource family. */
+void s3_list_buckets(s3_req_t *r, http_response_t *resp);
+int s3_create_bucket_start(s3_req_t *r, http_response_t *resp);
+void s3_create_bucket(s3_req_t *r, http_response_t *resp);
+void s3_head_bucket(s3_req_t *r, http_response_t *resp);
+void s3_delete_bucket(s3_req_t *r, http_response_t *resp);
+void s3_get_bucket_location(s3_req_t *r, http_response_t *resp);
+void s3_list_objects(s3_req_t *r, http_response_t *resp);
+int s3_put_object_start(s3_req_t *r, http_response_t *resp);
+int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
+void s3_put_object(s3_req_t *r, http_response_t *resp);
+void s3_get_object(s3_req_t *r, http_response_t *resp);
+void s3_delete_object(s3_req_t *r, http_response_t *resp);
+
+#endif

@@ -1,0 +1,133 @@
+/* store — buckets and objects behind a small interface.
+ *
+ * A store_t is a table of operations (struct store_ops) plus the backend's
+ * own state; callers use it through st->ops. The default backend
+ * (store_sqlite.c) keeps metadata in SQLite and object bytes in blob files
+ * under one root folder, and publishes a write with one transaction after
+ * the bytes are in place, so that a crash leaves either the old object or
+ * the new one. Keys are byte strings (length given), compared bytewise.
+ * Every function is safe to call from any thread at the same time.
+ *
+ * Errors: functions return STORE_OK (0) or one of the negative STORE_E*
+ * codes below. Strings returned inside structs are owned by the struct and
+ * released by the matching *_free function. The store knows nothing of
+ * HTTP or XML. */
+#ifndef FAKES3_STORE_H
+#define FAKES3_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    STORE_OK = 0,
+    STORE_ENOKEY = -1,    /* no such object */
+    STORE_ENOBUCKET = -2, /* no such bucket */
+    STORE_EEXIST = -3,    /* bucket exists */
+    STORE_ENOTEMPTY = -4, /* bucket has objects */
+    STORE_EIO = -5,       /* disk or database failure */
+    STORE_ETOOBIG = -6,   /* more bytes than allowed */
+};
+
+typedef struct store store_t;
+typedef struct store_put store_put_t;
+
+typedef struct store_bucket {
+    char name[64];
+    char region[32];
+    int64_t created_ms;
+} store_bucket_t;
+
+/* An object's metadata. headers holds the HTTP headers stored with the
+ * object, one "Name: value\n" line each (Content-Type, x-amz-meta-*, ...). */
+typedef struct store_obj {
+    char *key;
+    size_t key_len;
+    uint64_t size;
+    char etag[48];   /* unquoted, e.g. md5 hex */
+    int64_t mtime_ms;
+    char *headers;   /* owned, may be "" */
+    char *blob;      /* owned backend handle of the bytes */
+} store_obj_t;
+
+/* Release the strings held by o (not o itself). */
+void store_obj_free(store_obj_t *o);
+
+typedef struct store_list_req {
+    const char *prefix;
+    size_t prefix_len;
+    const char *delim; /* NULL or empty: no delimiter */
+    size_t delim_len;
+    const char *after; /* NULL: from the start; else only entries > after */
+    size_t after_len;
+    unsigned max; /* entries (keys + common prefixes) wanted */
+} store_list_req_t;
+
+typedef struct store_list_ent {
+    char *key; /* owned */
+    size_t key_len;
+    int is_prefix; /* a common prefix: only key is set */
+    uint64_t size;
+    char etag[48];
+    int64_t mtime_ms;
+} store_list_ent_t;
+
+typedef struct store_list_res {
+    store_list_ent_t *ents; /* owned array */
+    size_t n;
+    int truncated; /* more entries follow the last one */
+} store_list_res_t;
+
+/* Release a listing's entries. */
+void store_list_free(store_list_res_t *res);
+
+struct store_ops {
+    /* Close and free the store. */
+    void (*close)(store_t *st);
+
+    /* Create a bucket; STORE_EEXIST if it exists. */
+    int (*bucket_create)(store_t *st, const char *name, const char *region);
+    /* Look a bucket up; STORE_ENOBUCKET if absent. out may be NULL. */
+    int (*bucket_get)(store_t *st, const char *name, store_bucket_t *out);
+    /* Delete an empty bucket; STORE_ENOBUCKET, STORE_ENOTEMPTY. */
+    int (*bucket_delete)(store_t *st, const char *name);
+    /* All buckets by name; *out is a new array the caller frees. */
+    int (*bucket_list)(store_t *st, store_bucket_t **out, size_t *n);
+
+    /* Start receiving an object's bytes; *out is owned by the store until
+     * put_commit or put_abort, exactly one of which must follow. */
+    int (*put_begin)(store_t *st, store_put_t **out);
+    /* Append bytes. */
+    int (*put_write)(store_put_t *p, const void *data, size_t n);
+    /* Publish the bytes as bucket/key with meta (size, etag, headers used;
+     * key, mtime, blob filled in on return). With autocreate, a missing
+     * bucket is created; else STORE_ENOBUCKET. Frees p in every case. */
+    int (*put_commit)(store_put_t *p, const char *bucket, const char *key, size_t key_len,
+                      store_obj_t *meta, int autocreate);
+    /* Drop the bytes received; frees p. */
+    void (*put_abort)(store_put_t *p);
+
+    /* Look an object up; with fd non-NULL also open its bytes for reading
+     * (the caller closes *fd). STORE_ENOBUCKET, STORE_ENOKEY. */
+    int (*obj_get)(store_t *st, const char *bucket, const char *key, size_t key_len,
+                   store_obj_t *out, int *fd);
+    /* Delete an object; STORE_OK also when it did not exist. */
+    int (*obj_delete)(store_t *st, const char *bucket, const char *key, size_t key_len);
+    /* List a bucket in key order; STORE_ENOBUCKET. */
+    int (*list)(store_t *st, const char *bucket, const store_list_req_t *req,
+                store_list_res_t *res);
+};
+
+struct store {
+    const struct store_ops *ops;
+};
+
+typedef struct store_options {
+    int sync; /* fsync object bytes and the database before acknowledging */
+} store_options_t;
+
+/* Open (creating if needed) the SQLite-and-blobs store under root, sweep
+ * files nobody references; NULL with a message in err on failure. */
+store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err,
+                           size_t errlen);
+
+#endif
