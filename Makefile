@@ -45,16 +45,20 @@ test-integration: build/asan/fakes3
 	@./scripts/deps.sh test
 	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q tests/integration $(PYTEST_ARGS)
 
-test: test-unit test-integration
+test: format-check test-unit test-integration
 
 bench: build/fakes3
 	./bench/run.sh
 
+FORMAT_FILES = $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c bench/*.c)
 format:
-	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build
+
+# The container image and the compose walk-through (docker/).
+-include docker/docker.mk

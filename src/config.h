@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define FAKES3_VERSION "0.1.0"
+#define FAKES3_VERSION      "0.1.0"
 #define FAKES3_DEFAULT_PORT 4569
 #define FAKES3_DEFAULT_ROOT "./fakes3-data"
 

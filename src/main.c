@@ -90,8 +90,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: %s\n", err);
         goto out;
     }
-    util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION, cert ? "https" : "http",
-             cfg.address, http_port(srv), cfg.root, cfg.strict ? ", strict" : "");
+    util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION,
+             cert ? "https" : "http", cfg.address, http_port(srv), cfg.root,
+             cfg.strict ? ", strict" : "");
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)
         ;

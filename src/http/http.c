@@ -397,8 +397,8 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
     }
     ops[i++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     MHD_set_panic_func(on_panic, NULL);
-    s->d = MHD_start_daemon(flags, (uint16_t)opt->port, NULL, NULL, on_access, s,
-                            MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    s->d = MHD_start_daemon(flags, (uint16_t)opt->port, NULL, NULL, on_access, s, MHD_OPTION_ARRAY,
+                            ops, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%u: %s", addr, opt->port,
                  errno ? strerror(errno) : "libmicrohttpd refused the options");

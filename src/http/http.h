@@ -44,7 +44,7 @@ typedef struct http_handler {
 typedef struct http_options {
     const char *address; /* IPv4 or IPv6 literal; NULL means 0.0.0.0 */
     unsigned port;
-    unsigned threads; /* 0: one per core */
+    unsigned threads;                       /* 0: one per core */
     const char *tls_cert_pem, *tls_key_pem; /* both or neither; PEM text */
 } http_options_t;
 

@@ -16,7 +16,10 @@ typedef struct buf {
     size_t cap; /* bytes allocated */
 } buf_t;
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Make room for n more bytes. */
 void buf_reserve(buf_t *b, size_t n);

@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 typedef struct addr_target {
-    char *bucket;  /* owned; NULL for the service (ListBuckets) */
-    char *key;     /* owned; NULL when no key is named */
+    char *bucket; /* owned; NULL for the service (ListBuckets) */
+    char *key;    /* owned; NULL when no key is named */
     size_t key_len;
-    int vhost;     /* 1 when the bucket came from the Host */
+    int vhost;         /* 1 when the bucket came from the Host */
     const char *query; /* points into the target: after '?', or "" */
 } addr_target_t;
 

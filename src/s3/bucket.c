@@ -8,7 +8,7 @@
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
 
-#define OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+#define OWNER_ID   "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 #define OWNER_NAME "fakes3"
 
 void s3_list_buckets(s3_req_t *r, http_response_t *resp)

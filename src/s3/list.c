@@ -9,7 +9,7 @@
 #include "s3/s3req.h"
 
 #define OWNER_XML                                                                                  \
-    "<Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"            \
+    "<Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"             \
     "<DisplayName>fakes3</DisplayName></Owner>"
 
 /* An element whose text is url-encoded when encoding-type=url. */
@@ -40,7 +40,8 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
     int url = 0, owner = !v2 || (fo && strcmp(fo, "true") == 0);
     if (enc) {
         if (strcmp(enc, "url") != 0) {
-            s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Invalid Encoding Method specified in Request");
+            s3_err_msg(r, resp, S3E_INVALID_ARGUMENT,
+                       "Invalid Encoding Method specified in Request");
             return;
         }
         url = 1;

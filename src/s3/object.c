@@ -12,8 +12,12 @@
 
 /* Headers stored with an object and returned by GET and HEAD. */
 static const char *const stored_headers[] = {
-    "Content-Type",  "Content-Encoding", "Content-Disposition",
-    "Content-Language", "Cache-Control", "Expires",
+    "Content-Type",
+    "Content-Encoding",
+    "Content-Disposition",
+    "Content-Language",
+    "Cache-Control",
+    "Expires",
     "x-amz-website-redirect-location",
 };
 

@@ -26,12 +26,42 @@ static const struct {
 /* Sub-resources S3 knows. A request naming one that no row of the table
  * answers gets NotImplemented rather than a wrong answer. */
 static const char *const subresources[] = {
-    "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
-    "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
-    "metadataTable", "metrics", "notification", "object-lock", "ownershipControls", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention",
-    "select", "session", "tagging", "torrent", "uploadId", "uploads", "versioning", "versions",
-    "website", "renameObject", "abac",
+    "accelerate",
+    "acl",
+    "analytics",
+    "attributes",
+    "cors",
+    "delete",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "location",
+    "logging",
+    "metadataTable",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "session",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versioning",
+    "versions",
+    "website",
+    "renameObject",
+    "abac",
 };
 
 static const s3_op_t ops[] = {
@@ -79,9 +109,9 @@ void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg)
     s3_xml_elem_s(&b, "Code", err_table[e].code);
     s3_xml_elem_s(&b, "Message", msg ? msg : err_table[e].msg);
     if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(&b, "Key", r->t.key, r->t.key_len);
-    if (r->t.bucket && (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY ||
-                        e == S3E_INVALID_BUCKET_NAME || e == S3E_BUCKET_ALREADY_OWNED ||
-                        e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS))
+    if (r->t.bucket &&
+        (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
+         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS))
         s3_xml_elem_s(&b, "BucketName", r->t.bucket);
     if (e == S3E_METHOD_NOT_ALLOWED) {
         s3_xml_elem_s(&b, "Method", r->method);
@@ -226,12 +256,16 @@ static const s3_op_t *route(s3_req_t *r, s3_err_t *err)
     int s3_method = 0;
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
         if (strcmp(methods[i], r->method) == 0) s3_method = 1;
-    if (!s3_method) *err = S3E_METHOD_NOT_ALLOWED;
-    else if (sub) *err = S3E_NOT_IMPLEMENTED;
-    else if (level == S3_SERVICE) *err = S3E_METHOD_NOT_ALLOWED;
+    if (!s3_method)
+        *err = S3E_METHOD_NOT_ALLOWED;
+    else if (sub)
+        *err = S3E_NOT_IMPLEMENTED;
+    else if (level == S3_SERVICE)
+        *err = S3E_METHOD_NOT_ALLOWED;
     else if (!method_known && strcmp(r->method, "POST") == 0 && level == S3_BUCKET)
         *err = S3E_NOT_IMPLEMENTED; /* browser-form POST uploads */
-    else *err = S3E_METHOD_NOT_ALLOWED;
+    else
+        *err = S3E_METHOD_NOT_ALLOWED;
     return NULL;
 }
 

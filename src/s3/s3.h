@@ -16,9 +16,9 @@
 typedef struct s3_options {
     const char *const *base_hosts; /* -H values, lower case, no port */
     size_t nbase;
-    int strict;          /* no bucket is created by a PUT of an object */
-    int quiet;           /* no access log */
-    const char *region;  /* answered by GetBucketLocation for buckets created without one */
+    int strict;         /* no bucket is created by a PUT of an object */
+    int quiet;          /* no access log */
+    const char *region; /* answered by GetBucketLocation for buckets created without one */
 } s3_options_t;
 
 typedef struct s3_server s3_server_t;

@@ -50,8 +50,8 @@ typedef struct s3_op {
 
 enum { S3_SERVICE, S3_BUCKET, S3_OBJECT };
 #define S3_MAX_XML_BODY (1024 * 1024)
-#define S3_MAX_KEY 1024
-#define S3_MAX_PUT (5ULL * 1024 * 1024 * 1024)
+#define S3_MAX_KEY      1024
+#define S3_MAX_PUT      (5ULL * 1024 * 1024 * 1024)
 
 typedef struct s3_req {
     s3_server_t *srv;

@@ -59,8 +59,8 @@ static void on_text(void *ud, const XML_Char *t, int len)
     if (len > 0) buf_append(&s->text, t, (size_t)len);
 }
 
-static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-                       const XML_Char *pubid, int has_internal_subset)
+static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+                       int has_internal_subset)
 {
     (void)name, (void)sysid, (void)pubid, (void)has_internal_subset;
     stop(ud);

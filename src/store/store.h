@@ -43,10 +43,10 @@ typedef struct store_obj {
     char *key;
     size_t key_len;
     uint64_t size;
-    char etag[48];   /* unquoted, e.g. md5 hex */
+    char etag[48]; /* unquoted, e.g. md5 hex */
     int64_t mtime_ms;
-    char *headers;   /* owned, may be "" */
-    char *blob;      /* owned backend handle of the bytes */
+    char *headers; /* owned, may be "" */
+    char *blob;    /* owned backend handle of the bytes */
 } store_obj_t;
 
 /* Release the strings held by o (not o itself). */
@@ -127,7 +127,6 @@ typedef struct store_options {
 
 /* Open (creating if needed) the SQLite-and-blobs store under root, sweep
  * files nobody references; NULL with a message in err on failure. */
-store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err,
-                           size_t errlen);
+store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err, size_t errlen);
 
 #endif

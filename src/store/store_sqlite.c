@@ -113,9 +113,8 @@ static struct conn *conn_open(struct sq_store *s, char *err, size_t errlen)
     struct conn *c = xcalloc(1, sizeof *c);
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.db", s->root);
-    int rc = sqlite3_open_v2(path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         if (err) snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "no memory");
         sqlite3_close(c->db);
@@ -732,8 +731,7 @@ static int sweep(struct sq_store *s, struct conn *c)
     return removed;
 }
 
-store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err,
-                           size_t errlen)
+store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err, size_t errlen)
 {
     struct sq_store *s = xcalloc(1, sizeof *s);
     s->base.ops = &sq_ops;

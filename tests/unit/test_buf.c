@@ -109,9 +109,12 @@ static void test_hex_base64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_and_printf), cmocka_unit_test(test_xml_escape),
-        cmocka_unit_test(test_urlenc),            cmocka_unit_test(test_urldec),
-        cmocka_unit_test(test_dates),             cmocka_unit_test(test_hex_base64),
+        cmocka_unit_test(test_append_and_printf),
+        cmocka_unit_test(test_xml_escape),
+        cmocka_unit_test(test_urlenc),
+        cmocka_unit_test(test_urldec),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_hex_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
