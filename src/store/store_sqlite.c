@@ -386,7 +386,15 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
     }
     close(p->fd);
     p->fd = -1;
-    if (renameat(s->rootfd, tmp, s->rootfd, dst) != 0) {
+    int moved = renameat(s->rootfd, tmp, s->rootfd, dst);
+    if (moved != 0 && errno == ENOENT) {
+        /* blobs/ab/ is made on first use. */
+        char sub[16];
+        snprintf(sub, sizeof sub, "blobs/%.2s", p->id);
+        if (mkdirat(s->rootfd, sub, 0755) == 0 || errno == EEXIST)
+            moved = renameat(s->rootfd, tmp, s->rootfd, dst);
+    }
+    if (moved != 0) {
         util_err("store: rename %s: %s", tmp, strerror(errno));
         unlinkat(s->rootfd, tmp, 0);
         free(p);
@@ -711,10 +719,11 @@ static int sweep(struct sq_store *s, struct conn *c)
         if (unlinkat(tfd, e->d_name, 0) == 0) removed++;
     }
     if (d) closedir(d);
-    for (int i = 0; i < 256; i++) {
-        char sub[16];
-        snprintf(sub, sizeof sub, "blobs/%02x", i);
-        int fd = openat(s->rootfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int bfd = openat(s->rootfd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *top = bfd >= 0 ? fdopendir(bfd) : NULL;
+    for (struct dirent *t; top && (t = readdir(top));) {
+        if (t->d_name[0] == '.') continue;
+        int fd = openat(bfd, t->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) continue;
         DIR *bd = fdopendir(fd);
         for (struct dirent *e; bd && (e = readdir(bd));) {
@@ -728,6 +737,7 @@ static int sweep(struct sq_store *s, struct conn *c)
         }
         if (bd) closedir(bd);
     }
+    if (top) closedir(top);
     return removed;
 }
 
@@ -762,14 +772,6 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
         (mkdirat(s->rootfd, "blobs", 0755) != 0 && errno != EEXIST)) {
         snprintf(err, errlen, "root %s: %s", root, strerror(errno));
         goto fail;
-    }
-    for (int i = 0; i < 256; i++) {
-        char sub[16];
-        snprintf(sub, sizeof sub, "blobs/%02x", i);
-        if (mkdirat(s->rootfd, sub, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "root %s: %s", root, strerror(errno));
-            goto fail;
-        }
     }
     struct conn *c = conn_open(s, err, errlen);
     if (!c) goto fail;
