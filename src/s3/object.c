@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "s3/payload.h"
 #include "s3/s3req.h"
 
 /* Headers stored with an object and returned by GET and HEAD. */
@@ -56,6 +57,8 @@ static void content_encoding_without_chunked(const char *v, buf_t *out)
     }
 }
 
+static int sink_put(void *ctx, const char *p, size_t n);
+
 int s3_put_object_start(s3_req_t *r, http_response_t *resp)
 {
     s3_server_t *srv = r->srv;
@@ -73,7 +76,15 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, S3E_MISSING_CONTENT_LENGTH);
         return 1;
     }
-    if (cl > 0 && (uint64_t)cl > S3_MAX_PUT) {
+    r->payload = xmalloc(sizeof *r->payload);
+    s3_err_t e = s3_payload_init(r->payload, r, sink_put, r);
+    if (e) {
+        s3_err(r, resp, e);
+        return 1;
+    }
+    /* With aws-chunked the framing counts in Content-Length; the decoded
+     * length is checked as it arrives. */
+    if (!r->payload->aws_chunked && cl > 0 && (uint64_t)cl > S3_MAX_PUT) {
         s3_err(r, resp, S3E_ENTITY_TOO_LARGE);
         return 1;
     }
@@ -82,19 +93,20 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, S3E_INTERNAL_ERROR);
         return 1;
     }
-    md5_init(&r->md5);
     return 0;
+}
+
+static int sink_put(void *ctx, const char *p, size_t n)
+{
+    s3_req_t *r = ctx;
+    return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
 }
 
 int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp)
 {
-    if (r->received > S3_MAX_PUT) {
-        s3_err(r, resp, S3E_ENTITY_TOO_LARGE);
-        return 1;
-    }
-    md5_update(&r->md5, n, (const uint8_t *)data);
-    if (r->srv->store->ops->put_write(r->put, data, n) != STORE_OK) {
-        s3_err(r, resp, S3E_INTERNAL_ERROR);
+    s3_err_t e = s3_payload_feed(r->payload, data, n);
+    if (e) {
+        s3_err_msg(r, resp, e, r->payload->errmsg);
         return 1;
     }
     return 0;
@@ -102,25 +114,16 @@ int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t 
 
 void s3_put_object(s3_req_t *r, http_response_t *resp)
 {
-    unsigned char digest[MD5_DIGEST_SIZE];
-    md5_digest(&r->md5, sizeof digest, digest);
+    s3_payload_t *pl = r->payload;
     int64_t cl = http_req_content_length(r->http);
     if (cl >= 0 && (uint64_t)cl != r->received) {
         s3_err(r, resp, S3E_INCOMPLETE_BODY);
         return;
     }
-    const char *cmd5 = http_req_header(r->http, "Content-MD5");
-    if (cmd5) {
-        unsigned char want[MD5_DIGEST_SIZE + 4];
-        size_t wn = sizeof want;
-        if (util_unbase64(cmd5, strlen(cmd5), want, &wn) != 0 || wn != MD5_DIGEST_SIZE) {
-            s3_err(r, resp, S3E_INVALID_DIGEST);
-            return;
-        }
-        if (memcmp(want, digest, MD5_DIGEST_SIZE) != 0) {
-            s3_err(r, resp, S3E_BAD_DIGEST);
-            return;
-        }
+    s3_err_t e = s3_payload_finish(pl, r);
+    if (e) {
+        s3_err_msg(r, resp, e, pl->errmsg);
+        return;
     }
     buf_t hdrs = BUF_INIT;
     for (size_t i = 0; i < sizeof stored_headers / sizeof *stored_headers; i++) {
@@ -139,10 +142,12 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
         buf_puts(&hdrs, "Content-Type: binary/octet-stream\n");
     struct collect c = {&hdrs};
     http_req_each_header(r->http, collect_header, &c);
+    const char *ckname = checksum_header_name(pl->ck.alg);
+    if (ckname) buf_printf(&hdrs, "%s: %s\n", ckname, pl->ck_value);
 
     store_obj_t meta = {0};
-    meta.size = r->received;
-    util_hex(digest, MD5_DIGEST_SIZE, meta.etag);
+    meta.size = pl->n;
+    util_hex(pl->md5_digest, MD5_DIGEST_SIZE, meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
     store_put_t *p = r->put;
     r->put = NULL;
@@ -157,6 +162,10 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     http_resp_header(resp, "ETag", etag);
+    if (ckname) {
+        http_resp_header(resp, ckname, pl->ck_value);
+        http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
+    }
     http_resp_status(resp, 200);
     http_resp_ready(resp);
 }
@@ -259,6 +268,8 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
         {"response-content-encoding", "Content-Encoding"},
     };
     const size_t nover = sizeof overrides / sizeof *overrides;
+    const char *cm = http_req_header(r->http, "x-amz-checksum-mode");
+    int checksum_mode = cm && strcasecmp(cm, "ENABLED") == 0;
     while (*h) {
         const char *nl = strchr(h, '\n');
         size_t n = nl ? (size_t)(nl - h) : strlen(h);
@@ -270,6 +281,7 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
                 v++;
             char *value = xstrndup(v, (size_t)(h + n - v));
             int overridden = 0;
+            if (strncasecmp(name, "x-amz-checksum-", 15) == 0 && !checksum_mode) overridden = 1;
             for (size_t i = 0; i < nover; i++)
                 if (strcasecmp(name, overrides[i].header) == 0 &&
                     s3_query_value(r, overrides[i].param))

@@ -344,6 +344,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     s3_req_t *r = rctx;
     if (!r) return;
     if (r->put) r->srv->store->ops->put_abort(r->put);
+    free(r->payload);
     if (!r->srv->quiet) {
         int64_t us = util_mono_us() - http_req_start_us(http);
         const char *m = http_req_method(http);

@@ -4,7 +4,6 @@
 #ifndef FAKES3_S3REQ_H
 #define FAKES3_S3REQ_H
 
-#include <nettle/md5.h>
 #include <stdint.h>
 
 #include "http/http.h"
@@ -69,7 +68,7 @@ typedef struct s3_req {
     int body_overflow;
     /* PutObject */
     store_put_t *put;
-    struct md5_ctx md5;
+    struct s3_payload *payload;
 } s3_req_t;
 
 /* Answer with S3's error document (no body for HEAD). */
