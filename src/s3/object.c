@@ -10,6 +10,7 @@
 #include "lib/util.h"
 #include "s3/payload.h"
 #include "s3/s3req.h"
+#include "s3/xmlin.h"
 
 /* Headers stored with an object and returned by GET and HEAD. */
 static const char *const stored_headers[] = {
@@ -57,7 +58,81 @@ static void content_encoding_without_chunked(const char *v, buf_t *out)
     }
 }
 
-static int sink_put(void *ctx, const char *p, size_t n);
+static const char *const storage_classes[] = {
+    "STANDARD",        "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER",         "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
+    "EXPRESS_ONEZONE",
+};
+
+/* The metadata S3 keeps from a PutObject (or a REPLACE copy) request, as
+ * "Name: value\n" lines. */
+static void request_headers(const s3_req_t *r, buf_t *hdrs)
+{
+    for (size_t i = 0; i < sizeof stored_headers / sizeof *stored_headers; i++) {
+        const char *v = http_req_header(r->http, stored_headers[i]);
+        if (!v) continue;
+        if (strcmp(stored_headers[i], "Content-Encoding") == 0) {
+            buf_t enc = BUF_INIT;
+            content_encoding_without_chunked(v, &enc);
+            if (enc.len) buf_printf(hdrs, "%s: %s\n", stored_headers[i], enc.p);
+            buf_free(&enc);
+            continue;
+        }
+        buf_printf(hdrs, "%s: %s\n", stored_headers[i], v);
+    }
+    if (!http_req_header(r->http, "Content-Type"))
+        buf_puts(hdrs, "Content-Type: binary/octet-stream\n");
+    struct collect c = {hdrs};
+    http_req_each_header(r->http, collect_header, &c);
+    const char *sc = http_req_header(r->http, "x-amz-storage-class");
+    if (sc && strcmp(sc, "STANDARD") != 0) buf_printf(hdrs, "x-amz-storage-class: %s\n", sc);
+    const char *tags = http_req_header(r->http, "x-amz-tagging");
+    if (tags && *tags) buf_printf(hdrs, "x-fakes3-tagging: %s\n", tags);
+}
+
+/* Checks every PUT of an object shares; 0 or an answered error. */
+static int put_checks(s3_req_t *r, http_response_t *resp)
+{
+    const char *sc = http_req_header(r->http, "x-amz-storage-class");
+    if (sc) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof storage_classes / sizeof *storage_classes; i++)
+            if (strcmp(sc, storage_classes[i]) == 0) ok = 1;
+        if (!ok) {
+            s3_err(r, resp, S3E_INVALID_STORAGE_CLASS);
+            return 1;
+        }
+    }
+    /* Conditional writes, checked again atomically when publishing. */
+    const char *inm = http_req_header(r->http, "If-None-Match");
+    if (inm) {
+        if (strcmp(inm, "*") != 0) {
+            s3_err_msg(r, resp, S3E_NOT_IMPLEMENTED,
+                       "If-None-Match on PutObject supports only the value *");
+            return 1;
+        }
+        r->cond.if_none_match = 1;
+    }
+    const char *im = http_req_header(r->http, "If-Match");
+    if (im) {
+        size_t n = strlen(im);
+        if (n >= 2 && im[0] == '"' && im[n - 1] == '"') im++, n -= 2;
+        if (n >= sizeof r->cond_etag) {
+            s3_err(r, resp, S3E_PRECONDITION_FAILED);
+            return 1;
+        }
+        memcpy(r->cond_etag, im, n);
+        r->cond_etag[n] = '\0';
+        r->cond.if_match = r->cond_etag;
+    }
+    return 0;
+}
+
+static int sink_put(void *ctx, const char *p, size_t n)
+{
+    s3_req_t *r = ctx;
+    return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
+}
 
 int s3_put_object_start(s3_req_t *r, http_response_t *resp)
 {
@@ -66,9 +141,11 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, srv->strict ? S3E_NO_SUCH_BUCKET : S3E_INVALID_BUCKET_NAME);
         return 1;
     }
+    if (put_checks(r, resp)) return 1;
     if (http_req_header(r->http, "x-amz-copy-source")) {
-        s3_err_msg(r, resp, S3E_NOT_IMPLEMENTED, "CopyObject is not implemented yet");
-        return 1;
+        r->is_copy = 1;
+        if (srv->strict && s3_need_bucket(r, resp)) return 1;
+        return 0; /* the copy happens once any body is drained */
     }
     int64_t cl = http_req_content_length(r->http);
     const char *te = http_req_header(r->http, "Transfer-Encoding");
@@ -96,14 +173,9 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
     return 0;
 }
 
-static int sink_put(void *ctx, const char *p, size_t n)
-{
-    s3_req_t *r = ctx;
-    return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
-}
-
 int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp)
 {
+    if (r->is_copy) return 0; /* a body on a copy is ignored, as S3 does */
     s3_err_t e = s3_payload_feed(r->payload, data, n);
     if (e) {
         s3_err_msg(r, resp, e, r->payload->errmsg);
@@ -112,8 +184,30 @@ int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t 
     return 0;
 }
 
+/* Publish r->put as the request's object; answers errors. 0 on success. */
+static int publish(s3_req_t *r, http_response_t *resp, store_obj_t *meta)
+{
+    store_put_t *p = r->put;
+    r->put = NULL;
+    int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, meta,
+                                            !r->srv->strict, &r->cond);
+    free(meta->blob);
+    meta->blob = NULL;
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static void copy_object(s3_req_t *r, http_response_t *resp);
+
 void s3_put_object(s3_req_t *r, http_response_t *resp)
 {
+    if (r->is_copy) {
+        copy_object(r, resp);
+        return;
+    }
     s3_payload_t *pl = r->payload;
     int64_t cl = http_req_content_length(r->http);
     if (cl >= 0 && (uint64_t)cl != r->received) {
@@ -126,39 +220,16 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
         return;
     }
     buf_t hdrs = BUF_INIT;
-    for (size_t i = 0; i < sizeof stored_headers / sizeof *stored_headers; i++) {
-        const char *v = http_req_header(r->http, stored_headers[i]);
-        if (!v) continue;
-        if (i == 1) {
-            buf_t enc = BUF_INIT;
-            content_encoding_without_chunked(v, &enc);
-            if (enc.len) buf_printf(&hdrs, "%s: %s\n", stored_headers[i], enc.p);
-            buf_free(&enc);
-            continue;
-        }
-        buf_printf(&hdrs, "%s: %s\n", stored_headers[i], v);
-    }
-    if (!http_req_header(r->http, "Content-Type"))
-        buf_puts(&hdrs, "Content-Type: binary/octet-stream\n");
-    struct collect c = {&hdrs};
-    http_req_each_header(r->http, collect_header, &c);
+    request_headers(r, &hdrs);
     const char *ckname = checksum_header_name(pl->ck.alg);
     if (ckname) buf_printf(&hdrs, "%s: %s\n", ckname, pl->ck_value);
-
     store_obj_t meta = {0};
     meta.size = pl->n;
     util_hex(pl->md5_digest, MD5_DIGEST_SIZE, meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
-    store_put_t *p = r->put;
-    r->put = NULL;
-    int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, &meta,
-                                            !r->srv->strict);
-    free(meta.blob);
+    int failed = publish(r, resp, &meta);
     buf_free(&hdrs);
-    if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
-        return;
-    }
+    if (failed) return;
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     http_resp_header(resp, "ETag", etag);
@@ -166,12 +237,158 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
         http_resp_header(resp, ckname, pl->ck_value);
         http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
     }
+    const char *sc = http_req_header(r->http, "x-amz-storage-class");
+    if (sc && strcmp(sc, "STANDARD") != 0) http_resp_header(resp, "x-amz-storage-class", sc);
     http_resp_status(resp, 200);
     http_resp_ready(resp);
 }
 
-/* Whether an If-Match / If-None-Match list names etag (or is "*"). */
-static int etag_matches(const char *list, const char *etag)
+/* The stored header lines of a source object to carry over in a COPY:
+ * everything, or only the checksum when the request replaces the metadata. */
+static void source_headers(const char *h, int checksum_only, buf_t *out)
+{
+    while (*h) {
+        size_t n = strcspn(h, "\n");
+        if (!checksum_only || strncasecmp(h, "x-amz-checksum-", 15) == 0) {
+            buf_append(out, h, n);
+            buf_putc(out, '\n');
+        }
+        h += n;
+        if (*h == '\n') h++;
+    }
+}
+
+/* x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded. */
+static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size_t *klen)
+{
+    size_t n = strcspn(v, "?");
+    const char *q = v[n] == '?' ? v + n + 1 : NULL;
+    size_t dn;
+    char *dec = util_urldec(v, n, 0, &dn);
+    if (!dec) return S3E_INVALID_ARGUMENT;
+    const char *p = dec;
+    if (*p == '/') p++, dn--;
+    const char *slash = memchr(p, '/', dn);
+    if (!slash || slash == p || (size_t)(slash - p) + 1 >= dn) {
+        free(dec);
+        return S3E_INVALID_ARGUMENT;
+    }
+    *bucket = xstrndup(p, (size_t)(slash - p));
+    *klen = dn - (size_t)(slash - p) - 1;
+    *key = xstrndup(slash + 1, *klen);
+    free(dec);
+    if (q) {
+        if (strncmp(q, "versionId=", 10) != 0) return S3E_INVALID_ARGUMENT;
+        if (strcmp(q + 10, "null") != 0) return S3E_NO_SUCH_VERSION;
+    }
+    return S3E_NONE;
+}
+
+/* S3 checks x-amz-copy-source-if-* against the source; every failure is 412. */
+static int copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
+{
+    int64_t t, mtime_s = o->mtime_ms / 1000;
+    const char *im = http_req_header(r->http, "x-amz-copy-source-if-match");
+    const char *inm = http_req_header(r->http, "x-amz-copy-source-if-none-match");
+    const char *ius = http_req_header(r->http, "x-amz-copy-source-if-unmodified-since");
+    const char *ims = http_req_header(r->http, "x-amz-copy-source-if-modified-since");
+    if (im) {
+        if (!s3_etag_matches(im, o->etag)) return 0;
+    } else if (ius && util_parse_http_date(ius, &t) == 0 && mtime_s > t / 1000) {
+        return 0;
+    }
+    if (inm) {
+        if (s3_etag_matches(inm, o->etag)) return 0;
+    } else if (ims && util_parse_http_date(ims, &t) == 0 && mtime_s <= t / 1000) {
+        return 0;
+    }
+    return 1;
+}
+
+static void copy_object(s3_req_t *r, http_response_t *resp)
+{
+    store_t *st = r->srv->store;
+    char *sb = NULL, *sk = NULL;
+    size_t skn = 0;
+    store_obj_t src = {0};
+    buf_t hdrs = BUF_INIT;
+    s3_err_t e = parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &sb, &sk, &skn);
+    if (e) {
+        s3_err_msg(r, resp, e,
+                   e == S3E_INVALID_ARGUMENT
+                       ? "Copy Source must mention the source bucket and key: "
+                         "sourcebucket/sourcekey"
+                       : NULL);
+        goto out;
+    }
+    const char *dir = http_req_header(r->http, "x-amz-metadata-directive");
+    int replace = dir && strcmp(dir, "REPLACE") == 0;
+    if (dir && !replace && strcmp(dir, "COPY") != 0) {
+        s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Unknown metadata directive.");
+        goto out;
+    }
+    int rc = st->ops->obj_get(st, sb, sk, skn, &src, NULL);
+    if (rc) {
+        if (rc == STORE_ENOKEY) {
+            /* The error names the source key, as S3's does. */
+            char *dk = r->t.key;
+            size_t dkn = r->t.key_len;
+            r->t.key = sk, r->t.key_len = skn;
+            s3_err(r, resp, S3E_NO_SUCH_KEY);
+            r->t.key = dk, r->t.key_len = dkn;
+        } else {
+            s3_err(r, resp, s3_err_from_store(rc));
+        }
+        goto out;
+    }
+    if (!copy_conditions_hold(r, &src)) {
+        s3_err(r, resp, S3E_PRECONDITION_FAILED);
+        goto out;
+    }
+    int same =
+        strcmp(sb, r->t.bucket) == 0 && skn == r->t.key_len && memcmp(sk, r->t.key, skn) == 0;
+    if (same && !replace && !http_req_header(r->http, "x-amz-storage-class") &&
+        !http_req_header(r->http, "x-amz-website-redirect-location")) {
+        s3_err_msg(r, resp, S3E_INVALID_REQUEST,
+                   "This copy request is illegal because it is trying to copy an object to itself "
+                   "without changing the object's metadata, storage class, website redirect "
+                   "location or encryption attributes.");
+        goto out;
+    }
+    if (src.size > S3_MAX_PUT) {
+        s3_err_msg(r, resp, S3E_INVALID_REQUEST,
+                   "The specified copy source is larger than the maximum allowable size for a copy "
+                   "source: 5368709120");
+        goto out;
+    }
+    if (replace) request_headers(r, &hdrs);
+    source_headers(src.headers, replace, &hdrs);
+    rc = st->ops->put_begin_from(st, &src, &r->put);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        goto out;
+    }
+    store_obj_t meta = {0};
+    meta.size = src.size;
+    memcpy(meta.etag, src.etag, sizeof meta.etag);
+    meta.headers = hdrs.p ? hdrs.p : "";
+    if (publish(r, resp, &meta)) goto out;
+    char date[25];
+    util_iso_date(meta.mtime_ms, date);
+    buf_t x = BUF_INIT;
+    s3_xml_begin(&x, "CopyObjectResult");
+    s3_xml_elem_s(&x, "LastModified", date);
+    buf_printf(&x, "<ETag>&quot;%s&quot;</ETag>", meta.etag);
+    buf_puts(&x, "</CopyObjectResult>");
+    s3_send_xml(resp, 200, &x);
+out:
+    free(sb);
+    free(sk);
+    store_obj_free(&src);
+    buf_free(&hdrs);
+}
+
+int s3_etag_matches(const char *list, const char *etag)
 {
     size_t en = strlen(etag);
     for (const char *p = list; *p;) {
@@ -201,12 +418,12 @@ static s3_err_t check_conditions(const s3_req_t *r, const store_obj_t *o)
     const char *inm = http_req_header(r->http, "If-None-Match");
     const char *ims = http_req_header(r->http, "If-Modified-Since");
     if (im) {
-        if (!etag_matches(im, o->etag)) return S3E_PRECONDITION_FAILED;
+        if (!s3_etag_matches(im, o->etag)) return S3E_PRECONDITION_FAILED;
     } else if (ius && util_parse_http_date(ius, &t) == 0 && mtime_s > t / 1000) {
         return S3E_PRECONDITION_FAILED;
     }
     if (inm) {
-        if (etag_matches(inm, o->etag)) return S3E_NOT_MODIFIED;
+        if (s3_etag_matches(inm, o->etag)) return S3E_NOT_MODIFIED;
     } else if (ims && util_parse_http_date(ims, &t) == 0 && mtime_s <= t / 1000) {
         return S3E_NOT_MODIFIED;
     }
@@ -269,7 +486,7 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
     };
     const size_t nover = sizeof overrides / sizeof *overrides;
     const char *cm = http_req_header(r->http, "x-amz-checksum-mode");
-    int checksum_mode = cm && strcasecmp(cm, "ENABLED") == 0;
+    int checksum_mode = cm && strcasecmp(cm, "ENABLED") == 0, checksum_sent = 0;
     while (*h) {
         const char *nl = strchr(h, '\n');
         size_t n = nl ? (size_t)(nl - h) : strlen(h);
@@ -281,7 +498,22 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
                 v++;
             char *value = xstrndup(v, (size_t)(h + n - v));
             int overridden = 0;
-            if (strncasecmp(name, "x-amz-checksum-", 15) == 0 && !checksum_mode) overridden = 1;
+            if (strncasecmp(name, "x-amz-checksum-", 15) == 0) {
+                if (!checksum_mode)
+                    overridden = 1;
+                else
+                    checksum_sent = 1;
+            }
+            if (strcasecmp(name, "x-fakes3-tagging") == 0) {
+                /* S3 tells how many tags, not which. */
+                char cnt[16];
+                int tags = 1;
+                for (const char *t = value; *t; t++)
+                    tags += *t == '&';
+                snprintf(cnt, sizeof cnt, "%d", tags);
+                http_resp_header(resp, "x-amz-tagging-count", cnt);
+                overridden = 1;
+            }
             for (size_t i = 0; i < nover; i++)
                 if (strcasecmp(name, overrides[i].header) == 0 &&
                     s3_query_value(r, overrides[i].param))
@@ -297,11 +529,22 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
         const char *v = s3_query_value(r, overrides[i].param);
         if (v) http_resp_header(resp, overrides[i].header, v);
     }
+    if (checksum_sent) http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
+}
+
+/* ?versionId on an unversioned bucket: "null" names the current object. */
+static int version_ok(s3_req_t *r, http_response_t *resp)
+{
+    const char *v = s3_query_value(r, "versionId");
+    if (!v || strcmp(v, "null") == 0) return 1;
+    s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Invalid version id specified");
+    return 0;
 }
 
 void s3_get_object(s3_req_t *r, http_response_t *resp)
 {
     int head = strcmp(r->method, "HEAD") == 0;
+    if (!version_ok(r, resp)) return;
     store_obj_t o;
     int fd = -1;
     int rc = r->srv->store->ops->obj_get(r->srv->store, r->t.bucket, r->t.key, r->t.key_len, &o,
@@ -360,6 +603,7 @@ out:
 
 void s3_delete_object(s3_req_t *r, http_response_t *resp)
 {
+    if (!version_ok(r, resp)) return;
     int rc = r->srv->store->ops->obj_delete(r->srv->store, r->t.bucket, r->t.key, r->t.key_len);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
@@ -367,4 +611,101 @@ void s3_delete_object(s3_req_t *r, http_response_t *resp)
     }
     http_resp_status(resp, 204);
     http_resp_ready(resp);
+}
+
+/* ---- DeleteObjects ---- */
+
+struct del_entry {
+    char *key;
+    size_t key_len;
+    char *version;
+};
+
+struct del_ctx {
+    struct del_entry *ents;
+    size_t n;
+    struct del_entry cur;
+    int has_key, quiet, bad;
+};
+
+static int on_delete_elem(void *ctx, const char *path, const char *text, size_t n)
+{
+    struct del_ctx *d = ctx;
+    if (strcmp(path, "Delete/Object/Key") == 0) {
+        free(d->cur.key);
+        d->cur.key = xstrndup(text, n);
+        d->cur.key_len = n;
+        d->has_key = 1;
+    } else if (strcmp(path, "Delete/Object/VersionId") == 0) {
+        free(d->cur.version);
+        d->cur.version = xstrndup(text, n);
+    } else if (strcmp(path, "Delete/Object") == 0) {
+        if (!d->has_key || d->n >= 1000) {
+            d->bad = 1;
+            return 1;
+        }
+        d->ents = xrealloc(d->ents, (d->n + 1) * sizeof *d->ents);
+        d->ents[d->n++] = d->cur;
+        memset(&d->cur, 0, sizeof d->cur);
+        d->has_key = 0;
+    } else if (strcmp(path, "Delete/Quiet") == 0) {
+        d->quiet = n == 4 && strncasecmp(text, "true", 4) == 0;
+    } else if (strncmp(path, "Delete", 6) != 0 || (path[6] != '\0' && path[6] != '/')) {
+        d->bad = 1;
+        return 1; /* another root element */
+    }
+    return 0;
+}
+
+void s3_delete_objects(s3_req_t *r, http_response_t *resp)
+{
+    struct del_ctx d = {0};
+    store_t *st = r->srv->store;
+    if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_delete_elem, &d) != 0 || !d.n) {
+        s3_err(r, resp, S3E_MALFORMED_XML);
+        goto out;
+    }
+    if (s3_need_bucket(r, resp)) goto out;
+    buf_t b = BUF_INIT;
+    s3_xml_begin(&b, "DeleteResult");
+    for (size_t i = 0; i < d.n; i++) {
+        struct del_entry *e = &d.ents[i];
+        const char *code = NULL, *msg = NULL;
+        if (e->key_len == 0 || e->key_len > S3_MAX_KEY) {
+            code = e->key_len ? "KeyTooLongError" : "InvalidArgument";
+            msg = e->key_len ? "Your key is too long" : "The key must not be empty";
+        } else if (e->version && strcmp(e->version, "null") != 0) {
+            code = "NoSuchVersion";
+            msg = "The specified version does not exist.";
+        } else {
+            int rc = st->ops->obj_delete(st, r->t.bucket, e->key, e->key_len);
+            if (rc) {
+                code = "InternalError";
+                msg = "We encountered an internal error. Please try again.";
+            }
+        }
+        if (code) {
+            buf_puts(&b, "<Error>");
+            s3_xml_elem(&b, "Key", e->key, e->key_len);
+            if (e->version) s3_xml_elem_s(&b, "VersionId", e->version);
+            s3_xml_elem_s(&b, "Code", code);
+            s3_xml_elem_s(&b, "Message", msg);
+            buf_puts(&b, "</Error>");
+        } else if (!d.quiet) {
+            buf_puts(&b, "<Deleted>");
+            s3_xml_elem(&b, "Key", e->key, e->key_len);
+            if (e->version) s3_xml_elem_s(&b, "VersionId", e->version);
+            buf_puts(&b, "</Deleted>");
+        }
+    }
+    buf_puts(&b, "</DeleteResult>");
+    s3_send_xml(resp, 200, &b);
+out:
+    for (size_t i = 0; i < d.n; i++) {
+        free(d.ents[i].key);
+        free(d.ents[i].version);
+    }
+    free(d.ents);
+    free(d.cur.key);
+    free(d.cur.version);
 }

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "lib/util.h"
+#include "s3/payload.h"
 #include "s3/s3req.h"
 
 static const struct {
@@ -75,6 +76,14 @@ static const s3_op_t ops[] = {
     {"GET", S3_OBJECT, NULL, "GetObject", NULL, NULL, s3_get_object},
     {"HEAD", S3_OBJECT, NULL, "HeadObject", NULL, NULL, s3_get_object},
     {"DELETE", S3_OBJECT, NULL, "DeleteObject", NULL, NULL, s3_delete_object},
+    {"POST", S3_BUCKET, "delete", "DeleteObjects", NULL, NULL, s3_delete_objects},
+    {"GET", S3_BUCKET, "acl", "GetBucketAcl", NULL, NULL, s3_get_acl},
+    {"PUT", S3_BUCKET, "acl", "PutBucketAcl", NULL, NULL, s3_put_acl},
+    {"GET", S3_OBJECT, "acl", "GetObjectAcl", NULL, NULL, s3_get_acl},
+    {"PUT", S3_OBJECT, "acl", "PutObjectAcl", NULL, NULL, s3_put_acl},
+    {"GET", S3_BUCKET, "policy", "GetBucketPolicy", NULL, NULL, s3_get_policy},
+    {"GET", S3_BUCKET, "cors", "GetBucketCors", NULL, NULL, s3_get_cors},
+    {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", NULL, NULL, s3_get_versioning},
 };
 
 /* ---- errors ---- */
@@ -92,6 +101,7 @@ s3_err_t s3_err_from_store(int rc)
     case STORE_EEXIST: return S3E_BUCKET_ALREADY_OWNED;
     case STORE_ENOTEMPTY: return S3E_BUCKET_NOT_EMPTY;
     case STORE_ETOOBIG: return S3E_ENTITY_TOO_LARGE;
+    case STORE_EPRECOND: return S3E_PRECONDITION_FAILED;
     default: return S3E_INTERNAL_ERROR;
     }
 }
@@ -269,6 +279,17 @@ static const s3_op_t *route(s3_req_t *r, s3_err_t *err)
     return NULL;
 }
 
+/* Buffer a whole (XML) body, up to S3_MAX_XML_BODY. */
+static int sink_body(void *ctx, const char *p, size_t n)
+{
+    s3_req_t *r = ctx;
+    if (r->body.len + n > S3_MAX_XML_BODY)
+        r->body_overflow = 1;
+    else
+        buf_append(&r->body, p, n);
+    return 0;
+}
+
 static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
 {
     s3_server_t *srv = app;
@@ -311,7 +332,15 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
         s3_err(r, resp, S3E_NO_SUCH_BUCKET);
         return r;
     }
-    if (r->op->start) r->op->start(r, resp);
+    if (r->op->start && r->op->start(r, resp)) return r;
+    if (!r->op->body && http_req_has_body(http)) {
+        /* A body the handler reads whole (XML): framing removed and
+         * Content-MD5, checksums and x-amz-content-sha256 checked as for
+         * object data. */
+        r->payload = xmalloc(sizeof *r->payload);
+        e = s3_payload_init(r->payload, r, sink_body, r);
+        if (e) s3_err(r, resp, e);
+    }
     return r;
 }
 
@@ -320,11 +349,12 @@ static int on_body(void *rctx, const char *data, size_t n, http_response_t *resp
     s3_req_t *r = rctx;
     r->received += n;
     if (r->op && r->op->body) return r->op->body(r, data, n, resp);
-    if (r->body.len + n > S3_MAX_XML_BODY) {
-        r->body_overflow = 1;
-        return 0;
+    if (!r->payload) return 0;
+    s3_err_t e = s3_payload_feed(r->payload, data, n);
+    if (e) {
+        s3_err_msg(r, resp, e, r->payload->errmsg);
+        return 1;
     }
-    buf_append(&r->body, data, n);
     return 0;
 }
 
@@ -332,6 +362,13 @@ static void on_end(void *rctx, http_response_t *resp)
 {
     s3_req_t *r = rctx;
     if (http_resp_is_ready(resp)) return;
+    if (!r->op->body && r->payload) {
+        s3_err_t e = s3_payload_finish(r->payload, r);
+        if (e) {
+            s3_err_msg(r, resp, e, r->payload->errmsg);
+            return;
+        }
+    }
     if (r->body_overflow) {
         s3_err(r, resp, S3E_MAX_MESSAGE_LENGTH);
         return;

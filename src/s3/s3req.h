@@ -69,6 +69,9 @@ typedef struct s3_req {
     /* PutObject */
     store_put_t *put;
     struct s3_payload *payload;
+    store_cond_t cond;
+    char cond_etag[48];
+    int is_copy;
 } s3_req_t;
 
 /* Answer with S3's error document (no body for HEAD). */
@@ -98,6 +101,9 @@ int s3_bucket_name_ok(const char *name);
 /* Ensure the bucket in r exists; answers NoSuchBucket (and returns -1) if not. */
 int s3_need_bucket(s3_req_t *r, http_response_t *resp);
 
+/* Whether an If-Match / If-None-Match style list names etag (or is "*"). */
+int s3_etag_matches(const char *list, const char *etag);
+
 /* Handlers, one file per resource family. */
 void s3_list_buckets(s3_req_t *r, http_response_t *resp);
 int s3_create_bucket_start(s3_req_t *r, http_response_t *resp);
@@ -111,5 +117,11 @@ int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t 
 void s3_put_object(s3_req_t *r, http_response_t *resp);
 void s3_get_object(s3_req_t *r, http_response_t *resp);
 void s3_delete_object(s3_req_t *r, http_response_t *resp);
+void s3_delete_objects(s3_req_t *r, http_response_t *resp);
+void s3_get_acl(s3_req_t *r, http_response_t *resp);
+void s3_put_acl(s3_req_t *r, http_response_t *resp);
+void s3_get_policy(s3_req_t *r, http_response_t *resp);
+void s3_get_cors(s3_req_t *r, http_response_t *resp);
+void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 
 #endif

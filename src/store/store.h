@@ -26,7 +26,15 @@ enum {
     STORE_ENOTEMPTY = -4, /* bucket has objects */
     STORE_EIO = -5,       /* disk or database failure */
     STORE_ETOOBIG = -6,   /* more bytes than allowed */
+    STORE_EPRECOND = -7,  /* a write condition did not hold */
 };
+
+/* Conditions checked atomically with publishing a write (S3 conditional
+ * writes): none, "the key must not exist", or "its ETag must be this". */
+typedef struct store_cond {
+    int if_none_match;    /* fail with STORE_EPRECOND when the key exists */
+    const char *if_match; /* unquoted ETag: STORE_ENOKEY if absent, STORE_EPRECOND if other */
+} store_cond_t;
 
 typedef struct store store_t;
 typedef struct store_put store_put_t;
@@ -96,13 +104,18 @@ struct store_ops {
     /* Start receiving an object's bytes; *out is owned by the store until
      * put_commit or put_abort, exactly one of which must follow. */
     int (*put_begin)(store_t *st, store_put_t **out);
+    /* Start a put whose bytes are src's (from obj_get), shared with it where
+     * the backend can (a hard link here): nothing is copied. STORE_ENOKEY if
+     * src is gone. Then put_commit or put_abort as for put_begin. */
+    int (*put_begin_from)(store_t *st, const store_obj_t *src, store_put_t **out);
     /* Append bytes. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
     /* Publish the bytes as bucket/key with meta (size, etag, headers used;
      * key, mtime, blob filled in on return). With autocreate, a missing
-     * bucket is created; else STORE_ENOBUCKET. Frees p in every case. */
+     * bucket is created; else STORE_ENOBUCKET. cond (may be NULL) is checked
+     * in the same transaction. Frees p in every case. */
     int (*put_commit)(store_put_t *p, const char *bucket, const char *key, size_t key_len,
-                      store_obj_t *meta, int autocreate);
+                      store_obj_t *meta, int autocreate, const store_cond_t *cond);
     /* Drop the bytes received; frees p. */
     void (*put_abort)(store_put_t *p);
 

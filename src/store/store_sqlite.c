@@ -61,7 +61,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BUCKET_LIST] = "SELECT name, created, region FROM buckets ORDER BY name",
     [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob FROM objects WHERE bucket = ?1 AND "
                   "key = ?2",
-    [S_OBJ_BLOB] = "SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2",
+    [S_OBJ_BLOB] = "SELECT blob, etag FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
                      "blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
@@ -373,8 +373,38 @@ static void sq_put_abort(store_put_t *p)
     free(p);
 }
 
+static int sq_put_begin_from(store_t *st, const store_obj_t *src, store_put_t **out)
+{
+    struct sq_store *s = SQ(st);
+    store_put_t *p = xcalloc(1, sizeof *p);
+    p->s = s;
+    unsigned char rnd[16];
+    util_random(rnd, sizeof rnd);
+    util_hex(rnd, sizeof rnd, p->id);
+    char from[48], to[48];
+    blob_path(src->blob, from);
+    snprintf(to, sizeof to, "tmp/%s", p->id);
+    /* A second name for the same bytes: a copy that copies nothing, and
+     * deleting either object leaves the other's bytes in place. */
+    if (linkat(s->rootfd, from, s->rootfd, to, 0) != 0) {
+        int e = errno;
+        free(p);
+        if (e == ENOENT) return STORE_ENOKEY;
+        util_err("store: link %s: %s", from, strerror(e));
+        return STORE_EIO;
+    }
+    p->fd = openat(s->rootfd, to, O_RDONLY | O_CLOEXEC);
+    if (p->fd < 0) {
+        unlinkat(s->rootfd, to, 0);
+        free(p);
+        return STORE_EIO;
+    }
+    *out = p;
+    return STORE_OK;
+}
+
 static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, size_t key_len,
-                         store_obj_t *meta, int autocreate)
+                         store_obj_t *meta, int autocreate, const store_cond_t *cond)
 {
     struct sq_store *s = p->s;
     char tmp[48], dst[48];
@@ -420,8 +450,23 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
     if (!q) goto fail_io;
     sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) old = xstrdup((const char *)sqlite3_column_text(q, 0));
+    int exists = 0, cond_ok = 1;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        exists = 1;
+        old = xstrdup((const char *)sqlite3_column_text(q, 0));
+        if (cond && cond->if_match &&
+            strcmp(cond->if_match, (const char *)sqlite3_column_text(q, 1)) != 0)
+            cond_ok = 0;
+    }
     sqlite3_reset(q);
+    if (cond && cond->if_match && !exists) {
+        ret = STORE_ENOKEY;
+        goto fail;
+    }
+    if (!cond_ok || (cond && cond->if_none_match && exists)) {
+        ret = STORE_EPRECOND;
+        goto fail;
+    }
     meta->mtime_ms = util_now_ms();
     q = stmt(c, S_OBJ_UPSERT);
     if (!q) goto fail_io;
@@ -679,6 +724,7 @@ static const struct store_ops sq_ops = {
     .bucket_delete = sq_bucket_delete,
     .bucket_list = sq_bucket_list,
     .put_begin = sq_put_begin,
+    .put_begin_from = sq_put_begin_from,
     .put_write = sq_put_write,
     .put_commit = sq_put_commit,
     .put_abort = sq_put_abort,

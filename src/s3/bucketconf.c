@@ -1,0 +1,80 @@
+/* Sub-resource answers for buckets and objects that fakes3 keeps no state
+ * for yet: ACLs (always the owner's FULL_CONTROL), bucket policy and CORS
+ * (none), versioning (never enabled). Clients such as s3cmd info ask for
+ * these and need S3's exact answers. */
+#include <string.h>
+
+#include "s3/s3req.h"
+#include "s3/xmlin.h"
+
+#define OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+
+/* The bucket, and the object when one is named, must exist; else answered. */
+static int need_target(s3_req_t *r, http_response_t *resp)
+{
+    if (!r->t.key) return s3_need_bucket(r, resp);
+    store_obj_t o;
+    int rc =
+        r->srv->store->ops->obj_get(r->srv->store, r->t.bucket, r->t.key, r->t.key_len, &o, NULL);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return -1;
+    }
+    store_obj_free(&o);
+    return 0;
+}
+
+void s3_get_acl(s3_req_t *r, http_response_t *resp)
+{
+    if (need_target(r, resp)) return;
+    buf_t b = BUF_INIT;
+    s3_xml_begin(&b, "AccessControlPolicy");
+    buf_puts(&b, "<Owner><ID>" OWNER_ID "</ID><DisplayName>fakes3</DisplayName></Owner>"
+                 "<AccessControlList><Grant>"
+                 "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                 "xsi:type=\"CanonicalUser\"><ID>" OWNER_ID "</ID>"
+                 "<DisplayName>fakes3</DisplayName></Grantee>"
+                 "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList>"
+                 "</AccessControlPolicy>");
+    s3_send_xml(resp, 200, &b);
+}
+
+static int ignore_elem(void *ctx, const char *path, const char *text, size_t n)
+{
+    (void)ctx, (void)path, (void)text, (void)n;
+    return 0;
+}
+
+void s3_put_acl(s3_req_t *r, http_response_t *resp)
+{
+    if (need_target(r, resp)) return;
+    /* Accepted and not kept: every object stays the owner's. A body, when
+     * sent, must still be an XML document. */
+    if (r->body.len && xmlin_parse(r->body.p, r->body.len, ignore_elem, NULL) != 0) {
+        s3_err(r, resp, S3E_MALFORMED_XML);
+        return;
+    }
+    http_resp_status(resp, 200);
+    http_resp_ready(resp);
+}
+
+void s3_get_policy(s3_req_t *r, http_response_t *resp)
+{
+    if (s3_need_bucket(r, resp)) return;
+    s3_err(r, resp, S3E_NO_SUCH_BUCKET_POLICY);
+}
+
+void s3_get_cors(s3_req_t *r, http_response_t *resp)
+{
+    if (s3_need_bucket(r, resp)) return;
+    s3_err(r, resp, S3E_NO_SUCH_CORS);
+}
+
+void s3_get_versioning(s3_req_t *r, http_response_t *resp)
+{
+    if (s3_need_bucket(r, resp)) return;
+    buf_t b = BUF_INIT;
+    s3_xml_begin(&b, "VersioningConfiguration");
+    buf_puts(&b, "</VersioningConfiguration>");
+    s3_send_xml(resp, 200, &b);
+}
