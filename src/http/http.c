@@ -322,8 +322,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     http_server_t *s = cls;
     struct http_request *r = *req_cls;
     if (!r) return;
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->resp.status < 400 && r->queued)
-        r->resp.status = 499; /* the client went away before the response was sent */
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->queued)
+        r->resp.status = 499; /* the client went away before it was answered */
     s->h.done(r->rctx, r, &r->resp);
     resp_free(&r->resp);
     free(r->target);
@@ -361,7 +361,11 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
     atomic_init(&s->inflight, 0);
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* poll, not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop can
+     * miss the end of a connection whose client sent part of a body and
+     * closed, leaving it in CLOSE-WAIT forever (found by the integration
+     * test test_five_gib_exactly_is_accepted_then_abandoned). */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     const char *addr = opt->address && *opt->address ? opt->address : "0.0.0.0";
     if (strchr(addr, ':')) {
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;

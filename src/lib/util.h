@@ -42,6 +42,9 @@ int util_unbase64(const char *in, size_t inlen, unsigned char *out, size_t *outl
  * Returns NULL if a '%' is not followed by two hex digits. */
 char *util_urldec(const char *s, size_t n, int plus_is_space, size_t *outlen);
 
+/* Whether n bytes are well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+int util_utf8_valid(const char *s, size_t n);
+
 /* n random bytes from the kernel. */
 void util_random(void *out, size_t n);
 

@@ -12,6 +12,9 @@
     "<Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"             \
     "<DisplayName>fakes3</DisplayName></Owner>"
 
+#define TOKEN_MAGIC     "fakes3:"
+#define TOKEN_MAGIC_LEN 7
+
 /* An element whose text is url-encoded when encoding-type=url. */
 static void elem(buf_t *b, const char *name, const char *s, size_t n, int url)
 {
@@ -52,8 +55,8 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         errno = 0;
         long v = strtol(mk, &end, 10);
         if (!*mk || *end || errno || v < 0 || v > 2147483647L) {
-            s3_err_msg(r, resp, S3E_INVALID_ARGUMENT,
-                       "Provided max-keys not an integer or within integer range");
+            s3_err_arg(r, resp, "Provided max-keys not an integer or within integer range",
+                       "max-keys", mk);
             return;
         }
         max = v > 1000 ? 1000 : v;
@@ -64,12 +67,17 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         size_t n = strlen(token) + 4;
         after = xmalloc(n);
         after_len = n;
-        if (!*token || util_unbase64(token, strlen(token), (unsigned char *)after, &after_len)) {
+        /* Tokens are ours: "fakes3:" + the last key or prefix listed, base64. */
+        if (!*token ||
+            util_unbase64(token, strlen(token), (unsigned char *)after, &after_len) != 0 ||
+            after_len < TOKEN_MAGIC_LEN || memcmp(after, TOKEN_MAGIC, TOKEN_MAGIC_LEN) != 0) {
             free(after);
-            s3_err_msg(r, resp, S3E_INVALID_ARGUMENT,
-                       "The continuation token provided is incorrect");
+            s3_err_arg(r, resp, "The continuation token provided is incorrect",
+                       "continuation-token", token);
             return;
         }
+        after_len -= TOKEN_MAGIC_LEN;
+        memmove(after, after + TOKEN_MAGIC_LEN, after_len);
     } else if (marker || start_after) {
         const char *m = marker ? marker : start_after;
         after = xstrdup(m);
@@ -105,8 +113,13 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
     if (v2) {
         if (token) s3_xml_elem_s(&b, "ContinuationToken", token);
         if (res.truncated && last) {
-            char *tok = xmalloc(4 * (last->key_len / 3 + 2) + 1);
-            util_base64((const unsigned char *)last->key, last->key_len, tok);
+            size_t rn = TOKEN_MAGIC_LEN + last->key_len;
+            unsigned char *raw = xmalloc(rn);
+            memcpy(raw, TOKEN_MAGIC, TOKEN_MAGIC_LEN);
+            memcpy(raw + TOKEN_MAGIC_LEN, last->key, last->key_len);
+            char *tok = xmalloc(4 * (rn / 3 + 2) + 1);
+            util_base64(raw, rn, tok);
+            free(raw);
             s3_xml_elem_s(&b, "NextContinuationToken", tok);
             free(tok);
         }

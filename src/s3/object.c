@@ -161,8 +161,15 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
     }
     /* With aws-chunked the framing counts in Content-Length; the decoded
      * length is checked as it arrives. */
-    if (!r->payload->aws_chunked && cl > 0 && (uint64_t)cl > S3_MAX_PUT) {
-        s3_err(r, resp, S3E_ENTITY_TOO_LARGE);
+    uint64_t proposed = r->payload->aws_chunked ? (uint64_t)r->payload->decoded_expected
+                                                : (uint64_t)(cl > 0 ? cl : 0);
+    if ((r->payload->aws_chunked ? r->payload->decoded_expected > 0 : cl > 0) &&
+        proposed > S3_MAX_PUT) {
+        char extra[160];
+        snprintf(extra, sizeof extra,
+                 "<ProposedSize>%llu</ProposedSize><MaxSizeAllowed>%llu</MaxSizeAllowed>",
+                 (unsigned long long)proposed, (unsigned long long)S3_MAX_PUT);
+        s3_err_full(r, resp, S3E_ENTITY_TOO_LARGE, NULL, extra);
         return 1;
     }
     if (srv->strict && s3_need_bucket(r, resp)) return 1;

@@ -108,7 +108,6 @@ s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sin
         char *end;
         long long v = strtoll(dl, &end, 10);
         if (!*dl || *end || v < 0) return S3E_INVALID_ARGUMENT;
-        if ((uint64_t)v > S3_MAX_PUT) return S3E_ENTITY_TOO_LARGE;
         p->decoded_expected = v;
         p->aws_chunked = 1;
     }

@@ -108,6 +108,21 @@ s3_err_t s3_err_from_store(int rc)
 
 void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg)
 {
+    s3_err_full(r, resp, e, msg, NULL);
+}
+
+void s3_err_arg(s3_req_t *r, http_response_t *resp, const char *msg, const char *name,
+                const char *value)
+{
+    buf_t x = BUF_INIT;
+    s3_xml_elem_s(&x, "ArgumentName", name);
+    s3_xml_elem_s(&x, "ArgumentValue", value);
+    s3_err_full(r, resp, S3E_INVALID_ARGUMENT, msg, x.p);
+    buf_free(&x);
+}
+
+void s3_err_full(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg, const char *extra)
+{
     buf_t b = BUF_INIT;
     int status = err_table[e].status;
     http_resp_status(resp, status);
@@ -127,6 +142,7 @@ void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg)
         s3_xml_elem_s(&b, "Method", r->method);
         s3_xml_elem_s(&b, "ResourceType", r->t.key ? "OBJECT" : r->t.bucket ? "BUCKET" : "SERVICE");
     }
+    if (extra) buf_puts(&b, extra);
     const char *target = http_req_target(r->http);
     s3_xml_elem(&b, "Resource", target, strcspn(target, "?"));
     s3_xml_elem_s(&b, "RequestId", r->reqid);
@@ -318,6 +334,11 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     }
     if (r->t.key && r->t.key_len > S3_MAX_KEY) {
         s3_err(r, resp, S3E_KEY_TOO_LONG);
+        return r;
+    }
+    if (r->t.key && !util_utf8_valid(r->t.key, r->t.key_len)) {
+        /* Listings are XML: a key that is not UTF-8 could never be listed. */
+        s3_err_msg(r, resp, S3E_INVALID_URI, "Object key is not valid UTF-8.");
         return r;
     }
     s3_err_t e = S3E_NONE;

@@ -78,6 +78,12 @@ typedef struct s3_req {
 void s3_err(s3_req_t *r, http_response_t *resp, s3_err_t e);
 /* The same with a message of our own instead of the table's. */
 void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg);
+/* The same with extra XML elements (already escaped) before <Resource>. */
+void s3_err_full(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg,
+                 const char *extra);
+/* InvalidArgument naming the argument and its value, as S3 does. */
+void s3_err_arg(s3_req_t *r, http_response_t *resp, const char *msg, const char *name,
+                const char *value);
 /* The error for a store failure code. */
 s3_err_t s3_err_from_store(int rc);
 /* HTTP status of an error. */

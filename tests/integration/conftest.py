@@ -1,0 +1,102 @@
+"""Fixtures for the integration tests: each test gets a real fakes3 process (FAKES3_BIN, an
+ASan/UBSan build) on a free loopback port with a temporary root, and fails if the process printed
+a sanitizer report by the time it stopped."""
+
+import os
+
+import pytest
+
+from s3lib import (AwsCli, Netns, NetnsNotPermitted, S3cmd, Server, fakes3_bin, make_client)
+
+
+class ServerFactory:
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.servers = []
+
+    def __call__(self, start=True, **kw):
+        s = Server(self.tmp_path, **kw)
+        self.servers.append(s)
+        if start:
+            s.start()
+        return s
+
+    def finish(self):
+        problems = []
+        for s in self.servers:
+            try:
+                rc = s.stop()
+            except AssertionError as e:
+                problems.append(str(e))
+                rc = None
+            report = s.sanitizer_report()
+            if report:
+                problems.append(f"sanitizer report from {s.argv()}:\n{report[-6000:]}")
+            elif rc not in (None, 0) and not s.killed:
+                problems.append(f"server {s.argv()} exited {rc} (want 0 on SIGTERM); stderr:\n"
+                                f"{s.stderr()[-3000:]}")
+        return problems
+
+
+@pytest.fixture
+def server_factory(tmp_path, netns_factory):
+    # Depends on netns_factory so that servers stop before their namespaces are removed.
+    f = ServerFactory(tmp_path)
+    yield f
+    problems = f.finish()
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def server(server_factory):
+    """A started fakes3 with default flags (access log on), root tmp_path/root."""
+    return server_factory()
+
+
+@pytest.fixture
+def s3(server):
+    """boto3 client, path-style addressing."""
+    return server.client()
+
+
+@pytest.fixture
+def s3v(server):
+    """boto3 client, virtual-host addressing through the compose alias: the endpoint is
+    http://fakes3:PORT, so bucket requests carry `Host: <bucket>.fakes3:PORT` and service
+    requests `Host: fakes3:PORT`; the socket goes to 127.0.0.1."""
+    return make_client(f"http://fakes3:{server.port}", addressing_style="virtual",
+                       connect_to=("127.0.0.1", server.port))
+
+
+@pytest.fixture
+def aws(server, tmp_path):
+    return AwsCli(tmp_path, server.endpoint)
+
+
+@pytest.fixture
+def s3cmd(server, tmp_path):
+    hp = f"127.0.0.1:{server.port}"
+    return S3cmd(tmp_path, hp, hp)
+
+
+@pytest.fixture
+def netns_factory():
+    made = []
+
+    def make(hosts_names):
+        ns = Netns(f"fakes3-{os.getpid()}-{len(made)}", hosts_names)
+        made.append(ns)
+        try:
+            ns.create()
+        except NetnsNotPermitted as e:
+            pytest.skip(f"`ip netns add` is not permitted here: {e}")
+        return ns
+
+    yield make
+    for ns in made:
+        ns.destroy()
+
+
+def pytest_report_header(config):
+    return f"fakes3 binary: {fakes3_bin()}"
