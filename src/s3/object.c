@@ -318,6 +318,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     char *sb = NULL, *sk = NULL;
     size_t skn = 0;
     store_obj_t src = {0};
+    store_reader_t *rd = NULL;
     buf_t hdrs = BUF_INIT;
     s3_err_t e = parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &sb, &sk, &skn);
     if (e) {
@@ -334,7 +335,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
         s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Unknown metadata directive.");
         goto out;
     }
-    int rc = st->ops->obj_get(st, sb, sk, skn, &src, NULL);
+    int rc = st->ops->obj_open(st, sb, sk, skn, &src, &rd);
     if (rc) {
         if (rc == STORE_ENOKEY) {
             /* The error names the source key, as S3's does. */
@@ -370,13 +371,15 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     }
     if (replace) request_headers(r, &hdrs);
     source_headers(src.headers, replace, &hdrs);
-    rc = st->ops->put_begin_from(st, &src, &r->put);
+    rc = st->ops->put_begin_from(st, rd, &r->put);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         goto out;
     }
     store_obj_t meta = {0};
     meta.size = src.size;
+    /* The bytes are the source's (shared, not read), and so is the ETag:
+     * a copy of a multipart object keeps its "-N" form. */
     memcpy(meta.etag, src.etag, sizeof meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
     if (publish(r, resp, &meta)) goto out;
@@ -389,6 +392,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     buf_puts(&x, "</CopyObjectResult>");
     s3_send_xml(resp, 200, &x);
 out:
+    if (rd) st->ops->reader_close(rd);
     free(sb);
     free(sk);
     store_obj_free(&src);
@@ -548,14 +552,76 @@ static int version_ok(s3_req_t *r, http_response_t *resp)
     return 0;
 }
 
+struct body_reader {
+    store_t *st;
+    store_reader_t *rd;
+    uint64_t base;
+};
+
+static ssize_t read_body(void *ctx, uint64_t pos, char *out, size_t max)
+{
+    struct body_reader *b = ctx;
+    return b->st->ops->reader_read(b->rd, b->base + pos, out, max);
+}
+
+static void free_body(void *ctx)
+{
+    struct body_reader *b = ctx;
+    b->st->ops->reader_close(b->rd);
+    free(b);
+}
+
+/* partNumber: the byte range of that part. 0, or an answered error. */
+static int part_range(s3_req_t *r, http_response_t *resp, store_reader_t *rd, const store_obj_t *o,
+                      uint64_t *from, uint64_t *to, int *count)
+{
+    const char *pn = s3_query_value(r, "partNumber");
+    char *end;
+    long n = strtol(pn, &end, 10);
+    if (!*pn || *end || n < 1 || n > 10000) {
+        s3_err_arg(r, resp, "Part number must be an integer between 1 and 10000, inclusive",
+                   "partNumber", pn);
+        return -1;
+    }
+    if (http_req_header(r->http, "Range")) {
+        s3_err_msg(r, resp, S3E_INVALID_REQUEST,
+                   "Cannot specify both Range header and partNumber query parameter");
+        return -1;
+    }
+    const store_part_t *parts;
+    size_t np;
+    r->srv->store->ops->reader_parts(rd, &parts, &np);
+    if (!np) {
+        if (n != 1) {
+            s3_err(r, resp, S3E_INVALID_PART_NUMBER);
+            return -1;
+        }
+        *from = 0;
+        *to = o->size ? o->size - 1 : 0;
+        *count = 1;
+        return 0;
+    }
+    if ((size_t)n > np) {
+        s3_err(r, resp, S3E_INVALID_PART_NUMBER);
+        return -1;
+    }
+    uint64_t start = 0;
+    for (long i = 0; i < n - 1; i++)
+        start += parts[i].size;
+    *from = start;
+    *to = start + parts[n - 1].size - 1;
+    *count = (int)np;
+    return 0;
+}
+
 void s3_get_object(s3_req_t *r, http_response_t *resp)
 {
     int head = strcmp(r->method, "HEAD") == 0;
     if (!version_ok(r, resp)) return;
+    store_t *st = r->srv->store;
     store_obj_t o;
-    int fd = -1;
-    int rc = r->srv->store->ops->obj_get(r->srv->store, r->t.bucket, r->t.key, r->t.key_len, &o,
-                                         head ? NULL : &fd);
+    store_reader_t *rd = NULL;
+    int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, &o, &rd);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;
@@ -573,8 +639,14 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         goto out;
     }
     uint64_t from = 0, to = o.size ? o.size - 1 : 0, len = o.size;
-    const char *range = http_req_header(r->http, "Range");
-    int ranged = range ? parse_range(range, o.size, &from, &to) : 0;
+    int ranged = 0, parts_count = 0;
+    if (s3_query(r, "partNumber")) {
+        if (part_range(r, resp, rd, &o, &from, &to, &parts_count)) goto out;
+        ranged = o.size > 0;
+    } else {
+        const char *range = http_req_header(r->http, "Range");
+        ranged = range ? parse_range(range, o.size, &from, &to) : 0;
+    }
     if (ranged < 0) {
         char cr[48];
         snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)o.size);
@@ -585,6 +657,11 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     http_resp_header(resp, "Last-Modified", date);
     http_resp_header(resp, "ETag", etag);
     http_resp_header(resp, "Accept-Ranges", "bytes");
+    if (parts_count) {
+        char pc[16];
+        snprintf(pc, sizeof pc, "%d", parts_count);
+        http_resp_header(resp, "x-amz-mp-parts-count", pc);
+    }
     add_stored_headers(resp, o.headers, r);
     if (ranged) {
         char cr[80];
@@ -594,17 +671,26 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         http_resp_header(resp, "Content-Range", cr);
         http_resp_status(resp, 206);
     } else {
-        http_resp_status(resp, 200);
+        http_resp_status(resp, parts_count ? 206 : 200);
     }
+    int fd;
+    uint64_t fdoff;
     if (head) {
         http_resp_body_reader(resp, len, no_reader, NULL, NULL);
+    } else if (st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
+        /* One file holds the range: sendfile. */
+        http_resp_body_fd(resp, fd, fdoff, len);
     } else {
-        http_resp_body_fd(resp, fd, from, len);
-        fd = -1;
+        /* The range crosses part files: stream it through a reader, which
+         * keeps the parts readable until the response is done. */
+        struct body_reader *b = xmalloc(sizeof *b);
+        *b = (struct body_reader){st, rd, from};
+        rd = NULL;
+        http_resp_body_reader(resp, len, read_body, b, free_body);
     }
     http_resp_ready(resp);
 out:
-    if (fd >= 0) close(fd);
+    if (rd) st->ops->reader_close(rd);
     store_obj_free(&o);
 }
 

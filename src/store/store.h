@@ -27,6 +27,8 @@ enum {
     STORE_EIO = -5,       /* disk or database failure */
     STORE_ETOOBIG = -6,   /* more bytes than allowed */
     STORE_EPRECOND = -7,  /* a write condition did not hold */
+    STORE_ENOUPLOAD = -8, /* no such multipart upload */
+    STORE_EBADPART = -9,  /* a part changed or vanished while completing */
 };
 
 /* Conditions checked atomically with publishing a write (S3 conditional
@@ -38,6 +40,7 @@ typedef struct store_cond {
 
 typedef struct store store_t;
 typedef struct store_put store_put_t;
+typedef struct store_reader store_reader_t;
 
 typedef struct store_bucket {
     char name[64];
@@ -53,9 +56,58 @@ typedef struct store_obj {
     uint64_t size;
     char etag[48]; /* unquoted, e.g. md5 hex */
     int64_t mtime_ms;
-    char *headers; /* owned, may be "" */
-    char *blob;    /* owned backend handle of the bytes */
+    char *headers;   /* owned, may be "" */
+    char *blob;      /* owned backend handle of the bytes ("" for a multipart object) */
+    uint32_t nparts; /* 0: one blob; else the number of parts it was completed from */
 } store_obj_t;
+
+/* A part: of a multipart upload in progress, or of a completed object. */
+typedef struct store_part {
+    uint32_t num; /* part number as uploaded (1..10000) */
+    uint64_t size;
+    char etag[48];     /* md5 hex, unquoted */
+    char checksum[64]; /* base64 of the upload's checksum algorithm, or "" */
+    char *blob;        /* owned */
+    int64_t mtime_ms;
+} store_part_t;
+
+/* Release an array of n parts. */
+void store_parts_free(store_part_t *p, size_t n);
+
+/* A multipart upload in progress. */
+typedef struct store_upload {
+    char id[40];
+    char bucket[64];
+    char *key; /* owned */
+    size_t key_len;
+    int64_t created_ms;
+    char *headers;    /* owned: metadata the object will get */
+    char ck_alg[16];  /* "CRC32" ... or "" */
+    char ck_type[16]; /* "COMPOSITE", "FULL_OBJECT" or "" */
+} store_upload_t;
+
+/* Release the strings an upload holds. */
+void store_upload_free(store_upload_t *u);
+
+typedef struct store_mpu_list_req {
+    const char *prefix;
+    size_t prefix_len;
+    const char *delim;
+    size_t delim_len;
+    const char *key_marker; /* NULL: from the start */
+    size_t key_marker_len;
+    const char *upload_marker; /* with key_marker: uploads of that key after this id */
+    unsigned max;
+} store_mpu_list_req_t;
+
+typedef struct store_mpu_list_res {
+    store_upload_t *ups; /* owned; a common prefix has only key set and id[0] == 0 */
+    size_t n;
+    int truncated;
+} store_mpu_list_res_t;
+
+/* Release a listing of uploads. */
+void store_mpu_list_free(store_mpu_list_res_t *res);
 
 /* Release the strings held by o (not o itself). */
 void store_obj_free(store_obj_t *o);
@@ -104,10 +156,10 @@ struct store_ops {
     /* Start receiving an object's bytes; *out is owned by the store until
      * put_commit or put_abort, exactly one of which must follow. */
     int (*put_begin)(store_t *st, store_put_t **out);
-    /* Start a put whose bytes are src's (from obj_get), shared with it where
-     * the backend can (a hard link here): nothing is copied. STORE_ENOKEY if
-     * src is gone. Then put_commit or put_abort as for put_begin. */
-    int (*put_begin_from)(store_t *st, const store_obj_t *src, store_put_t **out);
+    /* Start a put whose bytes are those of an open object, shared with it
+     * where the backend can (hard links here, every part): nothing is copied.
+     * Then put_commit or put_abort as for put_begin. */
+    int (*put_begin_from)(store_t *st, store_reader_t *src, store_put_t **out);
     /* Append bytes. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
     /* Publish the bytes as bucket/key with meta (size, etag, headers used;
@@ -123,11 +175,51 @@ struct store_ops {
      * (the caller closes *fd). STORE_ENOBUCKET, STORE_ENOKEY. */
     int (*obj_get)(store_t *st, const char *bucket, const char *key, size_t key_len,
                    store_obj_t *out, int *fd);
+    /* Open an object for reading: its metadata in out and a reader that keeps
+     * these bytes readable until reader_close, whatever writers do meanwhile.
+     * STORE_ENOBUCKET, STORE_ENOKEY. */
+    int (*obj_open)(store_t *st, const char *bucket, const char *key, size_t key_len,
+                    store_obj_t *out, store_reader_t **rd);
+    /* The object's parts (n == 0 for a single-blob object); owned by rd. */
+    void (*reader_parts)(store_reader_t *rd, const store_part_t **parts, size_t *n);
+    /* When [off, off+len) lies within one file: a new descriptor (the caller
+     * closes it) and the offset in it. -1 when the range spans files. */
+    int (*reader_fd)(store_reader_t *rd, uint64_t off, uint64_t len, int *fd, uint64_t *fdoff);
+    /* Read up to n bytes at off; the count, 0 at the end, -1 on error. */
+    long (*reader_read)(store_reader_t *rd, uint64_t off, char *buf, size_t n);
+    /* Release the reader. */
+    void (*reader_close)(store_reader_t *rd);
+
     /* Delete an object; STORE_OK also when it did not exist. */
     int (*obj_delete)(store_t *st, const char *bucket, const char *key, size_t key_len);
     /* List a bucket in key order; STORE_ENOBUCKET. */
     int (*list)(store_t *st, const char *bucket, const store_list_req_t *req,
                 store_list_res_t *res);
+
+    /* Multipart uploads. */
+    /* Start an upload of u->bucket/u->key with u's headers and checksum
+     * settings; the new id is written to u->id. STORE_ENOBUCKET unless autocreate. */
+    int (*mpu_create)(store_t *st, store_upload_t *u, int autocreate);
+    /* Look an upload up; STORE_ENOUPLOAD. */
+    int (*mpu_get)(store_t *st, const char *id, store_upload_t *out);
+    /* Publish the bytes of p as part->num of upload id (replacing an earlier
+     * one); part's size, etag and checksum are stored. Frees p. STORE_ENOUPLOAD. */
+    int (*mpu_part_commit)(store_put_t *p, const char *id, store_part_t *part);
+    /* Parts of an upload with number > after, up to max, in number order;
+     * *out is owned by the caller (store_parts_free). STORE_ENOUPLOAD. */
+    int (*mpu_parts)(store_t *st, const char *id, uint32_t after, unsigned max, store_part_t **out,
+                     size_t *n, int *truncated);
+    /* Uploads in progress in a bucket, by key then start time. STORE_ENOBUCKET. */
+    int (*mpu_list)(store_t *st, const char *bucket, const store_mpu_list_req_t *req,
+                    store_mpu_list_res_t *res);
+    /* Drop an upload and its parts. STORE_ENOUPLOAD. */
+    int (*mpu_abort)(store_t *st, const char *id);
+    /* Make the upload's object from the given parts (as returned by mpu_parts,
+     * in order): no data is copied. Parts not named are dropped. meta carries
+     * size, etag and headers; cond as for put_commit. STORE_ENOUPLOAD, or
+     * STORE_EBADPART when a part was replaced meanwhile. */
+    int (*mpu_complete)(store_t *st, const char *id, const store_part_t *parts, size_t n,
+                        store_obj_t *meta, const store_cond_t *cond);
 };
 
 struct store {

@@ -44,6 +44,19 @@ enum stmt_id {
     S_LIST_GT,
     S_LIST_GE,
     S_BLOB_USED,
+    S_OPARTS_GET,
+    S_OPARTS_DELETE,
+    S_OPARTS_INSERT,
+    S_UP_INSERT,
+    S_UP_GET,
+    S_UP_DELETE,
+    S_UP_LIST,
+    S_PART_BLOB,
+    S_PART_UPSERT,
+    S_PART_LIST,
+    S_PART_ALL_BLOBS,
+    S_PART_DELETE_ALL,
+    S_UP_BUCKET_HAS,
     S_COUNT
 };
 
@@ -59,32 +72,80 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE name = ?1",
     [S_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1",
     [S_BUCKET_LIST] = "SELECT name, created, region FROM buckets ORDER BY name",
-    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob FROM objects WHERE bucket = ?1 AND "
-                  "key = ?2",
-    [S_OBJ_BLOB] = "SELECT blob, etag FROM objects WHERE bucket = ?1 AND key = ?2",
+    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob, nparts FROM objects WHERE bucket = ?1 "
+                  "AND key = ?2",
+    [S_OBJ_BLOB] = "SELECT blob, etag, nparts FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
-                     "blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     "blob, nparts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_LIST_GT] = "SELECT key, size, etag, mtime FROM objects WHERE bucket = ?1 AND key > ?2 "
                   "ORDER BY key LIMIT ?3",
     [S_LIST_GE] = "SELECT key, size, etag, mtime FROM objects WHERE bucket = ?1 AND key >= ?2 "
                   "ORDER BY key LIMIT ?3",
-    [S_BLOB_USED] = "SELECT 1 FROM objects WHERE blob = ?1 LIMIT 1",
+    [S_BLOB_USED] = "SELECT 1 FROM objects WHERE blob = ?1 UNION ALL SELECT 1 FROM object_parts "
+                    "WHERE blob = ?1 UNION ALL SELECT 1 FROM parts WHERE blob = ?1 LIMIT 1",
+    [S_OPARTS_GET] = "SELECT num, size, etag, checksum, blob FROM object_parts WHERE bucket = ?1 "
+                     "AND key = ?2 ORDER BY idx",
+    [S_OPARTS_DELETE] = "DELETE FROM object_parts WHERE bucket = ?1 AND key = ?2",
+    [S_OPARTS_INSERT] = "INSERT INTO object_parts(bucket, key, idx, num, size, etag, checksum, "
+                        "blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_UP_INSERT] = "INSERT INTO uploads(id, bucket, key, created, headers, ck_alg, ck_type) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_UP_GET] = "SELECT bucket, key, created, headers, ck_alg, ck_type FROM uploads WHERE id = ?1",
+    [S_UP_DELETE] = "DELETE FROM uploads WHERE id = ?1",
+    [S_UP_LIST] = "SELECT id, key, created, headers, ck_alg, ck_type FROM uploads WHERE bucket = "
+                  "?1 AND (key > ?2 OR (key = ?2 AND (created > ?3 OR (created = ?3 AND id > "
+                  "?4)))) ORDER BY key, created, id LIMIT ?5",
+    [S_PART_BLOB] = "SELECT blob FROM parts WHERE upload = ?1 AND num = ?2",
+    [S_PART_UPSERT] = "INSERT OR REPLACE INTO parts(upload, num, size, etag, checksum, blob, "
+                      "mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_PART_LIST] = "SELECT num, size, etag, checksum, blob, mtime FROM parts WHERE upload = ?1 "
+                    "AND num > ?2 ORDER BY num LIMIT ?3",
+    [S_PART_ALL_BLOBS] = "SELECT blob FROM parts WHERE upload = ?1",
+    [S_PART_DELETE_ALL] = "DELETE FROM parts WHERE upload = ?1",
+    [S_UP_BUCKET_HAS] = "SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1",
 };
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS buckets ("
     " name TEXT PRIMARY KEY, created INTEGER NOT NULL, region TEXT NOT NULL) WITHOUT ROWID;"
+    /* nparts = 0: the bytes are the one file blob; else they are the
+     * object_parts rows in idx order (a completed multipart upload). */
     "CREATE TABLE IF NOT EXISTS objects ("
     " bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
     " mtime INTEGER NOT NULL, headers TEXT NOT NULL, blob TEXT NOT NULL,"
+    " nparts INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob);"
+    "CREATE TABLE IF NOT EXISTS object_parts ("
+    " bucket TEXT NOT NULL, key BLOB NOT NULL, idx INTEGER NOT NULL, num INTEGER NOT NULL,"
+    " size INTEGER NOT NULL, etag TEXT NOT NULL, checksum TEXT NOT NULL, blob TEXT NOT NULL,"
+    " PRIMARY KEY (bucket, key, idx)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS object_parts_blob ON object_parts(blob);"
+    "CREATE TABLE IF NOT EXISTS uploads ("
+    " id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, created INTEGER NOT NULL,"
+    " headers TEXT NOT NULL, ck_alg TEXT NOT NULL, ck_type TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS uploads_bucket ON uploads(bucket, key, created, id);"
+    "CREATE TABLE IF NOT EXISTS parts ("
+    " upload TEXT NOT NULL, num INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
+    " checksum TEXT NOT NULL, blob TEXT NOT NULL, mtime INTEGER NOT NULL,"
+    " PRIMARY KEY (upload, num)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);"
     "PRAGMA user_version = 1;";
 
 struct conn {
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+};
+
+/* An object some reader has open: blobs its writers retire meanwhile are
+ * unlinked only when the last reader closes. */
+struct pin {
+    char *bucket, *key;
+    size_t key_len;
+    int count;
+    char **doomed;
+    size_t ndoomed;
 };
 
 struct sq_store {
@@ -96,12 +157,32 @@ struct sq_store {
     pthread_mutex_t mu;
     struct conn **conns;
     size_t nconns;
+    pthread_mutex_t pin_mu;
+    struct pin *pins;
+    size_t npins;
 };
 
 struct store_put {
     struct sq_store *s;
     int fd;
     char id[33];
+    /* put_begin_from a multipart object: the linked parts (id unused) */
+    store_part_t *parts;
+    size_t nparts;
+};
+
+struct store_reader {
+    struct sq_store *s;
+    struct pin *pin_key; /* identifies the pin by bucket/key, looked up again */
+    char *bucket, *key;
+    size_t key_len;
+    char *blob; /* single-blob object */
+    uint64_t size;
+    store_part_t *parts; /* multipart object */
+    size_t nparts;
+    uint64_t *starts; /* offset of each part */
+    int fd;           /* the open file for cur */
+    size_t cur;
 };
 
 #define SQ(st) ((struct sq_store *)(st))
@@ -210,6 +291,186 @@ static void unlink_blob(struct sq_store *s, const char *id)
     blob_path(id, p);
     if (unlinkat(s->rootfd, p, 0) != 0 && errno != ENOENT)
         util_err("store: unlink %s: %s", p, strerror(errno));
+}
+
+/* ---- pins: readers keep the bytes they opened ---- */
+
+static struct pin *pin_find(struct sq_store *s, const char *bucket, const char *key, size_t kn)
+{
+    for (size_t i = 0; i < s->npins; i++) {
+        struct pin *p = &s->pins[i];
+        if (p->key_len == kn && memcmp(p->key, key, kn) == 0 && strcmp(p->bucket, bucket) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* Pin bucket/key before reading its metadata: a writer that publishes after
+ * this point defers unlinking what it retires until unpin. */
+static void pin(struct sq_store *s, const char *bucket, const char *key, size_t kn)
+{
+    pthread_mutex_lock(&s->pin_mu);
+    struct pin *p = pin_find(s, bucket, key, kn);
+    if (!p) {
+        s->pins = xrealloc(s->pins, (s->npins + 1) * sizeof *s->pins);
+        p = &s->pins[s->npins++];
+        memset(p, 0, sizeof *p);
+        p->bucket = xstrdup(bucket);
+        p->key = xstrndup(key, kn);
+        p->key_len = kn;
+    }
+    p->count++;
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+static void unpin(struct sq_store *s, const char *bucket, const char *key, size_t kn)
+{
+    pthread_mutex_lock(&s->pin_mu);
+    struct pin *p = pin_find(s, bucket, key, kn);
+    if (p && --p->count == 0) {
+        for (size_t i = 0; i < p->ndoomed; i++) {
+            unlink_blob(s, p->doomed[i]);
+            free(p->doomed[i]);
+        }
+        free(p->doomed);
+        free(p->bucket);
+        free(p->key);
+        *p = s->pins[--s->npins];
+    }
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+/* Blobs a committed write no longer references: unlink them now, or when
+ * the last reader of bucket/key lets go. Takes ownership of the strings. */
+static void retire(struct sq_store *s, const char *bucket, const char *key, size_t kn, char **blobs,
+                   size_t n)
+{
+    if (!n) return;
+    pthread_mutex_lock(&s->pin_mu);
+    struct pin *p = bucket ? pin_find(s, bucket, key, kn) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p) {
+            p->doomed = xrealloc(p->doomed, (p->ndoomed + 1) * sizeof *p->doomed);
+            p->doomed[p->ndoomed++] = blobs[i];
+        } else {
+            unlink_blob(s, blobs[i]);
+            free(blobs[i]);
+        }
+    }
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+struct blob_list {
+    char **v;
+    size_t n;
+};
+
+static void blob_list_add(struct blob_list *l, const char *b)
+{
+    if (!b || !*b) return;
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = xstrdup(b);
+}
+
+static void blob_list_free(struct blob_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* Inside a write transaction: the blobs of the current bucket/key object
+ * (its file, or its parts, whose rows are deleted), added to out. Sets
+ * *exists and copies the ETag into etag (48 bytes) when it exists. */
+static int take_old(struct conn *c, const char *bucket, const char *key, size_t kn,
+                    struct blob_list *out, int *exists, char *etag)
+{
+    *exists = 0;
+    sqlite3_stmt *q = stmt(c, S_OBJ_BLOB);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
+    int nparts = 0, rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *exists = 1;
+        blob_list_add(out, (const char *)sqlite3_column_text(q, 0));
+        if (etag) snprintf(etag, 48, "%s", (const char *)sqlite3_column_text(q, 1));
+        nparts = sqlite3_column_int(q, 2);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return STORE_EIO;
+    if (!nparts) return STORE_OK;
+    q = stmt(c, S_OPARTS_GET);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        blob_list_add(out, (const char *)sqlite3_column_text(q, 4));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return STORE_EIO;
+    q = stmt(c, S_OPARTS_DELETE);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? STORE_OK : STORE_EIO;
+}
+
+/* Inside a write transaction: insert the object row and, for a multipart
+ * object, its part rows. */
+static int put_row(struct conn *c, const char *bucket, const char *key, size_t kn,
+                   const store_obj_t *meta, const char *blob, const store_part_t *parts,
+                   size_t nparts)
+{
+    sqlite3_stmt *q = stmt(c, S_OBJ_UPSERT);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)meta->size);
+    sqlite3_bind_text(q, 4, meta->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, meta->mtime_ms);
+    sqlite3_bind_text(q, 6, meta->headers ? meta->headers : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, (sqlite3_int64)nparts);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return STORE_EIO;
+    for (size_t i = 0; i < nparts; i++) {
+        q = stmt(c, S_OPARTS_INSERT);
+        if (!q) return STORE_EIO;
+        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)i);
+        sqlite3_bind_int64(q, 4, parts[i].num);
+        sqlite3_bind_int64(q, 5, (sqlite3_int64)parts[i].size);
+        sqlite3_bind_text(q, 6, parts[i].etag, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, parts[i].checksum, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 8, parts[i].blob, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) return STORE_EIO;
+    }
+    return STORE_OK;
+}
+
+/* Whether cond allows writing over what exists. */
+static int cond_check(const store_cond_t *cond, int exists, const char *etag)
+{
+    if (!cond) return STORE_OK;
+    if (cond->if_match && !exists) return STORE_ENOKEY;
+    if (cond->if_match && strcmp(cond->if_match, etag) != 0) return STORE_EPRECOND;
+    if (cond->if_none_match && exists) return STORE_EPRECOND;
+    return STORE_OK;
+}
+
+static void new_id(char out[33])
+{
+    unsigned char rnd[16];
+    util_random(rnd, sizeof rnd);
+    util_hex(rnd, sizeof rnd, out);
 }
 
 /* ---- buckets ---- */
@@ -368,54 +629,92 @@ static void sq_put_abort(store_put_t *p)
 {
     char path[48];
     snprintf(path, sizeof path, "tmp/%s", p->id);
-    close(p->fd);
-    unlinkat(p->s->rootfd, path, 0);
+    if (p->fd >= 0) {
+        close(p->fd);
+        unlinkat(p->s->rootfd, path, 0);
+    }
+    for (size_t i = 0; i < p->nparts; i++)
+        unlink_blob(p->s, p->parts[i].blob);
+    store_parts_free(p->parts, p->nparts);
     free(p);
 }
 
-static int sq_put_begin_from(store_t *st, const store_obj_t *src, store_put_t **out)
+static void sq_put_abort(store_put_t *p);
+
+/* A new name for the bytes of blob (a hard link): a copy that copies nothing;
+ * deleting either object later leaves the other's bytes in place. */
+static int link_blob(struct sq_store *s, const char *blob, const char *to)
+{
+    char from[48];
+    blob_path(blob, from);
+    if (linkat(s->rootfd, from, s->rootfd, to, 0) == 0) return STORE_OK;
+    if (errno == ENOENT && strncmp(to, "blobs/", 6) == 0) {
+        char sub[16];
+        snprintf(sub, sizeof sub, "%.8s", to);
+        if ((mkdirat(s->rootfd, sub, 0755) == 0 || errno == EEXIST) &&
+            linkat(s->rootfd, from, s->rootfd, to, 0) == 0)
+            return STORE_OK;
+    }
+    util_err("store: link %s: %s", from, strerror(errno));
+    return STORE_EIO;
+}
+
+static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out)
 {
     struct sq_store *s = SQ(st);
     store_put_t *p = xcalloc(1, sizeof *p);
     p->s = s;
-    unsigned char rnd[16];
-    util_random(rnd, sizeof rnd);
-    util_hex(rnd, sizeof rnd, p->id);
-    char from[48], to[48];
-    blob_path(src->blob, from);
-    snprintf(to, sizeof to, "tmp/%s", p->id);
-    /* A second name for the same bytes: a copy that copies nothing, and
-     * deleting either object leaves the other's bytes in place. */
-    if (linkat(s->rootfd, from, s->rootfd, to, 0) != 0) {
-        int e = errno;
-        free(p);
-        if (e == ENOENT) return STORE_ENOKEY;
-        util_err("store: link %s: %s", from, strerror(e));
-        return STORE_EIO;
+    p->fd = -1;
+    new_id(p->id);
+    if (!src->nparts) {
+        char to[48];
+        snprintf(to, sizeof to, "tmp/%s", p->id);
+        if (link_blob(s, src->blob, to) != STORE_OK) {
+            free(p);
+            return STORE_EIO;
+        }
+        p->fd = openat(s->rootfd, to, O_RDONLY | O_CLOEXEC);
+        if (p->fd < 0) {
+            unlinkat(s->rootfd, to, 0);
+            free(p);
+            return STORE_EIO;
+        }
+        *out = p;
+        return STORE_OK;
     }
-    p->fd = openat(s->rootfd, to, O_RDONLY | O_CLOEXEC);
-    if (p->fd < 0) {
-        unlinkat(s->rootfd, to, 0);
-        free(p);
-        return STORE_EIO;
+    /* A multipart object: link every part straight into blobs/ under new ids;
+     * if the copy is never published, the sweep at start removes them. */
+    p->parts = xcalloc(src->nparts, sizeof *p->parts);
+    for (size_t i = 0; i < src->nparts; i++) {
+        store_part_t *d = &p->parts[i];
+        *d = src->parts[i];
+        d->blob = xmalloc(33);
+        new_id(d->blob);
+        p->nparts = i + 1;
+        char to[48];
+        blob_path(d->blob, to);
+        if (link_blob(s, src->parts[i].blob, to) != STORE_OK) {
+            sq_put_abort(p);
+            return STORE_EIO;
+        }
     }
     *out = p;
     return STORE_OK;
 }
 
-static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, size_t key_len,
-                         store_obj_t *meta, int autocreate, const store_cond_t *cond)
+/* Move a received body from tmp/ into blobs/ under its id. */
+static int place_blob(struct sq_store *s, store_put_t *p)
 {
-    struct sq_store *s = p->s;
     char tmp[48], dst[48];
     snprintf(tmp, sizeof tmp, "tmp/%s", p->id);
     blob_path(p->id, dst);
-    if (s->sync && fsync(p->fd) != 0) {
-        sq_put_abort(p);
-        return STORE_EIO;
-    }
+    int synced = !s->sync || fsync(p->fd) == 0;
     close(p->fd);
     p->fd = -1;
+    if (!synced) {
+        unlinkat(s->rootfd, tmp, 0);
+        return STORE_EIO;
+    }
     int moved = renameat(s->rootfd, tmp, s->rootfd, dst);
     if (moved != 0 && errno == ENOENT) {
         /* blobs/ab/ is made on first use. */
@@ -427,12 +726,23 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
     if (moved != 0) {
         util_err("store: rename %s: %s", tmp, strerror(errno));
         unlinkat(s->rootfd, tmp, 0);
-        free(p);
         return STORE_EIO;
     }
-    char *old = NULL;
+    return STORE_OK;
+}
+
+static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, size_t key_len,
+                         store_obj_t *meta, int autocreate, const store_cond_t *cond)
+{
+    struct sq_store *s = p->s;
+    struct blob_list old = {0};
+    int placed = 0, ret;
+    if (!p->nparts) {
+        if ((ret = place_blob(s, p)) != STORE_OK) goto fail;
+        placed = 1;
+    }
     struct conn *c = conn_get(s);
-    int ret = c ? exec1(c, S_BEGIN_W) : STORE_EIO;
+    ret = c ? exec1(c, S_BEGIN_W) : STORE_EIO;
     if (ret) goto fail;
     if (autocreate) {
         sqlite3_stmt *q = stmt(c, S_BUCKET_INSERT_IGNORE);
@@ -444,56 +754,39 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) goto fail_io;
     } else if ((ret = bucket_exists(c, bucket)) != STORE_OK) {
-        goto fail;
+        goto fail_tx;
     }
-    sqlite3_stmt *q = stmt(c, S_OBJ_BLOB);
-    if (!q) goto fail_io;
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
-    int exists = 0, cond_ok = 1;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        exists = 1;
-        old = xstrdup((const char *)sqlite3_column_text(q, 0));
-        if (cond && cond->if_match &&
-            strcmp(cond->if_match, (const char *)sqlite3_column_text(q, 1)) != 0)
-            cond_ok = 0;
-    }
-    sqlite3_reset(q);
-    if (cond && cond->if_match && !exists) {
-        ret = STORE_ENOKEY;
-        goto fail;
-    }
-    if (!cond_ok || (cond && cond->if_none_match && exists)) {
-        ret = STORE_EPRECOND;
-        goto fail;
-    }
+    int exists;
+    char etag[48] = "";
+    if ((ret = take_old(c, bucket, key, key_len, &old, &exists, etag)) != STORE_OK) goto fail_tx;
+    if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail_tx;
     meta->mtime_ms = util_now_ms();
-    q = stmt(c, S_OBJ_UPSERT);
-    if (!q) goto fail_io;
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)meta->size);
-    sqlite3_bind_text(q, 4, meta->etag, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, meta->mtime_ms);
-    sqlite3_bind_text(q, 6, meta->headers ? meta->headers : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, p->id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) goto fail_io;
-    if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
-    if (old) unlink_blob(s, old);
-    free(old);
+    ret = put_row(c, bucket, key, key_len, meta, p->nparts ? "" : p->id, p->parts, p->nparts);
+    if (ret) goto fail_tx;
+    if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail_tx;
+    retire(s, bucket, key, key_len, old.v, old.n);
+    free(old.v);
     free(meta->blob);
-    meta->blob = xstrdup(p->id);
+    meta->blob = xstrdup(p->nparts ? "" : p->id);
+    store_parts_free(p->parts, p->nparts);
     free(p);
     return STORE_OK;
 fail_io:
     util_err("store: put: %s", sqlite3_errmsg(c->db));
     ret = STORE_EIO;
+fail_tx:
+    rollback(c);
 fail:
-    if (c) rollback(c);
-    unlinkat(s->rootfd, dst, 0);
-    free(old);
+    blob_list_free(&old);
+    if (placed)
+        unlink_blob(s, p->id);
+    else if (p->fd >= 0) {
+        sq_put_abort(p);
+        return ret;
+    }
+    for (size_t i = 0; i < p->nparts; i++)
+        unlink_blob(s, p->parts[i].blob);
+    store_parts_free(p->parts, p->nparts);
     free(p);
     return ret;
 }
@@ -527,8 +820,10 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
         out->mtime_ms = sqlite3_column_int64(q, 2);
         out->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
         out->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
+        out->nparts = (uint32_t)sqlite3_column_int(q, 5);
         sqlite3_reset(q);
         if (!fd) return STORE_OK;
+        if (out->nparts) break; /* no single file: use obj_open */
         char p[48];
         blob_path(out->blob, p);
         *fd = openat(s->rootfd, p, O_RDONLY | O_CLOEXEC);
@@ -544,18 +839,13 @@ static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
     if (!c) return STORE_EIO;
-    char *old = NULL;
-    int ret = exec1(c, S_BEGIN_W);
+    struct blob_list old = {0};
+    int exists, ret = exec1(c, S_BEGIN_W);
     if (ret) return ret;
     if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto fail;
-    sqlite3_stmt *q = stmt(c, S_OBJ_BLOB);
-    if (!q) goto fail_io;
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) old = xstrdup((const char *)sqlite3_column_text(q, 0));
-    sqlite3_reset(q);
-    if (old) {
-        q = stmt(c, S_OBJ_DELETE);
+    if ((ret = take_old(c, bucket, key, key_len, &old, &exists, NULL)) != STORE_OK) goto fail;
+    if (exists) {
+        sqlite3_stmt *q = stmt(c, S_OBJ_DELETE);
         if (!q) goto fail_io;
         sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
@@ -564,15 +854,162 @@ static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_
         if (rc != SQLITE_DONE) goto fail_io;
     }
     if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
-    if (old) unlink_blob(s, old);
-    free(old);
+    retire(s, bucket, key, key_len, old.v, old.n);
+    free(old.v);
     return STORE_OK;
 fail_io:
     ret = STORE_EIO;
 fail:
     rollback(c);
-    free(old);
+    blob_list_free(&old);
     return ret;
+}
+
+/* ---- readers ---- */
+
+void store_parts_free(store_part_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(p[i].blob);
+    free(p);
+}
+
+static void sq_reader_close(store_reader_t *rd)
+{
+    if (!rd) return;
+    if (rd->fd >= 0) close(rd->fd);
+    unpin(rd->s, rd->bucket, rd->key, rd->key_len);
+    free(rd->bucket);
+    free(rd->key);
+    free(rd->blob);
+    store_parts_free(rd->parts, rd->nparts);
+    free(rd->starts);
+    free(rd);
+}
+
+static int sq_obj_open(store_t *st, const char *bucket, const char *key, size_t key_len,
+                       store_obj_t *out, store_reader_t **rdp)
+{
+    struct sq_store *s = SQ(st);
+    struct conn *c = conn_get(s);
+    if (!c) return STORE_EIO;
+    store_reader_t *rd = xcalloc(1, sizeof *rd);
+    rd->s = s;
+    rd->fd = -1;
+    rd->bucket = xstrdup(bucket);
+    rd->key = xstrndup(key, key_len);
+    rd->key_len = key_len;
+    pin(s, bucket, key, key_len); /* before reading: see retire() */
+    int ret = exec1(c, S_BEGIN_R);
+    if (ret) goto fail;
+    ret = sq_obj_get(st, bucket, key, key_len, out, NULL);
+    if (ret == STORE_OK && out->nparts) {
+        sqlite3_stmt *q = stmt(c, S_OPARTS_GET);
+        if (!q) {
+            ret = STORE_EIO;
+        } else {
+            sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
+            rd->parts = xcalloc(out->nparts, sizeof *rd->parts);
+            rd->starts = xcalloc(out->nparts + 1, sizeof *rd->starts);
+            uint64_t off = 0;
+            int rc;
+            while (rd->nparts < out->nparts && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+                store_part_t *pt = &rd->parts[rd->nparts];
+                pt->num = (uint32_t)sqlite3_column_int(q, 0);
+                pt->size = (uint64_t)sqlite3_column_int64(q, 1);
+                snprintf(pt->etag, sizeof pt->etag, "%s", (const char *)sqlite3_column_text(q, 2));
+                snprintf(pt->checksum, sizeof pt->checksum, "%s",
+                         (const char *)sqlite3_column_text(q, 3));
+                pt->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
+                rd->starts[rd->nparts++] = off;
+                off += pt->size;
+            }
+            rd->starts[rd->nparts] = off;
+            sqlite3_reset(q);
+            if (rd->nparts != out->nparts || off != out->size) ret = STORE_EIO;
+        }
+    }
+    exec1(c, S_COMMIT);
+    if (ret) {
+        store_obj_free(out);
+        goto fail;
+    }
+    rd->size = out->size;
+    rd->blob = xstrdup(out->blob);
+    *rdp = rd;
+    return STORE_OK;
+fail:
+    sq_reader_close(rd);
+    return ret;
+}
+
+static void sq_reader_parts(store_reader_t *rd, const store_part_t **parts, size_t *n)
+{
+    *parts = rd->parts;
+    *n = rd->nparts;
+}
+
+/* The part holding byte off (the last part whose start is <= off). */
+static size_t part_at(const store_reader_t *rd, uint64_t off)
+{
+    size_t lo = 0, hi = rd->nparts;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (rd->starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int open_blob(struct sq_store *s, const char *blob)
+{
+    char p[48];
+    blob_path(blob, p);
+    int fd = openat(s->rootfd, p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) util_err("store: open %s: %s", p, strerror(errno));
+    return fd;
+}
+
+static int sq_reader_fd(store_reader_t *rd, uint64_t off, uint64_t len, int *fd, uint64_t *fdoff)
+{
+    if (!rd->nparts) {
+        *fd = open_blob(rd->s, rd->blob);
+        *fdoff = off;
+        return *fd >= 0 ? 0 : -1;
+    }
+    size_t i = part_at(rd, off);
+    if (len && off + len > rd->starts[i + 1]) return -1;
+    *fd = open_blob(rd->s, rd->parts[i].blob);
+    *fdoff = off - rd->starts[i];
+    return *fd >= 0 ? 0 : -1;
+}
+
+static long sq_reader_read(store_reader_t *rd, uint64_t off, char *buf, size_t n)
+{
+    if (off >= rd->size) return 0;
+    size_t i = 0;
+    uint64_t in = off, avail = rd->size - off;
+    if (rd->nparts) {
+        i = part_at(rd, off);
+        in = off - rd->starts[i];
+        avail = rd->starts[i + 1] - off;
+    }
+    if (rd->fd < 0 || rd->cur != i) {
+        if (rd->fd >= 0) close(rd->fd);
+        rd->fd = open_blob(rd->s, rd->nparts ? rd->parts[i].blob : rd->blob);
+        rd->cur = i;
+        if (rd->fd < 0) return -1;
+    }
+    if (n > avail) n = (size_t)avail;
+    ssize_t got;
+    do
+        got = pread(rd->fd, buf, n, (off_t)in);
+    while (got < 0 && errno == EINTR);
+    if (got == 0 && n) return -1; /* the file is shorter than its row says */
+    return got;
 }
 
 /* ---- listing ---- */
@@ -701,6 +1138,427 @@ done:
     return ret;
 }
 
+/* ---- multipart uploads ---- */
+
+void store_upload_free(store_upload_t *u)
+{
+    free(u->key);
+    free(u->headers);
+    u->key = u->headers = NULL;
+}
+
+void store_mpu_list_free(store_mpu_list_res_t *res)
+{
+    for (size_t i = 0; i < res->n; i++)
+        store_upload_free(&res->ups[i]);
+    free(res->ups);
+    res->ups = NULL;
+    res->n = 0;
+}
+
+static int sq_mpu_create(store_t *st, store_upload_t *u, int autocreate)
+{
+    struct conn *c = conn_get(SQ(st));
+    if (!c) return STORE_EIO;
+    int ret = exec1(c, S_BEGIN_W);
+    if (ret) return ret;
+    sqlite3_stmt *q;
+    if (autocreate) {
+        q = stmt(c, S_BUCKET_INSERT_IGNORE);
+        if (!q) goto fail_io;
+        sqlite3_bind_text(q, 1, u->bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, util_now_ms());
+        sqlite3_bind_text(q, 3, "", -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) goto fail_io;
+    } else if ((ret = bucket_exists(c, u->bucket)) != STORE_OK) {
+        goto fail;
+    }
+    new_id(u->id);
+    u->created_ms = util_now_ms();
+    q = stmt(c, S_UP_INSERT);
+    if (!q) goto fail_io;
+    sqlite3_bind_text(q, 1, u->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, u->bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, u->key, (int)u->key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, u->created_ms);
+    sqlite3_bind_text(q, 5, u->headers ? u->headers : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, u->ck_alg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, u->ck_type, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) goto fail_io;
+    return exec1(c, S_COMMIT);
+fail_io:
+    ret = STORE_EIO;
+fail:
+    rollback(c);
+    return ret;
+}
+
+/* Read an upload row (inside or outside a transaction). */
+static int upload_get(struct conn *c, const char *id, store_upload_t *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = stmt(c, S_UP_GET);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        snprintf(out->id, sizeof out->id, "%s", id);
+        snprintf(out->bucket, sizeof out->bucket, "%s", (const char *)sqlite3_column_text(q, 0));
+        const void *k = sqlite3_column_blob(q, 1);
+        out->key_len = (size_t)sqlite3_column_bytes(q, 1);
+        out->key = xstrndup(k ? k : "", out->key_len);
+        out->created_ms = sqlite3_column_int64(q, 2);
+        out->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
+        snprintf(out->ck_alg, sizeof out->ck_alg, "%s", (const char *)sqlite3_column_text(q, 4));
+        snprintf(out->ck_type, sizeof out->ck_type, "%s", (const char *)sqlite3_column_text(q, 5));
+    }
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW) return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_ENOUPLOAD : STORE_EIO;
+}
+
+static int sq_mpu_get(store_t *st, const char *id, store_upload_t *out)
+{
+    struct conn *c = conn_get(SQ(st));
+    if (!c) return STORE_EIO;
+    return upload_get(c, id, out);
+}
+
+static int sq_mpu_part_commit(store_put_t *p, const char *id, store_part_t *part)
+{
+    struct sq_store *s = p->s;
+    struct blob_list old = {0};
+    int ret = place_blob(s, p);
+    if (ret) {
+        free(p);
+        return ret;
+    }
+    struct conn *c = conn_get(s);
+    ret = c ? exec1(c, S_BEGIN_W) : STORE_EIO;
+    if (ret) goto fail;
+    store_upload_t u;
+    if ((ret = upload_get(c, id, &u)) != STORE_OK) goto fail_tx;
+    store_upload_free(&u);
+    sqlite3_stmt *q = stmt(c, S_PART_BLOB);
+    if (!q) goto fail_io;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, part->num);
+    if (sqlite3_step(q) == SQLITE_ROW) blob_list_add(&old, (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    part->mtime_ms = util_now_ms();
+    q = stmt(c, S_PART_UPSERT);
+    if (!q) goto fail_io;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, part->num);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)part->size);
+    sqlite3_bind_text(q, 4, part->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, part->checksum, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, part->mtime_ms);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) goto fail_io;
+    if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail_tx;
+    /* Parts are never read while an upload is in progress: unlink at once. */
+    retire(s, NULL, NULL, 0, old.v, old.n);
+    free(old.v);
+    free(p);
+    return STORE_OK;
+fail_io:
+    ret = STORE_EIO;
+fail_tx:
+    rollback(c);
+fail:
+    blob_list_free(&old);
+    unlink_blob(s, p->id);
+    free(p);
+    return ret;
+}
+
+static int sq_mpu_parts(store_t *st, const char *id, uint32_t after, unsigned max,
+                        store_part_t **out, size_t *n, int *truncated)
+{
+    *out = NULL;
+    *n = 0;
+    *truncated = 0;
+    struct conn *c = conn_get(SQ(st));
+    if (!c) return STORE_EIO;
+    int ret = exec1(c, S_BEGIN_R);
+    if (ret) return ret;
+    store_upload_t u;
+    if ((ret = upload_get(c, id, &u)) != STORE_OK) goto done;
+    store_upload_free(&u);
+    sqlite3_stmt *q = stmt(c, S_PART_LIST);
+    if (!q) {
+        ret = STORE_EIO;
+        goto done;
+    }
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, after);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)max + 1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == max) {
+            *truncated = 1;
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        store_part_t *pt = &(*out)[(*n)++];
+        memset(pt, 0, sizeof *pt);
+        pt->num = (uint32_t)sqlite3_column_int(q, 0);
+        pt->size = (uint64_t)sqlite3_column_int64(q, 1);
+        snprintf(pt->etag, sizeof pt->etag, "%s", (const char *)sqlite3_column_text(q, 2));
+        snprintf(pt->checksum, sizeof pt->checksum, "%s", (const char *)sqlite3_column_text(q, 3));
+        pt->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
+        pt->mtime_ms = sqlite3_column_int64(q, 5);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) ret = STORE_EIO;
+done:
+    exec1(c, S_COMMIT);
+    if (ret) {
+        store_parts_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return ret;
+}
+
+/* Inside a write transaction: delete an upload and its part rows, adding
+ * their blobs to out. */
+static int drop_upload(struct conn *c, const char *id, struct blob_list *out)
+{
+    sqlite3_stmt *q = stmt(c, S_PART_ALL_BLOBS);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        blob_list_add(out, (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return STORE_EIO;
+    q = stmt(c, S_PART_DELETE_ALL);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return STORE_EIO;
+    q = stmt(c, S_UP_DELETE);
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? STORE_OK : STORE_EIO;
+}
+
+static int sq_mpu_abort(store_t *st, const char *id)
+{
+    struct sq_store *s = SQ(st);
+    struct conn *c = conn_get(s);
+    if (!c) return STORE_EIO;
+    struct blob_list old = {0};
+    int ret = exec1(c, S_BEGIN_W);
+    if (ret) return ret;
+    store_upload_t u;
+    if ((ret = upload_get(c, id, &u)) != STORE_OK) goto fail;
+    store_upload_free(&u);
+    if ((ret = drop_upload(c, id, &old)) != STORE_OK) goto fail;
+    if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
+    retire(s, NULL, NULL, 0, old.v, old.n);
+    free(old.v);
+    return STORE_OK;
+fail:
+    rollback(c);
+    blob_list_free(&old);
+    return ret;
+}
+
+static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *parts, size_t n,
+                           store_obj_t *meta, const store_cond_t *cond)
+{
+    struct sq_store *s = SQ(st);
+    struct conn *c = conn_get(s);
+    if (!c) return STORE_EIO;
+    struct blob_list old = {0}, unused = {0};
+    store_upload_t u = {0};
+    int ret = exec1(c, S_BEGIN_W);
+    if (ret) return ret;
+    if ((ret = upload_get(c, id, &u)) != STORE_OK) goto fail;
+    if ((ret = bucket_exists(c, u.bucket)) != STORE_OK) goto fail;
+    /* The parts chosen must still be the ones the caller checked. */
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *q = stmt(c, S_PART_BLOB);
+        if (!q) goto fail_io;
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, parts[i].num);
+        int rc = sqlite3_step(q);
+        int same =
+            rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), parts[i].blob) == 0;
+        sqlite3_reset(q);
+        if (!same) {
+            ret = STORE_EBADPART;
+            goto fail;
+        }
+    }
+    int exists;
+    char etag[48] = "";
+    if ((ret = take_old(c, u.bucket, u.key, u.key_len, &old, &exists, etag)) != STORE_OK) goto fail;
+    if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail;
+    meta->mtime_ms = util_now_ms();
+    if ((ret = put_row(c, u.bucket, u.key, u.key_len, meta, "", parts, n)) != STORE_OK) goto fail;
+    /* Part blobs now belong to the object; the rest of the upload goes. */
+    if ((ret = drop_upload(c, id, &unused)) != STORE_OK) goto fail;
+    if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
+    for (size_t i = 0; i < unused.n;) {
+        int used = 0;
+        for (size_t j = 0; j < n && !used; j++)
+            used = strcmp(unused.v[i], parts[j].blob) == 0;
+        if (used) {
+            free(unused.v[i]);
+            unused.v[i] = unused.v[--unused.n];
+        } else {
+            i++;
+        }
+    }
+    retire(s, u.bucket, u.key, u.key_len, old.v, old.n);
+    retire(s, NULL, NULL, 0, unused.v, unused.n);
+    free(old.v);
+    free(unused.v);
+    free(meta->key);
+    meta->key = u.key;
+    meta->key_len = u.key_len;
+    u.key = NULL;
+    store_upload_free(&u);
+    return STORE_OK;
+fail_io:
+    ret = STORE_EIO;
+fail:
+    rollback(c);
+    blob_list_free(&old);
+    blob_list_free(&unused);
+    store_upload_free(&u);
+    return ret;
+}
+
+static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req_t *req,
+                       store_mpu_list_res_t *res)
+{
+    memset(res, 0, sizeof *res);
+    struct conn *c = conn_get(SQ(st));
+    if (!c) return STORE_EIO;
+    int ret = exec1(c, S_BEGIN_R);
+    if (ret) return ret;
+    if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto done;
+    /* Uploads in progress are few: walk them in order from the marker. */
+    buf_t cur = BUF_INIT;
+    int64_t cur_created = INT64_MAX;
+    const char *cur_id = "";
+    char idbuf[40] = "";
+    if (req->key_marker) {
+        buf_append(&cur, req->key_marker, req->key_marker_len);
+        if (req->upload_marker && *req->upload_marker) {
+            /* resume after that upload of the marker key */
+            snprintf(idbuf, sizeof idbuf, "%s", req->upload_marker);
+            store_upload_t mu;
+            if (upload_get(c, idbuf, &mu) == STORE_OK) {
+                cur_created = mu.created_ms;
+                cur_id = idbuf;
+                store_upload_free(&mu);
+            }
+        }
+    } else {
+        cur_created = INT64_MIN;
+    }
+    size_t cap = 0, want = (size_t)req->max + 1;
+    int has_delim = req->delim && req->delim_len;
+    while (res->n < want) {
+        sqlite3_stmt *q = stmt(c, S_UP_LIST);
+        if (!q) {
+            ret = STORE_EIO;
+            break;
+        }
+        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, cur.p ? cur.p : "", (int)cur.len, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 3, cur_created);
+        sqlite3_bind_text(q, 4, cur_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(q, 5, 256);
+        int rc, rows = 0, jumped = 0;
+        while (res->n < want && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            rows++;
+            const char *k = sqlite3_column_blob(q, 1);
+            size_t kn = (size_t)sqlite3_column_bytes(q, 1);
+            if (!k) k = "";
+            buf_reset(&cur);
+            buf_append(&cur, k, kn);
+            cur_created = sqlite3_column_int64(q, 2);
+            snprintf(idbuf, sizeof idbuf, "%s", (const char *)sqlite3_column_text(q, 0));
+            cur_id = idbuf;
+            if (kn < req->prefix_len || memcmp(k, req->prefix, req->prefix_len) != 0) {
+                if (bytes_cmp(k, kn, req->prefix, req->prefix_len) > 0) {
+                    rows = -1; /* past the prefix: done */
+                    break;
+                }
+                continue;
+            }
+            if (res->n == cap) {
+                cap = cap ? 2 * cap : 32;
+                res->ups = xrealloc(res->ups, cap * sizeof *res->ups);
+            }
+            const char *d = has_delim ? memmem(k + req->prefix_len, kn - req->prefix_len,
+                                               req->delim, req->delim_len)
+                                      : NULL;
+            store_upload_t *u = &res->ups[res->n];
+            memset(u, 0, sizeof *u);
+            if (d) {
+                size_t cn = (size_t)(d - k) + req->delim_len;
+                if (!(req->key_marker &&
+                      bytes_cmp(k, cn, req->key_marker, req->key_marker_len) <= 0)) {
+                    u->key = xstrndup(k, cn);
+                    u->key_len = cn;
+                    u->headers = xstrdup("");
+                    snprintf(u->bucket, sizeof u->bucket, "%s", bucket);
+                    res->n++;
+                }
+                buf_reset(&cur);
+                buf_append(&cur, k, cn);
+                cur.len = successor(cur.p, cur.len);
+                cur_created = INT64_MIN;
+                cur_id = "";
+                jumped = 1;
+                if (!cur.len) rows = -1;
+                break;
+            }
+            snprintf(u->id, sizeof u->id, "%s", idbuf);
+            snprintf(u->bucket, sizeof u->bucket, "%s", bucket);
+            u->key = xstrndup(k, kn);
+            u->key_len = kn;
+            u->created_ms = cur_created;
+            u->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
+            snprintf(u->ck_alg, sizeof u->ck_alg, "%s", (const char *)sqlite3_column_text(q, 4));
+            snprintf(u->ck_type, sizeof u->ck_type, "%s", (const char *)sqlite3_column_text(q, 5));
+            res->n++;
+        }
+        sqlite3_reset(q);
+        if (rows <= 0 && !jumped) break;
+    }
+    buf_free(&cur);
+    if (res->n == want) {
+        res->truncated = 1;
+        store_upload_free(&res->ups[--res->n]);
+    }
+done:
+    exec1(c, S_COMMIT);
+    if (ret) store_mpu_list_free(res);
+    return ret;
+}
+
 /* ---- open, sweep, close ---- */
 
 static void sq_close(store_t *st)
@@ -711,6 +1569,8 @@ static void sq_close(store_t *st)
     free(s->conns);
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->pin_mu);
+    free(s->pins); /* readers are all closed by now */
     if (s->lockfd >= 0) close(s->lockfd);
     if (s->rootfd >= 0) close(s->rootfd);
     free(s->root);
@@ -729,6 +1589,18 @@ static const struct store_ops sq_ops = {
     .put_commit = sq_put_commit,
     .put_abort = sq_put_abort,
     .obj_get = sq_obj_get,
+    .obj_open = sq_obj_open,
+    .reader_parts = sq_reader_parts,
+    .reader_fd = sq_reader_fd,
+    .reader_read = sq_reader_read,
+    .reader_close = sq_reader_close,
+    .mpu_create = sq_mpu_create,
+    .mpu_get = sq_mpu_get,
+    .mpu_part_commit = sq_mpu_part_commit,
+    .mpu_parts = sq_mpu_parts,
+    .mpu_list = sq_mpu_list,
+    .mpu_abort = sq_mpu_abort,
+    .mpu_complete = sq_mpu_complete,
     .obj_delete = sq_obj_delete,
     .list = sq_list,
 };
@@ -795,6 +1667,7 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     s->sync = opt && opt->sync;
     s->root = xstrdup(root);
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->pin_mu, NULL);
     pthread_key_create(&s->key, NULL);
     if (mkdir_p(root) != 0) {
         snprintf(err, errlen, "root %s: %s", root, strerror(errno));
