@@ -66,7 +66,7 @@ static const char *const storage_classes[] = {
 
 /* The metadata S3 keeps from a PutObject (or a REPLACE copy) request, as
  * "Name: value\n" lines. */
-static void request_headers(const s3_req_t *r, buf_t *hdrs)
+void s3_object_headers(const s3_req_t *r, buf_t *hdrs)
 {
     for (size_t i = 0; i < sizeof stored_headers / sizeof *stored_headers; i++) {
         const char *v = http_req_header(r->http, stored_headers[i]);
@@ -91,7 +91,7 @@ static void request_headers(const s3_req_t *r, buf_t *hdrs)
 }
 
 /* Checks every PUT of an object shares; 0 or an answered error. */
-static int put_checks(s3_req_t *r, http_response_t *resp)
+int s3_put_checks(s3_req_t *r, http_response_t *resp)
 {
     const char *sc = http_req_header(r->http, "x-amz-storage-class");
     if (sc) {
@@ -141,7 +141,7 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, srv->strict ? S3E_NO_SUCH_BUCKET : S3E_INVALID_BUCKET_NAME);
         return 1;
     }
-    if (put_checks(r, resp)) return 1;
+    if (s3_put_checks(r, resp)) return 1;
     if (http_req_header(r->http, "x-amz-copy-source")) {
         r->is_copy = 1;
         if (srv->strict && s3_need_bucket(r, resp)) return 1;
@@ -227,7 +227,7 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
         return;
     }
     buf_t hdrs = BUF_INIT;
-    request_headers(r, &hdrs);
+    s3_object_headers(r, &hdrs);
     const char *ckname = checksum_header_name(pl->ck.alg);
     if (ckname) buf_printf(&hdrs, "%s: %s\n", ckname, pl->ck_value);
     store_obj_t meta = {0};
@@ -266,7 +266,7 @@ static void source_headers(const char *h, int checksum_only, buf_t *out)
 }
 
 /* x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded. */
-static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size_t *klen)
+s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *klen)
 {
     size_t n = strcspn(v, "?");
     const char *q = v[n] == '?' ? v + n + 1 : NULL;
@@ -292,7 +292,7 @@ static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size
 }
 
 /* S3 checks x-amz-copy-source-if-* against the source; every failure is 412. */
-static int copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
+int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
 {
     int64_t t, mtime_s = o->mtime_ms / 1000;
     const char *im = http_req_header(r->http, "x-amz-copy-source-if-match");
@@ -320,7 +320,8 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     store_obj_t src = {0};
     store_reader_t *rd = NULL;
     buf_t hdrs = BUF_INIT;
-    s3_err_t e = parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &sb, &sk, &skn);
+    s3_err_t e =
+        s3_parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &sb, &sk, &skn);
     if (e) {
         s3_err_msg(r, resp, e,
                    e == S3E_INVALID_ARGUMENT
@@ -349,7 +350,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
         }
         goto out;
     }
-    if (!copy_conditions_hold(r, &src)) {
+    if (!s3_copy_conditions_hold(r, &src)) {
         s3_err(r, resp, S3E_PRECONDITION_FAILED);
         goto out;
     }
@@ -369,7 +370,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
                    "source: 5368709120");
         goto out;
     }
-    if (replace) request_headers(r, &hdrs);
+    if (replace) s3_object_headers(r, &hdrs);
     source_headers(src.headers, replace, &hdrs);
     rc = st->ops->put_begin_from(st, rd, &r->put);
     if (rc) {
@@ -497,7 +498,7 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
     };
     const size_t nover = sizeof overrides / sizeof *overrides;
     const char *cm = http_req_header(r->http, "x-amz-checksum-mode");
-    int checksum_mode = cm && strcasecmp(cm, "ENABLED") == 0, checksum_sent = 0;
+    int checksum_mode = cm && strcasecmp(cm, "ENABLED") == 0, checksum_sent = 0, type_sent = 0;
     while (*h) {
         const char *nl = strchr(h, '\n');
         size_t n = nl ? (size_t)(nl - h) : strlen(h);
@@ -512,6 +513,8 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
             if (strncasecmp(name, "x-amz-checksum-", 15) == 0) {
                 if (!checksum_mode)
                     overridden = 1;
+                else if (strcasecmp(name, "x-amz-checksum-type") == 0)
+                    type_sent = 1;
                 else
                     checksum_sent = 1;
             }
@@ -540,7 +543,7 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
         const char *v = s3_query_value(r, overrides[i].param);
         if (v) http_resp_header(resp, overrides[i].header, v);
     }
-    if (checksum_sent) http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
+    if (checksum_sent && !type_sent) http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
 }
 
 /* ?versionId on an unversioned bucket: "null" names the current object. */

@@ -142,6 +142,7 @@ s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sin
         } else {
             /* S3 stores a CRC64NVME for objects uploaded without a checksum. */
             alg = CK_CRC64NVME;
+            p->ck_defaulted = 1;
         }
     }
     checksum_init(&p->ck, alg);

@@ -33,6 +33,7 @@ typedef struct s3_payload {
     checksum_t ck;                      /* alg CK_NONE when none asked for */
     char ck_expected[CHECKSUM_B64_MAX]; /* from a header or trailer; "" if none */
     int ck_from_trailer;
+    int ck_defaulted; /* nothing asked for a checksum: CRC64NVME chosen, as S3 does */
     char ck_value[CHECKSUM_B64_MAX]; /* after finish: what the body hashed to */
     int sha_check;
     struct sha256_ctx sha;

@@ -84,6 +84,12 @@ static const s3_op_t ops[] = {
     {"GET", S3_BUCKET, "policy", "GetBucketPolicy", NULL, NULL, s3_get_policy},
     {"GET", S3_BUCKET, "cors", "GetBucketCors", NULL, NULL, s3_get_cors},
     {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", NULL, NULL, s3_get_versioning},
+    {"POST", S3_OBJECT, "uploads", "CreateMultipartUpload", NULL, NULL, s3_mpu_create},
+    {"PUT", S3_OBJECT, "uploadId", "UploadPart", s3_mpu_part_start, s3_mpu_part_body, s3_mpu_part},
+    {"POST", S3_OBJECT, "uploadId", "CompleteMultipartUpload", NULL, NULL, s3_mpu_complete},
+    {"DELETE", S3_OBJECT, "uploadId", "AbortMultipartUpload", NULL, NULL, s3_mpu_abort},
+    {"GET", S3_OBJECT, "uploadId", "ListParts", NULL, NULL, s3_mpu_list_parts},
+    {"GET", S3_BUCKET, "uploads", "ListMultipartUploads", NULL, NULL, s3_mpu_list_uploads},
 };
 
 /* ---- errors ---- */
@@ -424,6 +430,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     }
     free(r->q);
     buf_free(&r->body);
+    free(r->upload_id);
     free(r);
 }
 

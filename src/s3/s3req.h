@@ -72,6 +72,10 @@ typedef struct s3_req {
     store_cond_t cond;
     char cond_etag[48];
     int is_copy;
+    /* UploadPart */
+    char *upload_id;
+    char upload_alg[16];
+    uint32_t part_num;
 } s3_req_t;
 
 /* Answer with S3's error document (no body for HEAD). */
@@ -110,6 +114,16 @@ int s3_need_bucket(s3_req_t *r, http_response_t *resp);
 /* Whether an If-Match / If-None-Match style list names etag (or is "*"). */
 int s3_etag_matches(const char *list, const char *etag);
 
+/* Shared by object.c and multipart.c. */
+/* The metadata S3 keeps from a PutObject-style request, as "Name: value\n". */
+void s3_object_headers(const s3_req_t *r, buf_t *hdrs);
+/* Storage class and conditional-write headers; 0 or an answered error. */
+int s3_put_checks(s3_req_t *r, http_response_t *resp);
+/* Parse x-amz-copy-source into a new bucket and key. */
+s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *klen);
+/* Whether the x-amz-copy-source-if-* conditions hold for o. */
+int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o);
+
 /* Handlers, one file per resource family. */
 void s3_list_buckets(s3_req_t *r, http_response_t *resp);
 int s3_create_bucket_start(s3_req_t *r, http_response_t *resp);
@@ -129,5 +143,13 @@ void s3_put_acl(s3_req_t *r, http_response_t *resp);
 void s3_get_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_cors(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
+void s3_mpu_create(s3_req_t *r, http_response_t *resp);
+int s3_mpu_part_start(s3_req_t *r, http_response_t *resp);
+int s3_mpu_part_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
+void s3_mpu_part(s3_req_t *r, http_response_t *resp);
+void s3_mpu_complete(s3_req_t *r, http_response_t *resp);
+void s3_mpu_abort(s3_req_t *r, http_response_t *resp);
+void s3_mpu_list_parts(s3_req_t *r, http_response_t *resp);
+void s3_mpu_list_uploads(s3_req_t *r, http_response_t *resp);
 
 #endif
