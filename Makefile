@@ -41,11 +41,15 @@ run: build/fakes3
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
 
+# The real binary (ASan build) driven by real clients: boto3, aws CLI, s3cmd, wire replays,
+# the per-client workflows (tests/clients/install.sh installs those clients).
+PY_SUITES ?= tests/integration tests/replay tests/clients
 test-integration: build/asan/fakes3
 	@./scripts/deps.sh test
-	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q tests/integration $(PYTEST_ARGS)
+	@if [ -x tests/clients/install.sh ]; then tests/clients/install.sh; fi
+	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider $(PY_SUITES) $(PYTEST_ARGS)
 
-test: format-check test-unit test-integration
+test: format-check test-unit test-integration test-compose
 
 bench: build/fakes3
 	./bench/run.sh

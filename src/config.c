@@ -29,6 +29,8 @@ static const char usage[] =
     "  -l, --limit RATE      fake-s3's rate limit; accepted and ignored       [FAKES3_LIMIT]\n"
     "      --corsorigin, --corsmethods, --corspreflightallowheaders, --corspostputallowheaders,\n"
     "      --corsexposeheaders   fake-s3's CORS flags; accepted\n"
+    "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
+    "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
     "  -V, --version         the version\n";
 
@@ -44,6 +46,7 @@ enum {
     OPT_CORS_HEADERS,
     OPT_CORS_POSTPUT,
     OPT_CORS_EXPOSE,
+    OPT_PROBE,
 };
 
 static void set_str(char **dst, const char *v)
@@ -135,6 +138,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {"corspreflightallowheaders", required_argument, NULL, OPT_CORS_HEADERS},
         {"corspostputallowheaders", required_argument, NULL, OPT_CORS_POSTPUT},
         {"corsexposeheaders", required_argument, NULL, OPT_CORS_EXPOSE},
+        {"probe", optional_argument, NULL, OPT_PROBE},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -180,6 +184,7 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_CORS_HEADERS:
         case OPT_CORS_POSTPUT: set_str(&c->cors_headers, optarg); break;
         case OPT_CORS_EXPOSE: set_str(&c->cors_expose, optarg); break;
+        case OPT_PROBE: set_str(&c->probe, optarg ? optarg : ""); break;
         case ':':
             fprintf(stderr, "fakes3: option %s needs a value (see --help)\n", argv[optind - 1]);
             return 2;
@@ -188,6 +193,8 @@ int config_parse(config_t *c, int argc, char **argv)
             return 2;
         }
     }
+    if (c->probe && !*c->probe && optind + 1 == argc && strncmp(argv[optind], "http", 4) == 0)
+        set_str(&c->probe, argv[optind++]); /* --probe URL */
     if (optind < argc) {
         fprintf(stderr, "fakes3: unexpected argument '%s' (see --help)\n", argv[optind]);
         return 2;
@@ -218,5 +225,6 @@ void config_free(config_t *c)
     free(c->cors_methods);
     free(c->cors_headers);
     free(c->cors_expose);
+    free(c->probe);
     memset(c, 0, sizeof *c);
 }

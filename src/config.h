@@ -25,6 +25,7 @@ typedef struct config {
     char *limit; /* fake-s3's rate limit: accepted, not enforced */
     char *sslcert, *sslkey;
     char *cors_origin, *cors_methods, *cors_headers, *cors_expose;
+    char *probe; /* --probe: the URL to check, then exit; NULL when serving */
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

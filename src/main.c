@@ -38,6 +38,15 @@ int main(int argc, char **argv)
         config_free(&cfg);
         return rc;
     }
+    if (cfg.probe) {
+        char url[64], err[256];
+        if (!*cfg.probe) snprintf(url, sizeof url, "http://127.0.0.1:%u/", cfg.port);
+        const char *u = *cfg.probe ? cfg.probe : url;
+        rc = http_probe(u, 2000, err, sizeof err);
+        if (rc) fprintf(stderr, "fakes3: probe %s: %s\n", u, err);
+        config_free(&cfg);
+        return rc;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     util_log_quiet = cfg.quiet;
     int status = 2;

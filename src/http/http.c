@@ -297,13 +297,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (r->queued || r->resp.ready) return MHD_YES;
-        if (s->h.body(r->rctx, upload_data, n, &r->resp)) {
-            if (!r->resp.ready) {
-                http_resp_status(&r->resp, 500);
-                http_resp_ready(&r->resp);
-            }
-            return queue(r);
+        if (s->h.body(r->rctx, upload_data, n, &r->resp) && !r->resp.ready) {
+            http_resp_status(&r->resp, 500);
+            http_resp_ready(&r->resp);
         }
+        /* libmicrohttpd refuses a response while it is still receiving the
+         * body: the rest is read and dropped, the answer goes at the end. */
         return MHD_YES;
     }
     if (r->queued) return MHD_YES;

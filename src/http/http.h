@@ -33,7 +33,8 @@ typedef struct http_handler {
      * freed in done). Filling the response here (http_resp_ready) answers at
      * once and skips any body, which closes the connection if one was sent. */
     void *(*begin)(void *app, http_request_t *req, http_response_t *resp);
-    /* A piece of the body. Return 0 to go on, non-zero once resp is ready. */
+    /* A piece of the body. Return 0 to go on, non-zero once resp is ready: the
+     * rest of the body is then read and dropped, and resp sent at its end. */
     int (*body)(void *rctx, const char *data, size_t n, http_response_t *resp);
     /* The body is complete (or there was none): fill resp. */
     void (*end)(void *rctx, http_response_t *resp);
@@ -55,6 +56,11 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
 unsigned http_port(const http_server_t *s);
 /* Stop accepting, wait up to grace_ms for requests in flight, then stop and free. */
 void http_stop(http_server_t *s, int grace_ms);
+
+/* Health probe: one GET of an http:// URL with an address literal. Returns 0
+ * when it answers 200-499 within timeout_ms, 1 otherwise, 2 for a bad URL;
+ * err says why. */
+int http_probe(const char *url, int timeout_ms, char *err, size_t errlen);
 
 /* Request accessors: strings are owned by the request and live until done. */
 const char *http_req_method(const http_request_t *r);

@@ -409,7 +409,8 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     if (!r) return;
     if (r->put) r->srv->store->ops->put_abort(r->put);
     free(r->payload);
-    if (!r->srv->quiet) {
+    const char *ua = http_req_header(r->http, "User-Agent");
+    if (!r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0)) {
         int64_t us = util_mono_us() - http_req_start_us(http);
         const char *m = http_req_method(http);
         uint64_t bytes = strcmp(m, "HEAD") == 0 ? 0 : http_resp_body_len(resp);

@@ -103,7 +103,7 @@ static const char *const stmt_sql[S_COUNT] = {
                     "AND num > ?2 ORDER BY num LIMIT ?3",
     [S_PART_ALL_BLOBS] = "SELECT blob FROM parts WHERE upload = ?1",
     [S_PART_DELETE_ALL] = "DELETE FROM parts WHERE upload = ?1",
-    [S_UP_BUCKET_HAS] = "SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1",
+    [S_UP_BUCKET_HAS] = "SELECT id FROM uploads WHERE bucket = ?1",
 };
 
 static const char schema_sql[] =
@@ -473,6 +473,8 @@ static void new_id(char out[33])
     util_hex(rnd, sizeof rnd, out);
 }
 
+static int drop_upload(struct conn *c, const char *id, struct blob_list *out);
+
 /* ---- buckets ---- */
 
 static int sq_bucket_create(store_t *st, const char *name, const char *region)
@@ -535,15 +537,36 @@ static int sq_bucket_delete(store_t *st, const char *name)
         ret = STORE_ENOTEMPTY;
         goto done;
     }
-    q = stmt(c, S_BUCKET_DELETE);
+    /* Uploads in progress go with their bucket. */
+    struct blob_list ids = {0}, parts = {0};
+    q = stmt(c, S_UP_BUCKET_HAS);
     if (!q) {
         ret = STORE_EIO;
         goto done;
     }
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        blob_list_add(&ids, (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    for (size_t i = 0; i < ids.n && ret == STORE_OK; i++)
+        ret = drop_upload(c, ids.v[i], &parts);
+    blob_list_free(&ids);
+    if (ret) goto done_parts;
+    q = stmt(c, S_BUCKET_DELETE);
+    if (!q) {
+        ret = STORE_EIO;
+        goto done_parts;
+    }
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
     ret = sqlite3_step(q) == SQLITE_DONE ? STORE_OK : STORE_EIO;
     sqlite3_reset(q);
-    if (ret == STORE_OK) return exec1(c, S_COMMIT);
+    if (ret == STORE_OK && (ret = exec1(c, S_COMMIT)) == STORE_OK) {
+        retire(SQ(st), NULL, NULL, 0, parts.v, parts.n);
+        free(parts.v);
+        return STORE_OK;
+    }
+done_parts:
+    blob_list_free(&parts);
 done:
     rollback(c);
     return ret;
