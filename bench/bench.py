@@ -59,6 +59,138 @@ def stop(p):
     p.wait(10)
 
 
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
+
+
+def wrk_rps(url, conns, seconds=5):
+    out = subprocess.run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{seconds}s", url],
+                         capture_output=True, text=True).stdout
+    rps = [l.split()[-1] for l in out.splitlines() if "Requests/sec" in l]
+    lat = [l.split()[1] for l in out.splitlines() if l.strip().startswith("Latency")]
+    return (rps[0] if rps else "?"), (lat[0] if lat else "?")
+
+
+def nginx_baseline(work, body):
+    """nginx serving the same 1 KiB from a file: the bar for GET throughput."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        print("nginx not installed: no baseline")
+        return
+    d = os.path.join(work, "nginx")
+    os.makedirs(os.path.join(d, "www/bench/obj"), exist_ok=True)
+    with open(os.path.join(d, "www/bench/obj/00042"), "wb") as f:
+        f.write(body)
+    port = free_port()
+    conf = os.path.join(d, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; keepalive_requests 100000;
+  server {{ listen 127.0.0.1:{port}; root {d}/www; }} }}
+""")
+    p = subprocess.Popen([nginx, "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    for conns in (1, 32):
+        rps, lat = wrk_rps(f"http://127.0.0.1:{port}/bench/obj/00042", conns)
+        print(f"nginx GET 1 KiB file, wrk {conns} connection(s): {rps} req/s, latency avg {lat}")
+    p.terminate()
+    p.wait(10)
+
+
+def multipart_gib(work):
+    """1 GiB in 200 parts over one connection: time, completion time, peak RSS."""
+    root = os.path.join(work, "mpu")
+    port = free_port()
+    p = start(root, port)
+    time.sleep(0.3)
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    c.request("POST", "/mpu-bench/big?uploads")
+    r = c.getresponse()
+    body = r.read().decode()
+    upload = body.split("<UploadId>")[1].split("<")[0]
+    nparts, total = 200, 1 << 30
+    size = total // nparts
+    chunk = bytes(range(256)) * (size // 256 + 1)
+    t0 = time.perf_counter()
+    etags = []
+    for i in range(1, nparts + 1):
+        n = size if i < nparts else total - size * (nparts - 1)
+        c.request("PUT", f"/mpu-bench/big?partNumber={i}&uploadId={upload}", body=chunk[:n])
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200, r.status
+        etags.append(r.getheader("ETag"))
+    t1 = time.perf_counter()
+    xml = "<CompleteMultipartUpload>" + "".join(
+        f"<Part><PartNumber>{i + 1}</PartNumber><ETag>{e}</ETag></Part>"
+        for i, e in enumerate(etags)) + "</CompleteMultipartUpload>"
+    c.request("POST", f"/mpu-bench/big?uploadId={upload}", body=xml.encode())
+    r = c.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+    t2 = time.perf_counter()
+    print(f"1 GiB multipart upload, 200 parts, one connection: {t2 - t0:.2f} s "
+          f"({total / (t2 - t0) / 1e6:.0f} MB/s), CompleteMultipartUpload {1000 * (t2 - t1):.1f} ms, "
+          f"peak RSS {peak_rss_kib(p.pid)} KiB")
+    t0 = time.perf_counter()
+    c.request("GET", "/mpu-bench/big")
+    r = c.getresponse()
+    got = 0
+    while True:
+        b = r.read(1 << 20)
+        if not b:
+            break
+        got += len(b)
+    assert got == total, got
+    dt = time.perf_counter() - t0
+    print(f"GET of it (streams across the 200 part files): {dt:.2f} s ({total / dt / 1e6:.0f} MB/s), "
+          f"peak RSS {peak_rss_kib(p.pid)} KiB")
+    stop(p)
+
+
+def single_gib(work):
+    """A 1 GiB PUT and GET: memory stays flat in the object's size."""
+    root = os.path.join(work, "single")
+    port = free_port()
+    p = start(root, port)
+    time.sleep(0.3)
+    total = 1 << 30
+    block = bytes(range(256)) * 4096
+
+    def gen():
+        for _ in range(total // len(block)):
+            yield block
+
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    t0 = time.perf_counter()
+    c.request("PUT", "/single-bench/big", body=gen(), headers={"Content-Length": str(total)})
+    r = c.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+    dt = time.perf_counter() - t0
+    print(f"PUT 1 GiB single object: {dt:.2f} s ({total / dt / 1e6:.0f} MB/s, MD5 + CRC64NVME "
+          f"computed on the way), peak RSS {peak_rss_kib(p.pid)} KiB")
+    t0 = time.perf_counter()
+    c.request("GET", "/single-bench/big")
+    r = c.getresponse()
+    got = 0
+    while True:
+        b = r.read(1 << 20)
+        if not b:
+            break
+        got += len(b)
+    dt = time.perf_counter() - t0
+    print(f"GET 1 GiB single object (sendfile): {dt:.2f} s ({total / dt / 1e6:.0f} MB/s), "
+          f"peak RSS {peak_rss_kib(p.pid)} KiB")
+    stop(p)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="fakes3-bench-")
     try:
@@ -104,16 +236,15 @@ def main():
         print(f"list 1000 of 10,000 keys: {(time.perf_counter() - t0) * 1000:.1f} ms")
         if shutil.which("wrk"):
             for conns in (1, 32):
-                out = subprocess.run(["wrk", "-t2" if conns > 1 else "-t1", f"-c{conns}", "-d5s",
-                                      f"http://127.0.0.1:{port}/bench/obj/00042"],
-                                     capture_output=True, text=True).stdout
-                rps = [l for l in out.splitlines() if "Requests/sec" in l]
-                lat = [l for l in out.splitlines() if l.strip().startswith("Latency")]
-                print(f"GET 1 KiB object, wrk {conns} connection(s): {rps[0].split()[-1] if rps else '?'} req/s"
-                      f"{', latency avg ' + lat[0].split()[1] if lat else ''}")
+                rps, lat = wrk_rps(f"http://127.0.0.1:{port}/bench/obj/00042", conns)
+                print(f"fakes3 GET 1 KiB object, wrk {conns} connection(s): {rps} req/s, "
+                      f"latency avg {lat}")
+            nginx_baseline(work, body)
         else:
             print("wrk not installed: GET throughput not measured")
         stop(p)
+        single_gib(work)
+        multipart_gib(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
