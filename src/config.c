@@ -142,7 +142,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" group */
     int ch;
     while ((ch = getopt_long(argc, argv, ":r:p:a:H:ql:hV", longopts, NULL)) != -1) {
         switch (ch) {
@@ -186,10 +186,16 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_CORS_EXPOSE: set_str(&c->cors_expose, optarg); break;
         case OPT_PROBE: set_str(&c->probe, optarg ? optarg : ""); break;
         case ':':
-            fprintf(stderr, "fakes3: option %s needs a value (see --help)\n", argv[optind - 1]);
+            if (optopt)
+                fprintf(stderr, "fakes3: option -%c needs a value (see --help)\n", optopt);
+            else
+                fprintf(stderr, "fakes3: option %s needs a value (see --help)\n", argv[optind - 1]);
             return 2;
         default:
-            fprintf(stderr, "fakes3: unknown option %s (see --help)\n", argv[optind - 1]);
+            if (optopt)
+                fprintf(stderr, "fakes3: unknown option -%c (see --help)\n", optopt);
+            else
+                fprintf(stderr, "fakes3: unknown option %s (see --help)\n", argv[optind - 1]);
             return 2;
         }
     }

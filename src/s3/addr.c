@@ -60,8 +60,11 @@ int addr_parse(const char *target, const char *host, const char *const *bases, s
 {
     memset(out, 0, sizeof *out);
     /* An absolute-form target: http://host/path */
-    if (strncmp(target, "http://", 7) == 0 || strncmp(target, "https://", 8) == 0) {
-        const char *p = strchr(target + 8, '/');
+    size_t scheme = strncmp(target, "http://", 7) == 0    ? 7
+                    : strncmp(target, "https://", 8) == 0 ? 8
+                                                          : 0;
+    if (scheme) {
+        const char *p = strchr(target + scheme, '/');
         target = p ? p : "/";
     }
     if (target[0] != '/') return -1;

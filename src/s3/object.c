@@ -484,7 +484,11 @@ static ssize_t no_reader(void *ctx, uint64_t pos, char *out, size_t max)
     return -1; /* HEAD: never read */
 }
 
-static void add_stored_headers(http_response_t *resp, const char *h, const s3_req_t *r)
+/* The stored headers, with the response-* overrides. Checksums only with
+ * x-amz-checksum-mode: ENABLED, and not the whole object's when only part of
+ * it is sent (part_ck: "ALG:base64" of the part sent, or NULL). */
+static void add_stored_headers(http_response_t *resp, const char *h, const s3_req_t *r, int partial,
+                               const char *part_ck)
 {
     static const struct {
         const char *param, *header;
@@ -511,7 +515,7 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
             char *value = xstrndup(v, (size_t)(h + n - v));
             int overridden = 0;
             if (strncasecmp(name, "x-amz-checksum-", 15) == 0) {
-                if (!checksum_mode)
+                if (!checksum_mode || partial)
                     overridden = 1;
                 else if (strcasecmp(name, "x-amz-checksum-type") == 0)
                     type_sent = 1;
@@ -544,6 +548,13 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
         if (v) http_resp_header(resp, overrides[i].header, v);
     }
     if (checksum_sent && !type_sent) http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
+    const char *colon = part_ck ? strchr(part_ck, ':') : NULL;
+    if (checksum_mode && partial && colon && colon[1]) {
+        char alg[16];
+        snprintf(alg, sizeof alg, "%.*s", (int)(colon - part_ck), part_ck);
+        const char *hn = checksum_header_name(checksum_alg_from_name(alg));
+        if (hn) http_resp_header(resp, hn, colon + 1);
+    }
 }
 
 /* ?versionId on an unversioned bucket: "null" names the current object. */
@@ -665,7 +676,16 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         snprintf(pc, sizeof pc, "%d", parts_count);
         http_resp_header(resp, "x-amz-mp-parts-count", pc);
     }
-    add_stored_headers(resp, o.headers, r);
+    /* A range is not the object: its checksum would not match what is sent. */
+    const char *part_ck = NULL;
+    if (parts_count && o.nparts) {
+        const store_part_t *parts;
+        size_t np;
+        st->ops->reader_parts(rd, &parts, &np);
+        long pn = strtol(s3_query_value(r, "partNumber"), NULL, 10);
+        if (pn >= 1 && (size_t)pn <= np) part_ck = parts[pn - 1].checksum;
+    }
+    add_stored_headers(resp, o.headers, r, ranged && !(parts_count && !o.nparts), part_ck);
     if (ranged) {
         char cr[80];
         len = to - from + 1;

@@ -143,6 +143,8 @@ void s3_put_acl(s3_req_t *r, http_response_t *resp);
 void s3_get_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_cors(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
+void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
+void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
 void s3_mpu_create(s3_req_t *r, http_response_t *resp);
 int s3_mpu_part_start(s3_req_t *r, http_response_t *resp);
 int s3_mpu_part_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);

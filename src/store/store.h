@@ -163,7 +163,7 @@ struct store_ops {
     /* Append bytes. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
     /* Publish the bytes as bucket/key with meta (size, etag, headers used;
-     * key, mtime, blob filled in on return). With autocreate, a missing
+     * mtime and blob filled in on return). With autocreate, a missing
      * bucket is created; else STORE_ENOBUCKET. cond (may be NULL) is checked
      * in the same transaction. Frees p in every case. */
     int (*put_commit)(store_put_t *p, const char *bucket, const char *key, size_t key_len,

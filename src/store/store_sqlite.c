@@ -1105,7 +1105,9 @@ static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
         }
         sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, cur.p ? cur.p : "", (int)cur.len, SQLITE_TRANSIENT);
-        sqlite3_bind_int(q, 3, (int)(want - res->n) + 16);
+        /* Rows wanted, plus a few in case some roll up into one prefix. */
+        size_t batch = want - res->n;
+        sqlite3_bind_int(q, 3, (int)(batch > 1024 ? 1024 : batch) + 16);
         int rc, rows = 0, jumped = 0;
         while (res->n < want && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             rows++;

@@ -1,0 +1,60 @@
+"""What fakes3 stored, seen without any S3 client library: a ListObjectsV2 walk and a plain GET of
+every key over http.client. Importable (observe()) and runnable as a script, so the same check can
+run inside a network namespace:
+
+    rawcheck.py HOST PORT BUCKET [HOSTHEADER]   -> JSON {"keys": [...], "objects": {key: {...}}}
+"""
+
+import hashlib
+import http.client
+import json
+import sys
+import xml.etree.ElementTree as ET
+from urllib.parse import quote
+
+NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+def _request(conn, method, target, host_header):
+    conn.request(method, target, headers={"Host": host_header})
+    r = conn.getresponse()
+    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+
+
+def observe(host, port, bucket, host_header=None):
+    """Lists BUCKET (path style unless host_header names a virtual host) and GETs every key.
+    Returns {"keys": [...], "objects": {key: {"status", "size", "md5", "sha256", "etag"}}}."""
+    host_header = host_header or f"{host}:{port}"
+    base = "" if host_header.startswith(bucket + ".") else "/" + quote(bucket)
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    keys, token = [], None
+    try:
+        while True:
+            target = f"{base}/?list-type=2&max-keys=1000"
+            if token:
+                target += "&continuation-token=" + quote(token, safe="")
+            status, _, body = _request(conn, "GET", target, host_header)
+            if status != 200:
+                return {"error": f"list answered {status}: {body[:500]!r}"}
+            root = ET.fromstring(body)
+            keys += [c.findtext(NS + "Key") for c in root.findall(NS + "Contents")]
+            if root.findtext(NS + "IsTruncated") != "true":
+                break
+            token = root.findtext(NS + "NextContinuationToken")
+        objects = {}
+        for k in keys:
+            status, headers, data = _request(conn, "GET", f"{base}/" + quote(k, safe="/~"),
+                                             host_header)
+            objects[k] = {"status": status, "size": len(data),
+                          "md5": hashlib.md5(data).hexdigest(),
+                          "sha256": hashlib.sha256(data).hexdigest(),
+                          "etag": headers.get("etag"),
+                          "content_encoding": headers.get("content-encoding")}
+        return {"keys": keys, "objects": objects}
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    a = sys.argv[1:]
+    print(json.dumps(observe(a[0], int(a[1]), a[2], a[3] if len(a) > 3 else None)))

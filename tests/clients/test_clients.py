@@ -1,0 +1,816 @@
+"""Real clients against fakes3: each of the 9 clients whose traffic is in ../shared/fixtures/wire runs
+one workflow against a fresh server (FAKES3_BIN, the ASan build): create bucket, put small and a
+20 MiB single-part object, get, ranged get, head, list with prefix and delimiter, copy, delete,
+batch delete (where the client has it), remove a bucket, and at the end the stored bytes are read
+back without any client library (py/rawcheck.py) and compared.
+
+The clients are installed by tests/clients/install.sh. The library clients run helper programs
+(py/boto3_workflow.py, js/*.mjs, go/minio_go_workflow.go) that do the steps and write what they
+saw to a report; every assertion is made here, from the same expectations for all."""
+
+import base64
+import functools
+import hashlib
+import re
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import zlib
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(HERE, "py"))
+
+from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, AwsCli, Netns, NetnsNotPermitted,  # noqa: E402
+                   S3cmd, Server, clean_env, md5_hex, raw, which_aws)
+import rawcheck  # noqa: E402
+
+MiB = 1024 * 1024
+INSTALL_HINT = "run tests/clients/install.sh"
+
+# --- the workflow's data and expectations, the same for every client ---------------------------
+SMALL = b"hello fakes3\n"  # the fixtures' small.txt
+B_TXT = b"second object, in dir/\n"
+C_TXT = b"third object, one level down\n"
+TOP = b"top level object, deleted later\n"
+LARGE_SIZE = 20 * MiB
+LARGE = random.Random(20261124).randbytes(LARGE_SIZE)
+RANGE = (8 * MiB - 7, MiB + 13)  # crosses a 1 MiB boundary on both ends
+CONTENT = {"dir/a.txt": SMALL, "dir/b.txt": B_TXT, "dir/sub/c.txt": C_TXT, "top.txt": TOP,
+           "large.bin": LARGE}
+LIST_PREFIX, LIST_DELIM = "dir/", "/"
+LIST_KEYS = ["dir/a.txt", "dir/b.txt"]
+LIST_PREFIXES = ["dir/sub/"]
+COPY = ("dir/a.txt", "copy/a.txt")
+DELETE = "top.txt"
+BATCH = ["dir/b.txt", "dir/sub/c.txt"]
+FINAL = {"copy/a.txt": SMALL, "dir/a.txt": SMALL, "large.bin": LARGE}
+
+
+# --- checksums, to check what clients and server report ---------------------------------------
+def _crc_reflected(data, poly, width):
+    mask = (1 << width) - 1
+    crc = mask
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (poly if crc & 1 else 0)
+    return crc ^ mask
+
+
+def b64(n, width):
+    return base64.b64encode(n.to_bytes(width // 8, "big")).decode()
+
+
+def checksum(alg, data):
+    alg = alg.upper()
+    if alg == "CRC32":
+        return b64(zlib.crc32(data), 32)
+    if alg == "CRC32C":
+        return b64(_crc_reflected(data, 0x82F63B78, 32), 32)
+    if alg == "CRC64NVME":
+        return b64(_crc_reflected(data, 0x9A6C9329AC4BC9B5, 64), 64)
+    if alg in ("SHA1", "SHA256"):
+        return base64.b64encode(hashlib.new(alg.lower(), data).digest()).decode()
+    raise ValueError(alg)
+
+
+def test_checksum_helpers_against_check_values():
+    """The local checksum functions the client tests compare with, against published values."""
+    assert checksum("CRC32", b"123456789") == b64(0xCBF43926, 32)
+    assert checksum("CRC32C", b"123456789") == b64(0xE3069283, 32)
+    assert checksum("CRC64NVME", b"123456789") == b64(0xAE8B14860A799888, 64)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def same_bytes(got, want, what):
+    """Byte equality with a short message (sizes and digests, never 20 MiB of repr)."""
+    if got != want:
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        raise AssertionError(
+            f"{what}: {len(got)} bytes (sha256 {hashlib.sha256(got).hexdigest()[:16]}) where "
+            f"{len(want)} bytes (sha256 {hashlib.sha256(want).hexdigest()[:16]}) were expected; "
+            f"first difference at offset {first}: got {got[first:first + 24]!r}, "
+            f"want {want[first:first + 24]!r}")
+
+
+def run(argv, what, timeout=150, check=True, **kw):
+    kw.setdefault("capture_output", True)
+    try:
+        r = subprocess.run([str(a) for a in argv], timeout=timeout, **kw)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"{what}: timed out after {timeout}s: {argv}\n"
+                             f"stdout:\n{_txt(e.stdout)[-3000:]}\nstderr:\n{_txt(e.stderr)[-3000:]}")
+    if check and r.returncode != 0:
+        raise AssertionError(f"{what}: {' '.join(map(str, argv))} exited {r.returncode}\n"
+                             f"stdout:\n{_txt(r.stdout)[-4000:]}\nstderr:\n{_txt(r.stderr)[-4000:]}")
+    return r
+
+
+def _txt(b):
+    if b is None:
+        return ""
+    return b.decode("utf-8", "replace") if isinstance(b, bytes) else b
+
+
+def need(path_or_cmd, what):
+    """A client that is not installed fails the test (install.sh installs every one)."""
+    if os.path.isabs(path_or_cmd):
+        ok = os.path.exists(path_or_cmd)
+    else:
+        ok = shutil.which(path_or_cmd) is not None
+    if not ok:
+        pytest.fail(f"{what} is missing ({path_or_cmd}): {INSTALL_HINT}", pytrace=False)
+    return path_or_cmd
+
+
+class Workspace:
+    """One client's files: in/ (what it uploads), out/ (what it downloaded, report.json) and the
+    spec its helper program reads."""
+
+    def __init__(self, tmp_path, bucket, endpoint, host="127.0.0.1", port=None):
+        self.dir = tmp_path / "ws"
+        self.inp = self.dir / "in"
+        self.out = self.dir / "out"
+        self.inp.mkdir(parents=True)
+        self.out.mkdir()
+        self.bucket = bucket
+        self.rm_bucket = bucket + "-rm"
+        self.files = {}
+        for key, data in CONTENT.items():
+            p = self.inp / os.path.basename(key)
+            write(p, data)
+            self.files[key] = str(p)
+        self.spec = {
+            "endpoint": endpoint, "host": host, "port": port,
+            "bucket": bucket, "rm_bucket": self.rm_bucket, "files": self.files,
+            "range": list(RANGE), "list": {"prefix": LIST_PREFIX, "delimiter": LIST_DELIM},
+            "copy": list(COPY), "delete": DELETE, "batch_delete": BATCH,
+            "large_size": LARGE_SIZE, "out": str(self.out),
+            "access_key": DUMMY_KEY_ID, "secret_key": DUMMY_SECRET,
+        }
+        self.spec_path = self.dir / "spec.json"
+        self.spec_path.write_text(json.dumps(self.spec, indent=1))
+
+    def report(self):
+        p = self.out / "report.json"
+        assert p.exists(), "the helper program wrote no report.json"
+        return json.loads(p.read_text())
+
+    def outfile(self, name):
+        p = self.out / name
+        assert p.exists(), f"the client produced no {name}"
+        return read(p)
+
+
+def check_workflow(ws, rep, *, etag=True, list_key="list", batch=True, buckets=True,
+                   range_file="range.bin", deleted_head=404):
+    """The assertions every client's workflow must pass, from its report and downloaded files."""
+    same_bytes(ws.outfile("a.txt"), SMALL, "GET dir/a.txt")
+    same_bytes(ws.outfile("large.bin"), LARGE, "GET large.bin (20 MiB)")
+    if range_file:
+        off, n = RANGE
+        same_bytes(ws.outfile(range_file), LARGE[off:off + n], f"ranged GET bytes={off}-{off + n - 1}")
+    assert rep["head"]["size"] == LARGE_SIZE, rep["head"]
+    if etag:
+        assert rep["head"]["etag"].strip('"') == md5_hex(LARGE), rep["head"]
+    assert rep[list_key] == {"keys": LIST_KEYS, "prefixes": LIST_PREFIXES}, rep[list_key]
+    assert rep["deleted_head"] == deleted_head, f"HEAD after delete: {rep['deleted_head']!r}"
+    if batch:
+        assert rep["batch_deleted"] == sorted(BATCH), rep
+        assert rep["batch_errors"] == [], rep["batch_errors"]
+    if buckets:
+        assert ws.bucket in rep["buckets"] and ws.rm_bucket not in rep["buckets"], rep["buckets"]
+    assert rep["final_keys"] == sorted(FINAL), rep["final_keys"]
+    same_bytes(ws.outfile("copy.bin"), SMALL, f"GET {COPY[1]} (the copy)")
+
+
+def check_stored(observed, expected):
+    """What the server holds, read without a client library: exactly these keys and bytes."""
+    assert "error" not in observed, observed
+    assert observed["keys"] == sorted(expected), observed["keys"]
+    for key, data in expected.items():
+        o = observed["objects"][key]
+        assert o["status"] == 200, (key, o)
+        assert (o["size"], o["md5"]) == (len(data), md5_hex(data)), \
+            f"{key}: stored {o['size']} bytes md5 {o['md5']}, want {len(data)} md5 {md5_hex(data)}"
+        assert o["etag"] == f'"{md5_hex(data)}"', (key, o)
+        assert not o["content_encoding"] or "aws-chunked" not in o["content_encoding"], (key, o)
+
+
+def check_wire(srv, bucket, vhost=False, batch=True):
+    """From the access log: the 20 MiB object went up as one PutObject (no multipart upload was
+    tried), and a client with a batch delete sent one DeleteObjects."""
+    lines = srv.server.stdout().splitlines()
+    base = "" if vhost else "/" + re.escape(bucket)
+    puts = [l for l in lines if re.match(rf"^PUT {base}/large\.bin(\?x-id=PutObject)? 200 ", l)]
+    assert len(puts) == 1, f"want one PutObject of large.bin, got {puts}"
+    multipart = [l for l in lines if "uploads" in l.split(" ")[1] or "uploadId" in l]
+    assert multipart == [], f"multipart requests: {multipart}"
+    if batch:
+        posts = [l for l in lines if re.match(rf"^POST {base}/?\?delete=? 200 ", l)]
+        assert len(posts) >= 1, "no DeleteObjects (POST ?delete) answered 200 in the access log"
+
+
+# --- the server ---------------------------------------------------------------------------------
+class Srv:
+    """fakes3 for one test (access log on, kept in a file), stopped and checked for sanitizer
+    reports at teardown."""
+
+    def __init__(self, tmp_path, netns=None):
+        self.server = Server(tmp_path, netns=netns)
+        self.server.start()
+        self.port = self.server.port
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, n=60):
+        lines = self.server.stdout().splitlines()
+        return "\n".join(lines[-n:])
+
+    def observe(self, bucket):
+        if self.server.netns is None:
+            return rawcheck.observe("127.0.0.1", self.port, bucket)
+        r = self.server.netns.run(["/usr/bin/python3", os.path.join(HERE, "py", "rawcheck.py"),
+                                   "127.0.0.1", str(self.port), bucket], timeout=120)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+
+@pytest.fixture
+def srv_factory(tmp_path):
+    made = []
+    namespaces = []
+
+    def make(netns_hosts=None):
+        ns = None
+        if netns_hosts is not None:
+            ns = Netns(f"fakes3c-{os.getpid()}-{len(namespaces)}", netns_hosts)
+            namespaces.append(ns)
+            try:
+                ns.create()
+            except NetnsNotPermitted as e:
+                pytest.skip(f"`ip netns add` is not permitted here: {e}")
+        s = Srv(tmp_path, netns=ns)
+        made.append(s)
+        return s
+
+    yield make
+    problems = []
+    for s in made:
+        try:
+            rc = s.server.stop()
+        except AssertionError as e:
+            problems.append(str(e))
+            rc = None
+        rep = s.server.sanitizer_report()
+        if rep:
+            problems.append(f"sanitizer report:\n{rep[-6000:]}")
+        elif rc not in (None, 0):
+            problems.append(f"server exited {rc} on SIGTERM; stderr:\n{s.server.stderr()[-3000:]}")
+    for ns in namespaces:
+        ns.destroy()
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def srv(srv_factory):
+    return srv_factory()
+
+
+def with_access_log(fn):
+    """On failure, the server's access log tail is added to the message."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (AssertionError, subprocess.SubprocessError, OSError) as e:
+            s = kwargs.get("srv")
+            tail = s.log_tail() if s is not None else "(no server)"
+            raise AssertionError(f"{e}\n--- fakes3 access log (tail) ---\n{tail}") from None
+
+    return wrapper
+
+
+# --- the interpreters and programs --------------------------------------------------------------
+def pyenv_python():
+    """The pyenv python3 (boto3 1.43) as a real path, so HOME and shims do not matter."""
+    exe = shutil.which("python3")
+    if not exe:
+        pytest.fail(f"no python3 on PATH: {INSTALL_HINT}", pytrace=False)
+    r = subprocess.run([exe, "-c", "import sys, boto3; print(sys.executable); print(boto3.__version__)"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        pytest.fail(f"{exe} cannot import boto3: {r.stderr.strip()[-500:]}", pytrace=False)
+    path, version = r.stdout.split()
+    return path, version
+
+
+def boto3_env():
+    return clean_env({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                      "AWS_EC2_METADATA_DISABLED": "true", "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def node_modules_ok():
+    nm = os.path.join(HERE, "js", "node_modules")
+    for pkg in ("@aws-sdk/client-s3", "@aws-sdk/lib-storage", "minio"):
+        if not os.path.exists(os.path.join(nm, pkg, "package.json")):
+            pytest.fail(f"node package {pkg} is not installed in {nm}: {INSTALL_HINT}", pytrace=False)
+
+
+def run_helper(argv, ws, what, env=None, cwd=None):
+    r = run(argv + [ws.spec_path], what, env=env or clean_env({"NODE_NO_WARNINGS": "1"}),
+            cwd=cwd or str(ws.dir))
+    return ws.report(), r
+
+
+# =================================================================================================
+# boto3: the pyenv one (1.43, CRC32 by default) and Debian's (1.26, Content-MD5 era)
+# =================================================================================================
+def _boto3_workflow(srv, tmp_path, python, want_major_minor, bucket):
+    ws = Workspace(tmp_path, bucket, srv.endpoint)
+    rep, _ = run_helper([python, os.path.join(HERE, "py", "boto3_workflow.py")], ws,
+                        f"boto3 workflow ({python})", env=boto3_env())
+    assert rep["boto3"].startswith(want_major_minor), rep["boto3"]
+    check_workflow(ws, rep)
+    assert rep["range_status"] == 206 and rep["content_range"] == \
+        f"bytes {RANGE[0]}-{RANGE[0] + RANGE[1] - 1}/{LARGE_SIZE}", rep
+    assert rep["list_v1"] == rep["list"], rep
+    assert rep["put_etag"] == f'"{md5_hex(SMALL)}"', rep
+    for key, sums in rep["put_checksums"].items():
+        for alg, value in sums.items():
+            want = checksum(alg, CONTENT[key])
+            assert value == want, f"PutObject {key} Checksum{alg}: {value!r}, want {want!r}"
+            got = rep["head_checksums"][key][alg]
+            assert got == want, f"HeadObject ChecksumMode=ENABLED {key} Checksum{alg}: {got!r}"
+    check_wire(srv, bucket)
+    check_stored(srv.observe(bucket), FINAL)
+    return rep
+
+
+@with_access_log
+def test_boto3_pyenv(srv, tmp_path):
+    python, version = pyenv_python()
+    _boto3_workflow(srv, tmp_path, python, "1.4", "wf-boto3-new")
+
+
+@with_access_log
+def test_boto3_debian(srv, tmp_path):
+    python = need("/usr/bin/python3", "Debian's python3")
+    _boto3_workflow(srv, tmp_path, python, "1.26.", "wf-boto3-deb")
+
+
+# =================================================================================================
+# aws CLI (v1.45, botocore 1.43)
+# =================================================================================================
+@with_access_log
+def test_awscli(srv, tmp_path):
+    if not which_aws():
+        pytest.fail(f"the aws CLI is not on PATH: {INSTALL_HINT}", pytrace=False)
+    B = "wf-awscli"
+    ws = Workspace(tmp_path, B, srv.endpoint)
+    aws = AwsCli(tmp_path, srv.endpoint)
+    # Keep every transfer single-part (the default threshold is 8 MB).
+    with open(aws.config, "w") as f:
+        f.write("[default]\nregion = us-east-1\noutput = json\n"
+                "s3 =\n    multipart_threshold = 64MB\n    multipart_chunksize = 64MB\n")
+    out = ws.out
+    f = ws.files
+
+    def j(*args):
+        return json.loads(aws(*args).stdout or "{}")
+
+    rep = {}
+    r = aws("s3", "mb", f"s3://{B}")
+    assert f"make_bucket: {B}" in r.stdout, r.stdout
+    aws("s3api", "create-bucket", "--bucket", ws.rm_bucket)
+
+    aws("s3", "cp", f["dir/a.txt"], f"s3://{B}/dir/a.txt")
+    put = j("s3api", "put-object", "--bucket", B, "--key", "dir/b.txt", "--body", f["dir/b.txt"],
+            "--checksum-algorithm", "SHA256")
+    assert put.get("ChecksumSHA256") == checksum("SHA256", B_TXT), put
+    aws("s3", "cp", f["dir/sub/c.txt"], f"s3://{B}/dir/sub/c.txt")
+    # From standard input: size unknown to the CLI, still one PutObject under the threshold.
+    r = subprocess.run([aws.bin, "--endpoint-url", srv.endpoint, "s3", "cp", "-", f"s3://{B}/top.txt"],
+                       input=TOP, capture_output=True, env=aws.env(), timeout=120)
+    assert r.returncode == 0, r.stderr
+    r = aws("s3", "cp", f["large.bin"], f"s3://{B}/large.bin")
+    assert "upload: " in r.stdout and f"s3://{B}/large.bin" in r.stdout, r.stdout
+
+    aws("s3", "cp", f"s3://{B}/dir/a.txt", out / "a.txt")
+    aws("s3", "cp", f"s3://{B}/large.bin", out / "large.bin")
+    off, n = RANGE
+    g = j("s3api", "get-object", "--bucket", B, "--key", "large.bin", "--range",
+          f"bytes={off}-{off + n - 1}", out / "range.bin")
+    assert g.get("ContentRange") == f"bytes {off}-{off + n - 1}/{LARGE_SIZE}", g
+    assert g.get("ContentLength") == n, g
+
+    h = j("s3api", "head-object", "--bucket", B, "--key", "large.bin")
+    rep["head"] = {"size": h["ContentLength"], "etag": h["ETag"]}
+
+    lst = j("s3api", "list-objects-v2", "--bucket", B, "--prefix", LIST_PREFIX,
+            "--delimiter", LIST_DELIM)
+    rep["list"] = {"keys": [o["Key"] for o in lst.get("Contents", [])],
+                   "prefixes": [p["Prefix"] for p in lst.get("CommonPrefixes", [])]}
+    # The high-level listing (list-objects-v2 with delimiter under the hood) agrees.
+    lines = aws("s3", "ls", f"s3://{B}/dir/").stdout.splitlines()
+    ls = {"keys": [], "prefixes": []}
+    for line in lines:
+        parts = line.split()
+        if parts[:1] == ["PRE"]:
+            ls["prefixes"].append("dir/" + parts[1])
+        else:
+            ls["keys"].append("dir/" + parts[3])
+    rep["list_ls"] = ls
+
+    r = aws("s3", "cp", f"s3://{B}/{COPY[0]}", f"s3://{B}/{COPY[1]}")
+    assert f"copy: s3://{B}/{COPY[0]} to s3://{B}/{COPY[1]}" in r.stdout, r.stdout
+
+    r = aws("s3", "rm", f"s3://{B}/{DELETE}")
+    assert f"delete: s3://{B}/{DELETE}" in r.stdout, r.stdout
+    r = aws("s3api", "head-object", "--bucket", B, "--key", DELETE, check=False)
+    rep["deleted_head"] = 404 if r.returncode != 0 and "(404)" in r.stderr else (r.returncode, r.stderr)
+
+    d = j("s3api", "delete-objects", "--bucket", B, "--delete",
+          json.dumps({"Objects": [{"Key": k} for k in BATCH]}))
+    rep["batch_deleted"] = sorted(o["Key"] for o in d.get("Deleted", []))
+    rep["batch_errors"] = d.get("Errors", [])
+
+    r = aws("s3", "rb", f"s3://{ws.rm_bucket}")
+    assert f"remove_bucket: {ws.rm_bucket}" in r.stdout, r.stdout
+    rep["buckets"] = sorted(b["Name"] for b in j("s3api", "list-buckets")["Buckets"])
+
+    rep["final_keys"] = [o["Key"] for o in j("s3api", "list-objects-v2", "--bucket", B)["Contents"]]
+    aws("s3", "cp", f"s3://{B}/{COPY[1]}", out / "copy.bin")
+
+    check_workflow(ws, rep)
+    assert rep["list_ls"] == rep["list"], rep["list_ls"]
+    check_wire(srv, B)
+    check_stored(srv.observe(B), FINAL)
+
+
+# =================================================================================================
+# s3cmd 2.3: path style with SigV4, and virtual-host style with SigV2 in a network namespace
+# =================================================================================================
+def _s3cmd_workflow(srv, tmp_path, s3c, B, ws):
+    out = ws.out
+    f = ws.files
+    rep = {}
+
+    r = s3c("mb", f"s3://{B}")
+    assert f"Bucket 's3://{B}/' created" in r.stdout, r.stdout
+    s3c("mb", f"s3://{ws.rm_bucket}")
+    # Several files into one prefix in one command, then single files; never multipart.
+    s3c("put", f["dir/a.txt"], f["dir/b.txt"], f"s3://{B}/dir/")
+    s3c("put", f["dir/sub/c.txt"], f"s3://{B}/dir/sub/c.txt")
+    s3c("put", f["top.txt"], f"s3://{B}/top.txt")
+    s3c("put", "--disable-multipart", f["large.bin"], f"s3://{B}/large.bin")
+
+    s3c("get", f"s3://{B}/dir/a.txt", out / "a.txt")
+    s3c("get", f"s3://{B}/large.bin", out / "large.bin")
+    # Ranged get: `get --continue` asks for the rest of a partial file (Range: bytes=N-).
+    off = RANGE[0]
+    write(out / "resumed.bin", LARGE[:off])
+    s3c("get", "--continue", f"s3://{B}/large.bin", out / "resumed.bin")
+    same_bytes(read(out / "resumed.bin"), LARGE, f"s3cmd get --continue from byte {off}")
+
+    # Head: `info` is HEAD object plus GET ?acl (and ?policy/?cors for a bucket).
+    info = s3c("info", f"s3://{B}/large.bin").stdout
+    fields = dict((k.strip(), v.strip()) for k, _, v in
+                  (line.partition(":") for line in info.splitlines()[1:]) if k.strip())
+    rep["head"] = {"size": int(fields.get("File size", "-1")), "etag": fields.get("MD5 sum", "")}
+    binfo = s3c("info", f"s3://{B}").stdout
+    assert "Policy:" in binfo and "CORS:" in binfo, binfo
+
+    ls = {"keys": [], "prefixes": []}
+    for line in s3c("ls", f"s3://{B}/{LIST_PREFIX}").stdout.splitlines():
+        parts = line.split()
+        if parts[0] == "DIR":
+            ls["prefixes"].append(parts[1][len(f"s3://{B}/"):])
+        else:
+            ls["keys"].append(parts[3][len(f"s3://{B}/"):])
+    rep["list"] = ls
+
+    r = s3c("cp", f"s3://{B}/{COPY[0]}", f"s3://{B}/{COPY[1]}")
+    assert f"remote copy: 's3://{B}/{COPY[0]}' -> 's3://{B}/{COPY[1]}'" in r.stdout, r.stdout
+
+    r = s3c("del", f"s3://{B}/{DELETE}")
+    assert f"delete: 's3://{B}/{DELETE}'" in r.stdout, r.stdout
+    r = s3c("info", f"s3://{B}/{DELETE}", check=False)
+    rep["deleted_head"] = 404 if r.returncode != 0 and "404" in r.stderr else (r.returncode, r.stderr)
+
+    # Batch delete: a recursive delete with an exclude goes through one DeleteObjects.
+    # (--exclude matches the key relative to the URI given.)
+    r = s3c("del", "--recursive", "--exclude", "a.txt", f"s3://{B}/dir/")
+    rep["batch_deleted"] = sorted(line.split("'")[1][len(f"s3://{B}/"):]
+                                  for line in r.stdout.splitlines() if line.startswith("delete: "))
+    rep["batch_errors"] = []
+
+    r = s3c("rb", f"s3://{ws.rm_bucket}")
+    assert f"Bucket 's3://{ws.rm_bucket}/' removed" in r.stdout, r.stdout
+    rep["buckets"] = sorted(line.split()[-1][len("s3://"):] for line in s3c("ls").stdout.splitlines())
+
+    rep["final_keys"] = sorted(line.split()[-1][len(f"s3://{B}/"):]
+                               for line in s3c("ls", "--recursive", f"s3://{B}").stdout.splitlines())
+    s3c("get", f"s3://{B}/{COPY[1]}", out / "copy.bin")
+
+    check_workflow(ws, rep, range_file=None)
+    return rep
+
+
+@with_access_log
+def test_s3cmd_path_style(srv, tmp_path):
+    need("/usr/bin/s3cmd", "s3cmd")
+    B = "wf-s3cmd-path"
+    ws = Workspace(tmp_path, B, srv.endpoint)
+    hp = f"127.0.0.1:{srv.port}"
+    s3c = S3cmd(tmp_path, hp, hp, name="s3cfg-path")
+    _s3cmd_workflow(srv, tmp_path, s3c, B, ws)
+    log = srv.server.stdout()
+    assert f"PUT /{B}/large.bin " in log, "path-style requests expected in the access log"
+    check_wire(srv, B)
+    check_stored(srv.observe(B), FINAL)
+
+
+def test_s3cmd_vhost_sigv2(srv_factory, tmp_path):
+    need("/usr/bin/s3cmd", "s3cmd")
+    B = "wf-s3cmd-vhost"
+    srv = srv_factory(netns_hosts=["localhost", "fakes3", f"{B}.fakes3", f"{B}-rm.fakes3"])
+    try:
+        ws = Workspace(tmp_path, B, f"http://fakes3:{srv.port}")
+        s3c = S3cmd(tmp_path, f"fakes3:{srv.port}", f"%(bucket)s.fakes3:{srv.port}",
+                    netns=srv.server.netns, name="s3cfg-vhost")
+        with open(s3c.path) as fh:
+            cfg = fh.read().replace("signature_v2 = False", "signature_v2 = True")
+        with open(s3c.path, "w") as fh:
+            fh.write(cfg)
+        _s3cmd_workflow(srv, tmp_path, s3c, B, ws)
+        # Virtual-host requests carry the key alone as the target.
+        log = srv.server.stdout()
+        assert "PUT /large.bin " in log and f"/{B}/" not in log, \
+            "only virtual-host requests expected in the access log"
+        check_wire(srv, B, vhost=True)
+        check_stored(srv.observe(B), FINAL)
+    except (AssertionError, subprocess.SubprocessError, OSError) as e:
+        raise AssertionError(f"{e}\n--- fakes3 access log (tail) ---\n{srv.log_tail()}") from None
+
+
+# =================================================================================================
+# rclone 1.60 (s3 remote, provider Other, path style)
+# =================================================================================================
+@with_access_log
+def test_rclone(srv, tmp_path):
+    need("rclone", "rclone")
+    B = "wf-rclone"
+    ws = Workspace(tmp_path, B, srv.endpoint)
+    cfg = tmp_path / "rclone.conf"
+    cfg.write_text("[fk]\ntype = s3\nprovider = Other\nenv_auth = false\n"
+                   f"access_key_id = {DUMMY_KEY_ID}\nsecret_access_key = {DUMMY_SECRET}\n"
+                   f"endpoint = {srv.endpoint}\nregion = us-east-1\nforce_path_style = true\n")
+    env = clean_env({"HOME": str(tmp_path), "RCLONE_CONFIG": str(cfg)})
+    base = ["rclone", "--config", cfg, "-q", "--retries", "1", "--low-level-retries", "1",
+            "--s3-upload-cutoff", "64M", "--s3-chunk-size", "64M", "--multi-thread-cutoff", "1G"]
+
+    def rc(*args, check=True, text=True):
+        return run(base + list(args), f"rclone {args[0]}", env=env, check=check, text=text)
+
+    def lsjson(*args):
+        return json.loads(rc("lsjson", *args).stdout)
+
+    out, f = ws.out, ws.files
+    rep = {}
+    rc("mkdir", f"fk:{B}")
+    rc("mkdir", f"fk:{ws.rm_bucket}")
+    for key in ("dir/a.txt", "dir/b.txt", "dir/sub/c.txt", "top.txt", "large.bin"):
+        rc("copyto", f[key], f"fk:{B}/{key}")
+
+    rc("copyto", f"fk:{B}/dir/a.txt", out / "a.txt")
+    rc("copyto", f"fk:{B}/large.bin", out / "large.bin")
+    off, n = RANGE
+    r = rc("cat", "--offset", off, "--count", n, f"fk:{B}/large.bin", text=False)
+    write(out / "range.bin", r.stdout)
+
+    st = lsjson("--stat", "--hash", f"fk:{B}/large.bin")
+    rep["head"] = {"size": st["Size"], "etag": st.get("Hashes", {}).get("md5", "")}
+
+    ls = {"keys": [], "prefixes": []}
+    for e in lsjson(f"fk:{B}/dir"):
+        if e["IsDir"]:
+            ls["prefixes"].append(f"dir/{e['Path']}/")
+        else:
+            ls["keys"].append(f"dir/{e['Path']}")
+    rep["list"] = ls
+
+    rc("copyto", f"fk:{B}/{COPY[0]}", f"fk:{B}/{COPY[1]}")  # server-side CopyObject
+
+    rc("deletefile", f"fk:{B}/{DELETE}")
+    # rclone stats a path with HEAD; with no object there it answers a directory entry.
+    st = lsjson("--stat", f"fk:{B}/{DELETE}")
+    rep["deleted_head"] = 404 if st.get("IsDir") is True and st.get("Size") == -1 else st
+
+    # rclone deletes one key at a time (no DeleteObjects in 1.60): delete with a filter.
+    rc("delete", f"fk:{B}/dir", "--exclude", "/a.txt")
+    rc("rmdir", f"fk:{ws.rm_bucket}")
+    rep["buckets"] = sorted(e["Path"] for e in lsjson("fk:"))
+
+    rep["final_keys"] = sorted(e["Path"] for e in lsjson("-R", "--files-only", f"fk:{B}"))
+    write(out / "copy.bin", rc("cat", f"fk:{B}/{COPY[1]}", text=False).stdout)
+
+    check_workflow(ws, rep, batch=False)
+    check_wire(srv, B, batch=False)
+    check_stored(srv.observe(B), FINAL)
+
+
+# =================================================================================================
+# AWS SDK for JavaScript v3 (default checksums: CRC32, aws-chunked trailers for streams)
+# =================================================================================================
+@with_access_log
+def test_aws_sdk_js_v3(srv, tmp_path):
+    need("node", "node")
+    node_modules_ok()
+    B = "wf-js-v3"
+    ws = Workspace(tmp_path, B, srv.endpoint)
+    rep, _ = run_helper(["node", os.path.join(HERE, "js", "aws_sdk_v3_workflow.mjs")], ws,
+                        "AWS SDK for JavaScript v3 workflow")
+    check_workflow(ws, rep)
+    assert rep["content_range"] == f"bytes {RANGE[0]}-{RANGE[0] + RANGE[1] - 1}/{LARGE_SIZE}", rep
+    # The SDK's default checksum on a Buffer PutObject, and what it announced on the stream puts.
+    assert rep["put_crc32"] == checksum("CRC32", SMALL), rep["put_crc32"]
+    assert rep["large_crc32"] == checksum("CRC32", LARGE), rep["large_crc32"]
+    assert rep["large_framing"] == "aws-chunked", rep["large_framing"]
+    # One small stream per algorithm (aws-chunked, trailer): stored, returned by PutObject and by
+    # HeadObject with ChecksumMode=ENABLED, and the body read back intact.
+    data = rep["sums_body"].encode()
+    assert sorted(rep["sums"]) == ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"], rep["sums"]
+    for alg, s in rep["sums"].items():
+        want = checksum(alg, data)
+        assert s["put"] == want, f"{alg}: PutObject answered {s['put']!r}, want {want!r}"
+        assert s["head"] == want, f"{alg}: HeadObject answered {s['head']!r}, want {want!r}"
+        assert s["get_ok"] is True, f"{alg}: {s['get_ok']!r}"
+    assert rep["sums_deleted"] == [], rep["sums_deleted"]
+    assert rep["upload_lib_storage"] is True, rep
+    check_wire(srv, B)
+    check_stored(srv.observe(B), FINAL)
+
+
+# =================================================================================================
+# minio-js 8
+# =================================================================================================
+@with_access_log
+def test_minio_js(srv, tmp_path):
+    need("node", "node")
+    node_modules_ok()
+    B = "wf-minio-js"
+    ws = Workspace(tmp_path, B, srv.endpoint, port=srv.port)
+    rep, _ = run_helper(["node", os.path.join(HERE, "js", "minio_js_workflow.mjs")], ws,
+                        "minio-js workflow")
+    check_workflow(ws, rep)
+    assert rep["list_v1"] == rep["list"], rep
+    check_wire(srv, B)
+    check_stored(srv.observe(B), FINAL)
+
+
+# =================================================================================================
+# minio-go 7 (Debian's source; signs every chunk: STREAMING-AWS4-HMAC-SHA256-PAYLOAD)
+# =================================================================================================
+GO_SRC = os.path.join(HERE, "go", "minio_go_workflow.go")
+GO_BIN = os.path.join(REPO, "build", "clients", "minio_go_workflow")
+
+
+def build_go():
+    """Builds the minio-go program offline (GOPATH mode against Debian's source), when stale."""
+    need("go", "go (golang-go)")
+    need("/usr/share/gocode/src/github.com/minio/minio-go/v7", "minio-go (golang-github-minio-minio-go-v7-dev)")
+    if os.path.exists(GO_BIN) and os.path.getmtime(GO_BIN) >= os.path.getmtime(GO_SRC):
+        return GO_BIN
+    os.makedirs(os.path.dirname(GO_BIN), exist_ok=True)
+    env = clean_env({"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOFLAGS": "",
+                     "GOPROXY": "off", "GOCACHE": os.path.join(REPO, "build", "clients", "go-cache")})
+    run(["go", "build", "-o", GO_BIN + ".tmp", GO_SRC], "go build minio-go program", env=env,
+        timeout=300, cwd=os.path.dirname(GO_SRC))
+    os.replace(GO_BIN + ".tmp", GO_BIN)
+    return GO_BIN
+
+
+@with_access_log
+def test_minio_go(srv, tmp_path):
+    exe = build_go()
+    B = "wf-minio-go"
+    ws = Workspace(tmp_path, B, srv.endpoint, port=srv.port)
+    rep, _ = run_helper([exe], ws, "minio-go workflow")
+    check_workflow(ws, rep)
+    assert rep["list_v1"] == rep["list"], rep
+    assert rep["put_etag"] == md5_hex(SMALL), rep["put_etag"]
+    assert rep["meta_color"] == "green", rep  # user metadata on a chunk-signed upload
+    check_wire(srv, B)
+    check_stored(srv.observe(B), FINAL)
+
+
+# =================================================================================================
+# s3fs-fuse 1.90
+# =================================================================================================
+@with_access_log
+def test_s3fs(srv, tmp_path):
+    need("s3fs", "s3fs")
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("/dev/fuse is missing: s3fs cannot mount here")
+    B = "wf-s3fs"
+    ws = Workspace(tmp_path, B, srv.endpoint)
+    # s3fs cannot create a bucket: a raw PUT does.
+    r = raw(srv.port, "PUT", f"/{B}")
+    assert r.status == 200, r
+    pw = tmp_path / "s3fs.passwd"
+    pw.write_text(f"{DUMMY_KEY_ID}:{DUMMY_SECRET}\n")
+    os.chmod(pw, 0o600)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    logf = open(tmp_path / "s3fs.log", "wb")
+    proc = subprocess.Popen(
+        ["s3fs", B, str(mnt), "-f",
+         "-o", f"url={srv.endpoint},use_path_request_style,passwd_file={pw},nomultipart,"
+               "endpoint=us-east-1,stat_cache_expire=1,dbglevel=warn,retries=1"],
+        stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=clean_env())
+    logf.close()
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.ismount(mnt):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"s3fs did not mount (exit {proc.poll()}):\n"
+                                     f"{(tmp_path / 's3fs.log').read_text()[-3000:]}")
+            time.sleep(0.05)
+        M = str(mnt)
+        out = ws.out
+        rep = {}
+        os.makedirs(os.path.join(M, "dir", "sub"))
+        for key in ("dir/a.txt", "dir/b.txt", "dir/sub/c.txt", "top.txt", "large.bin"):
+            shutil.copyfile(ws.files[key], os.path.join(M, key))
+
+        # Reads go through s3fs's cache file, filled with ranged GETs.
+        shutil.copyfile(os.path.join(M, "dir", "a.txt"), out / "a.txt")
+        shutil.copyfile(os.path.join(M, "large.bin"), out / "large.bin")
+        off, n = RANGE
+        with open(os.path.join(M, "large.bin"), "rb") as fh:
+            fh.seek(off)
+            write(out / "range.bin", fh.read(n))
+        rep["head"] = {"size": os.stat(os.path.join(M, "large.bin")).st_size, "etag": None}
+
+        ents = sorted(os.listdir(os.path.join(M, "dir")))
+        rep["list"] = {"keys": [f"dir/{e}" for e in ents if not os.path.isdir(os.path.join(M, "dir", e))],
+                       "prefixes": [f"dir/{e}/" for e in ents if os.path.isdir(os.path.join(M, "dir", e))]}
+
+        # Copy: a client-side copy, then a rename (CopyObject + DeleteObject); chmod is a copy
+        # of the object onto itself with REPLACE.
+        os.mkdir(os.path.join(M, "copy"))
+        shutil.copyfile(os.path.join(M, COPY[0]), os.path.join(M, "copy", "tmp.txt"))
+        os.rename(os.path.join(M, "copy", "tmp.txt"), os.path.join(M, COPY[1]))
+        os.chmod(os.path.join(M, COPY[0]), 0o600)
+        assert os.stat(os.path.join(M, COPY[0])).st_mode & 0o777 == 0o600
+
+        os.remove(os.path.join(M, DELETE))
+        rep["deleted_head"] = 404 if not os.path.exists(os.path.join(M, DELETE)) else "still there"
+        # No batch delete in s3fs: a tree removal is one DeleteObject per key.
+        os.remove(os.path.join(M, "dir", "b.txt"))
+        shutil.rmtree(os.path.join(M, "dir", "sub"))
+
+        rep["final_keys"] = sorted(
+            os.path.relpath(os.path.join(d, fn), M) for d, _, fns in os.walk(M) for fn in fns)
+        shutil.copyfile(os.path.join(M, COPY[1]), out / "copy.bin")
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+    check_workflow(ws, rep, etag=False, batch=False, buckets=False)
+    check_wire(srv, B, batch=False)
+    # s3fs keeps a directory object per folder it made.
+    final = dict(FINAL)
+    final["dir/"] = b""
+    final["copy/"] = b""
+    check_stored(srv.observe(B), final)
+    # The chmod (copy onto itself, REPLACE) kept the bytes and recorded the mode.
+    h = raw(srv.port, "HEAD", f"/{B}/{COPY[0]}")
+    assert h.status == 200 and h.header("x-amz-meta-mode") is not None, h
+    assert int(h.header("x-amz-meta-mode")) & 0o777 == 0o600, h
