@@ -186,7 +186,7 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_CORS_EXPOSE: set_str(&c->cors_expose, optarg); break;
         case OPT_PROBE: set_str(&c->probe, optarg ? optarg : ""); break;
         case ':':
-            if (optopt)
+            if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
                 fprintf(stderr, "fakes3: option -%c needs a value (see --help)\n", optopt);
             else
                 fprintf(stderr, "fakes3: option %s needs a value (see --help)\n", argv[optind - 1]);
