@@ -173,7 +173,7 @@ int s3_mpu_part_start(s3_req_t *r, http_response_t *resp)
         return 1;
     }
     r->payload = xmalloc(sizeof *r->payload);
-    s3_err_t e = s3_payload_init(r->payload, r, sink_part, r);
+    s3_err_t e = s3_payload_init(r->payload, r, sink_part, r, 0);
     if (e) {
         s3_err(r, resp, e);
         return 1;

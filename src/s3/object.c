@@ -154,7 +154,7 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         return 1;
     }
     r->payload = xmalloc(sizeof *r->payload);
-    s3_err_t e = s3_payload_init(r->payload, r, sink_put, r);
+    s3_err_t e = s3_payload_init(r->payload, r, sink_put, r, 0);
     if (e) {
         s3_err(r, resp, e);
         return 1;

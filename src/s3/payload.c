@@ -82,7 +82,8 @@ static int find_checksum_header(void *ctx, const char *name, const char *value)
     return 0;
 }
 
-s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sink, void *ctx)
+s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sink, void *ctx,
+                         int flags)
 {
     memset(p, 0, sizeof *p);
     p->sink = sink;
@@ -116,7 +117,7 @@ s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sin
     if (p->aws_chunked) chunked_init(&p->dec, &chunked_cbs, p);
 
     struct find_ck f = {0};
-    http_req_each_header(h, find_checksum_header, &f);
+    if (!(flags & S3_PAYLOAD_CK_OF_OBJECT)) http_req_each_header(h, find_checksum_header, &f);
     const char *trailer = http_req_header(h, "x-amz-trailer");
     checksum_alg_t talg = trailer ? checksum_alg_from_header(trailer) : CK_NONE;
     if (trailer && talg == CK_NONE && !strcasestr(trailer, "signature")) {
@@ -135,7 +136,8 @@ s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sin
         p->ck_from_trailer = 1;
     } else {
         const char *sdk = http_req_header(h, "x-amz-sdk-checksum-algorithm");
-        if (!sdk) sdk = http_req_header(h, "x-amz-checksum-algorithm");
+        if (!sdk && !(flags & S3_PAYLOAD_CK_OF_OBJECT))
+            sdk = http_req_header(h, "x-amz-checksum-algorithm");
         if (sdk) {
             alg = checksum_alg_from_name(sdk);
             if (alg == CK_NONE) return S3E_INVALID_REQUEST;

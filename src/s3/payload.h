@@ -42,9 +42,13 @@ typedef struct s3_payload {
     const char *errmsg; /* static text for err, or NULL */
 } s3_payload_t;
 
+/* Flags for s3_payload_init. */
+#define S3_PAYLOAD_CK_OF_OBJECT 1 /* x-amz-checksum-* headers describe an object, not this body */
+
 /* Set up from r's headers. Returns S3E_NONE, or the error to answer (bad
  * checksum header, unknown algorithm, several checksums). */
-s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sink, void *ctx);
+s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sink, void *ctx,
+                         int flags);
 /* Feed body bytes. Returns S3E_NONE or the (sticky) error. */
 s3_err_t s3_payload_feed(s3_payload_t *p, const char *data, size_t n);
 /* The body ended: check framing, lengths, Content-MD5, checksum, sha256.

@@ -369,7 +369,12 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
          * Content-MD5, checksums and x-amz-content-sha256 checked as for
          * object data. */
         r->payload = xmalloc(sizeof *r->payload);
-        e = s3_payload_init(r->payload, r, sink_body, r);
+        /* On CompleteMultipartUpload (and CreateMultipartUpload's algorithm
+         * header) checksum headers describe the object, not this XML. */
+        int flags = r->op->finish == s3_mpu_complete || r->op->finish == s3_mpu_create
+                        ? S3_PAYLOAD_CK_OF_OBJECT
+                        : 0;
+        e = s3_payload_init(r->payload, r, sink_body, r, flags);
         if (e) s3_err(r, resp, e);
     }
     return r;
