@@ -136,3 +136,36 @@ def test_orphan_files_are_swept_at_start(server, s3):
     assert not os.path.exists(orphan), "orphan blob was not swept at start"
     assert not os.path.exists(partial), "leftover tmp/ file was not swept at start"
     assert os.path.exists(blobs[0])
+
+
+def test_acknowledged_writes_survive_kill_9(server, s3):
+    """Every write answered 2xx is there after SIGKILL straight after the last answer: puts,
+    an overwrite, a copy, a delete, a completed multipart upload, a bucket removal."""
+    s3.create_bucket(Bucket="durable")
+    s3.create_bucket(Bucket="gone-soon")
+    data = {f"k/{i:03d}": os.urandom(random.Random(i).randint(0, 70000)) for i in range(60)}
+    for k, v in data.items():
+        s3.put_object(Bucket="durable", Key=k, Body=v)
+    data["k/000"] = b"overwritten"
+    s3.put_object(Bucket="durable", Key="k/000", Body=data["k/000"])
+    s3.copy_object(Bucket="durable", Key="copy", CopySource={"Bucket": "durable", "Key": "k/001"})
+    data["copy"] = data["k/001"]
+    s3.delete_object(Bucket="durable", Key="k/002")
+    del data["k/002"]
+    part = os.urandom(5 * 1024 * 1024)
+    up = s3.create_multipart_upload(Bucket="durable", Key="mpu")["UploadId"]
+    e1 = s3.upload_part(Bucket="durable", Key="mpu", UploadId=up, PartNumber=1, Body=part)["ETag"]
+    e2 = s3.upload_part(Bucket="durable", Key="mpu", UploadId=up, PartNumber=2, Body=b"tail")["ETag"]
+    s3.complete_multipart_upload(Bucket="durable", Key="mpu", UploadId=up, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+    data["mpu"] = part + b"tail"
+    s3.delete_bucket(Bucket="gone-soon")
+    server.kill()  # SIGKILL: no chance to flush anything
+    server.start()
+    s3 = server.client()
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["durable"]
+    keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket="durable")
+            for o in p.get("Contents", [])]
+    assert keys == sorted(data)
+    for k, v in data.items():
+        assert s3.get_object(Bucket="durable", Key=k)["Body"].read() == v, k
