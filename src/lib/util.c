@@ -216,6 +216,17 @@ int util_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
+uint64_t util_fast_random(void)
+{
+    static _Thread_local uint64_t state;
+    while (!state)
+        util_random(&state, sizeof state);
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 0x2545F4914F6CDD1DULL;
+}
+
 void util_random(void *out, size_t n)
 {
     unsigned char *p = out;

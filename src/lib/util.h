@@ -45,6 +45,10 @@ char *util_urldec(const char *s, size_t n, int plus_is_space, size_t *outlen);
 /* Whether n bytes are well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int util_utf8_valid(const char *s, size_t n);
 
+/* A fast per-thread pseudo-random number (xorshift64*, seeded from the kernel):
+ * for identifiers that must differ, not for secrets. */
+uint64_t util_fast_random(void);
+
 /* n random bytes from the kernel. */
 void util_random(void *out, size_t n);
 

@@ -323,14 +323,11 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     r->srv = srv;
     r->http = http;
     r->method = http_req_method(http);
-    unsigned char rnd[24];
-    util_random(rnd, sizeof rnd);
-    for (int i = 0; i < 8; i++)
-        snprintf(r->reqid + 2 * i, 3, "%02X", rnd[i]);
-    util_base64(rnd + 8, 16, r->hostid);
-
-    char date[30];
-    util_http_date(util_now_ms(), date);
+    /* Request ids need to be unique, not secret: a per-thread generator
+     * seeded once from the kernel saves a system call per request. */
+    uint64_t id[3] = {util_fast_random(), util_fast_random(), util_fast_random()};
+    snprintf(r->reqid, sizeof r->reqid, "%016llX", (unsigned long long)id[0]);
+    util_base64((const unsigned char *)&id[1], 16, r->hostid);
     http_resp_header(resp, "x-amz-request-id", r->reqid);
     http_resp_header(resp, "x-amz-id-2", r->hostid);
     http_resp_header(resp, "Server", "fakes3");
