@@ -140,12 +140,6 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
 
 /* ---- UploadPart and UploadPartCopy ---- */
 
-static int sink_part(void *ctx, const char *p, size_t n)
-{
-    s3_req_t *r = ctx;
-    return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
-}
-
 int s3_mpu_part_start(s3_req_t *r, http_response_t *resp)
 {
     const char *pn = s3_query_value(r, "partNumber");
@@ -166,18 +160,7 @@ int s3_mpu_part_start(s3_req_t *r, http_response_t *resp)
         r->is_copy = 1;
         return 0;
     }
-    int64_t cl = http_req_content_length(r->http);
-    const char *te = http_req_header(r->http, "Transfer-Encoding");
-    if (cl < 0 && !(te && strcasestr(te, "chunked"))) {
-        s3_err(r, resp, S3E_MISSING_CONTENT_LENGTH);
-        return 1;
-    }
-    r->payload = xmalloc(sizeof *r->payload);
-    s3_err_t e = s3_payload_init(r->payload, r, sink_part, r, 0);
-    if (e) {
-        s3_err(r, resp, e);
-        return 1;
-    }
+    if (s3_stream_start(r, resp)) return 1;
     checksum_alg_t ua = checksum_alg_from_name(r->upload_alg);
     if (ua != CK_NONE) {
         if (r->payload->ck_defaulted) {
@@ -191,25 +174,6 @@ int s3_mpu_part_start(s3_req_t *r, http_response_t *resp)
             s3_err_msg(r, resp, S3E_INVALID_REQUEST, msg);
             return 1;
         }
-    }
-    if (!r->payload->aws_chunked && cl > 0 && (uint64_t)cl > S3_MAX_PUT) {
-        s3_err(r, resp, S3E_ENTITY_TOO_LARGE);
-        return 1;
-    }
-    if (r->srv->store->ops->put_begin(r->srv->store, &r->put) != STORE_OK) {
-        s3_err(r, resp, S3E_INTERNAL_ERROR);
-        return 1;
-    }
-    return 0;
-}
-
-int s3_mpu_part_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp)
-{
-    if (r->is_copy) return 0;
-    s3_err_t e = s3_payload_feed(r->payload, data, n);
-    if (e) {
-        s3_err_msg(r, resp, e, r->payload->errmsg);
-        return 1;
     }
     return 0;
 }
@@ -254,7 +218,7 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     }
     int rc = st->ops->obj_open(st, sb, sk, skn, &src, &rd);
     if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
+        s3_err_copy_source(r, resp, rc, sk, skn);
         goto out;
     }
     if (!s3_copy_conditions_hold(r, &src)) {
@@ -334,16 +298,7 @@ void s3_mpu_part(s3_req_t *r, http_response_t *resp)
         return;
     }
     s3_payload_t *pl = r->payload;
-    int64_t cl = http_req_content_length(r->http);
-    if (cl >= 0 && (uint64_t)cl != r->received) {
-        s3_err(r, resp, S3E_INCOMPLETE_BODY);
-        return;
-    }
-    s3_err_t e = s3_payload_finish(pl, r);
-    if (e) {
-        s3_err_msg(r, resp, e, pl->errmsg);
-        return;
-    }
+    if (s3_stream_finish(r, resp)) return;
     store_part_t part = {0};
     part.num = r->part_num;
     part.size = pl->n;

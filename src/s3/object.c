@@ -128,12 +128,6 @@ int s3_put_checks(s3_req_t *r, http_response_t *resp)
     return 0;
 }
 
-static int sink_put(void *ctx, const char *p, size_t n)
-{
-    s3_req_t *r = ctx;
-    return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
-}
-
 int s3_put_object_start(s3_req_t *r, http_response_t *resp)
 {
     s3_server_t *srv = r->srv;
@@ -147,6 +141,20 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         if (srv->strict && s3_need_bucket(r, resp)) return 1;
         return 0; /* the copy happens once any body is drained */
     }
+    if (srv->strict && s3_need_bucket(r, resp)) return 1;
+    return s3_stream_start(r, resp);
+}
+
+/* ---- object data streamed to the store (PutObject, UploadPart) ---- */
+
+static int sink_put(void *ctx, const char *p, size_t n)
+{
+    s3_req_t *r = ctx;
+    return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
+}
+
+int s3_stream_start(s3_req_t *r, http_response_t *resp)
+{
     int64_t cl = http_req_content_length(r->http);
     const char *te = http_req_header(r->http, "Transfer-Encoding");
     if (cl < 0 && !(te && strcasestr(te, "chunked"))) {
@@ -172,21 +180,35 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         s3_err_full(r, resp, S3E_ENTITY_TOO_LARGE, NULL, extra);
         return 1;
     }
-    if (srv->strict && s3_need_bucket(r, resp)) return 1;
-    if (srv->store->ops->put_begin(srv->store, &r->put) != STORE_OK) {
+    if (r->srv->store->ops->put_begin(r->srv->store, &r->put) != STORE_OK) {
         s3_err(r, resp, S3E_INTERNAL_ERROR);
         return 1;
     }
     return 0;
 }
 
-int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp)
+int s3_stream_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp)
 {
     if (r->is_copy) return 0; /* a body on a copy is ignored, as S3 does */
     s3_err_t e = s3_payload_feed(r->payload, data, n);
     if (e) {
         s3_err_msg(r, resp, e, r->payload->errmsg);
         return 1;
+    }
+    return 0;
+}
+
+int s3_stream_finish(s3_req_t *r, http_response_t *resp)
+{
+    int64_t cl = http_req_content_length(r->http);
+    if (cl >= 0 && (uint64_t)cl != r->received) {
+        s3_err(r, resp, S3E_INCOMPLETE_BODY);
+        return -1;
+    }
+    s3_err_t e = s3_payload_finish(r->payload, r);
+    if (e) {
+        s3_err_msg(r, resp, e, r->payload->errmsg);
+        return -1;
     }
     return 0;
 }
@@ -216,16 +238,7 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
         return;
     }
     s3_payload_t *pl = r->payload;
-    int64_t cl = http_req_content_length(r->http);
-    if (cl >= 0 && (uint64_t)cl != r->received) {
-        s3_err(r, resp, S3E_INCOMPLETE_BODY);
-        return;
-    }
-    s3_err_t e = s3_payload_finish(pl, r);
-    if (e) {
-        s3_err_msg(r, resp, e, pl->errmsg);
-        return;
-    }
+    if (s3_stream_finish(r, resp)) return;
     buf_t hdrs = BUF_INIT;
     s3_object_headers(r, &hdrs);
     const char *ckname = checksum_header_name(pl->ck.alg);
@@ -291,6 +304,20 @@ s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *
     return S3E_NONE;
 }
 
+void s3_err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, size_t key_len)
+{
+    if (rc != STORE_ENOKEY) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    /* The error names the source key, as S3's does. */
+    char *dk = r->t.key;
+    size_t dkn = r->t.key_len;
+    r->t.key = key, r->t.key_len = key_len;
+    s3_err(r, resp, S3E_NO_SUCH_KEY);
+    r->t.key = dk, r->t.key_len = dkn;
+}
+
 /* S3 checks x-amz-copy-source-if-* against the source; every failure is 412. */
 int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
 {
@@ -338,16 +365,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     }
     int rc = st->ops->obj_open(st, sb, sk, skn, &src, &rd);
     if (rc) {
-        if (rc == STORE_ENOKEY) {
-            /* The error names the source key, as S3's does. */
-            char *dk = r->t.key;
-            size_t dkn = r->t.key_len;
-            r->t.key = sk, r->t.key_len = skn;
-            s3_err(r, resp, S3E_NO_SUCH_KEY);
-            r->t.key = dk, r->t.key_len = dkn;
-        } else {
-            s3_err(r, resp, s3_err_from_store(rc));
-        }
+        s3_err_copy_source(r, resp, rc, sk, skn);
         goto out;
     }
     if (!s3_copy_conditions_hold(r, &src)) {

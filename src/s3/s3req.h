@@ -121,8 +121,16 @@ void s3_object_headers(const s3_req_t *r, buf_t *hdrs);
 int s3_put_checks(s3_req_t *r, http_response_t *resp);
 /* Parse x-amz-copy-source into a new bucket and key. */
 s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *klen);
+/* Answer a failed lookup of a copy source (NoSuchKey names the source key). */
+void s3_err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, size_t key_len);
 /* Whether the x-amz-copy-source-if-* conditions hold for o. */
 int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o);
+/* Object data streamed into r->put through r->payload (PutObject, UploadPart):
+ * start checks lengths and opens both (1: answered), body is the op's body
+ * callback, finish checks the whole body (-1: answered). */
+int s3_stream_start(s3_req_t *r, http_response_t *resp);
+int s3_stream_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
+int s3_stream_finish(s3_req_t *r, http_response_t *resp);
 
 /* Handlers, one file per resource family. */
 void s3_list_buckets(s3_req_t *r, http_response_t *resp);
@@ -133,7 +141,6 @@ void s3_delete_bucket(s3_req_t *r, http_response_t *resp);
 void s3_get_bucket_location(s3_req_t *r, http_response_t *resp);
 void s3_list_objects(s3_req_t *r, http_response_t *resp);
 int s3_put_object_start(s3_req_t *r, http_response_t *resp);
-int s3_put_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
 void s3_put_object(s3_req_t *r, http_response_t *resp);
 void s3_get_object(s3_req_t *r, http_response_t *resp);
 void s3_delete_object(s3_req_t *r, http_response_t *resp);
@@ -147,7 +154,6 @@ void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
 void s3_mpu_create(s3_req_t *r, http_response_t *resp);
 int s3_mpu_part_start(s3_req_t *r, http_response_t *resp);
-int s3_mpu_part_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
 void s3_mpu_part(s3_req_t *r, http_response_t *resp);
 void s3_mpu_complete(s3_req_t *r, http_response_t *resp);
 void s3_mpu_abort(s3_req_t *r, http_response_t *resp);

@@ -178,9 +178,23 @@ def crc64nvme(data) -> int:
     return _crc_reflected(data, _CRC64NVME, 64)
 
 
+_CHECKSUM_CACHE = {}
+
+
 def checksum_b64(name: str, data: bytes) -> str:
-    """The value S3 expects in header or trailer `name` (x-amz-checksum-ALG) for `data`."""
+    """The value S3 expects in header or trailer `name` (x-amz-checksum-ALG) for `data`.
+    Values for 1 MiB and more are kept for the session (keyed by the data's MD5): the multipart
+    replays ask for the same slices of big.bin again, and CRC-32C / CRC-64 are slow in Python."""
     alg = name.lower().rsplit("-", 1)[-1]
+    if len(data) >= 1 << 20:
+        key = (alg, len(data), hashlib.md5(data).digest())
+        if key not in _CHECKSUM_CACHE:
+            _CHECKSUM_CACHE[key] = _checksum_b64(alg, data)
+        return _CHECKSUM_CACHE[key]
+    return _checksum_b64(alg, data)
+
+
+def _checksum_b64(alg: str, data: bytes) -> str:
     if alg == "crc32":
         raw = struct.pack(">I", zlib.crc32(data) & 0xFFFFFFFF)
     elif alg == "crc32c":
@@ -192,7 +206,7 @@ def checksum_b64(name: str, data: bytes) -> str:
     elif alg == "sha256":
         raw = hashlib.sha256(data).digest()
     else:
-        raise AssertionError(f"unknown checksum {name}")
+        raise AssertionError(f"unknown checksum {alg}")
     return base64.b64encode(raw).decode()
 
 
@@ -202,6 +216,19 @@ def md5_b64(data: bytes) -> str:
 
 def etag_of(data: bytes) -> str:
     return '"' + hashlib.md5(data).hexdigest() + '"'
+
+
+def multipart_etag(parts) -> str:
+    """S3's ETag of an object completed from `parts` (their bytes, in order): the MD5 of the
+    parts' binary MD5s, then -N."""
+    md5s = b"".join(hashlib.md5(p).digest() for p in parts)
+    return f'"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"'
+
+
+def composite_checksum(name: str, parts) -> str:
+    """A COMPOSITE multipart checksum: ALG over the parts' binary checksums, then -N."""
+    raw = b"".join(base64.b64decode(checksum_b64(name, p)) for p in parts)
+    return f"{checksum_b64(name, raw)}-{len(parts)}"
 
 
 # --- body framing ---------------------------------------------------------------------------------
@@ -583,14 +610,38 @@ class Conn:
             pass  # the server answered early and closed; the response is still readable
 
 
-def get_path_style(port, bucket, key, conn=None):
-    """GET /bucket/key with `Host: localhost` (path style)."""
+def get_path_style(port, bucket, key, conn=None, method="GET", headers=()):
+    """GET (or `method`) /bucket/key with `Host: localhost` (path style) and `headers`."""
     target = "/" + urllib.parse.quote(bucket) + "/" + urllib.parse.quote(key, safe="/~")
-    req = f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
+    req = f"{method} {target} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n".encode()
     if conn is not None:
         return conn.exchange(req)
     with Conn(port) as c:
         return c.exchange(req)
+
+
+# --- multipart uploads ----------------------------------------------------------------------------
+def with_upload_id(request: bytes, upload_id: str) -> bytes:
+    """The request with its request line's uploadId value replaced, in place; every other byte
+    (the rest of the request line, the head, the body) kept."""
+    line, sep, rest = request.partition(b"\r\n")
+    method, target, version = line.decode("latin-1").split(" ")
+    path, q, query = target.partition("?")
+    m = re.search(r"(?:^|&)uploadId=([^&]*)", query)
+    assert q and m, f"no uploadId in {target!r}"
+    query = query[:m.start(1)] + urllib.parse.quote(upload_id, safe="-_.~") + query[m.end(1):]
+    return f"{method} {path}?{query} {version}".encode("latin-1") + sep + rest
+
+
+def query_value(target: str, name: str):
+    """The decoded value of query parameter `name` (valueless: ""), or None."""
+    _, _, query = target.partition("?")
+    for item in query.split("&"):
+        k, _, v = item.partition("=")
+        if urllib.parse.unquote(k) == name:
+            return urllib.parse.unquote(v)
+    return None
 
 
 # --- the server -----------------------------------------------------------------------------------
