@@ -139,7 +139,8 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", e->etag);
         buf_printf(&b, "<Size>%llu</Size>", (unsigned long long)e->size);
         if (owner) buf_puts(&b, OWNER_XML);
-        buf_puts(&b, "<StorageClass>STANDARD</StorageClass></Contents>");
+        buf_printf(&b, "<StorageClass>%s</StorageClass></Contents>",
+                   e->sclass[0] ? e->sclass : "STANDARD");
     }
     for (size_t i = 0; i < res.n; i++) {
         const store_list_ent_t *e = &res.ents[i];

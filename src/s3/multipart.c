@@ -111,7 +111,7 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
         return;
     }
     buf_t hdrs = BUF_INIT;
-    s3_object_headers(r, &hdrs);
+    s3_object_headers(r, &hdrs, S3_OH_ALL);
     store_upload_t u = {0};
     snprintf(u.bucket, sizeof u.bucket, "%s", r->t.bucket);
     u.key = r->t.key;
@@ -507,6 +507,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
         buf_printf(&hdrs, "x-amz-checksum-type: %s\n", full ? "FULL_OBJECT" : "COMPOSITE");
     }
     meta.headers = hdrs.p;
+    s3_storage_class_of(meta.headers, meta.sclass);
     rc = st->ops->mpu_complete(st, u.id, chosen, c.n, &meta, &r->cond);
     free(meta.key);
     free(meta.blob);

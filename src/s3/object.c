@@ -66,8 +66,17 @@ static const char *const storage_classes[] = {
 
 /* The metadata S3 keeps from a PutObject (or a REPLACE copy) request, as
  * "Name: value\n" lines. */
-void s3_object_headers(const s3_req_t *r, buf_t *hdrs)
+void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what)
 {
+    if (what & S3_OH_CLASS) {
+        const char *sc = http_req_header(r->http, "x-amz-storage-class");
+        if (sc && strcmp(sc, "STANDARD") != 0) buf_printf(hdrs, "x-amz-storage-class: %s\n", sc);
+    }
+    if (what & S3_OH_TAGS) {
+        const char *tags = http_req_header(r->http, "x-amz-tagging");
+        if (tags && *tags) buf_printf(hdrs, "x-fakes3-tagging: %s\n", tags);
+    }
+    if (!(what & S3_OH_CONTENT)) return;
     for (size_t i = 0; i < sizeof stored_headers / sizeof *stored_headers; i++) {
         const char *v = http_req_header(r->http, stored_headers[i]);
         if (!v) continue;
@@ -84,10 +93,18 @@ void s3_object_headers(const s3_req_t *r, buf_t *hdrs)
         buf_puts(hdrs, "Content-Type: binary/octet-stream\n");
     struct collect c = {hdrs};
     http_req_each_header(r->http, collect_header, &c);
-    const char *sc = http_req_header(r->http, "x-amz-storage-class");
-    if (sc && strcmp(sc, "STANDARD") != 0) buf_printf(hdrs, "x-amz-storage-class: %s\n", sc);
-    const char *tags = http_req_header(r->http, "x-amz-tagging");
-    if (tags && *tags) buf_printf(hdrs, "x-fakes3-tagging: %s\n", tags);
+}
+
+const char *s3_storage_class_of(const char *headers, char out[24])
+{
+    const char *p = strstr(headers, "x-amz-storage-class: ");
+    if (p && (p == headers || p[-1] == '\n')) {
+        p += 21;
+        snprintf(out, 24, "%.*s", (int)strcspn(p, "\n"), p);
+    } else {
+        snprintf(out, 24, "STANDARD");
+    }
+    return out;
 }
 
 /* Checks every PUT of an object shares; 0 or an answered error. */
@@ -240,13 +257,14 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     s3_payload_t *pl = r->payload;
     if (s3_stream_finish(r, resp)) return;
     buf_t hdrs = BUF_INIT;
-    s3_object_headers(r, &hdrs);
+    s3_object_headers(r, &hdrs, S3_OH_ALL);
     const char *ckname = checksum_header_name(pl->ck.alg);
     if (ckname) buf_printf(&hdrs, "%s: %s\n", ckname, pl->ck_value);
     store_obj_t meta = {0};
     meta.size = pl->n;
     util_hex(pl->md5_digest, MD5_DIGEST_SIZE, meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
+    s3_storage_class_of(meta.headers, meta.sclass);
     int failed = publish(r, resp, &meta);
     buf_free(&hdrs);
     if (failed) return;
@@ -265,11 +283,15 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
 
 /* The stored header lines of a source object to carry over in a COPY:
  * everything, or only the checksum when the request replaces the metadata. */
-static void source_headers(const char *h, int checksum_only, buf_t *out)
+static void source_headers(const char *h, int checksum_only, int tags, buf_t *out)
 {
     while (*h) {
         size_t n = strcspn(h, "\n");
-        if (!checksum_only || strncasecmp(h, "x-amz-checksum-", 15) == 0) {
+        int is_ck = strncasecmp(h, "x-amz-checksum-", 15) == 0;
+        int is_tags = strncasecmp(h, "x-fakes3-tagging:", 17) == 0;
+        /* The storage class is the request's, never the source's. */
+        int is_class = strncasecmp(h, "x-amz-storage-class:", 20) == 0;
+        if (is_ck || (tags && is_tags) || (!checksum_only && !is_tags && !is_class)) {
             buf_append(out, h, n);
             buf_putc(out, '\n');
         }
@@ -388,8 +410,15 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
                    "source: 5368709120");
         goto out;
     }
-    if (replace) s3_object_headers(r, &hdrs);
-    source_headers(src.headers, replace, &hdrs);
+    const char *tdir = http_req_header(r->http, "x-amz-tagging-directive");
+    int replace_tags = tdir && strcmp(tdir, "REPLACE") == 0;
+    if (tdir && !replace_tags && strcmp(tdir, "COPY") != 0) {
+        s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Unknown tagging directive.");
+        goto out;
+    }
+    s3_object_headers(
+        r, &hdrs, S3_OH_CLASS | (replace ? S3_OH_CONTENT : 0) | (replace_tags ? S3_OH_TAGS : 0));
+    source_headers(src.headers, replace, !replace_tags, &hdrs);
     rc = st->ops->put_begin_from(st, rd, &r->put);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
@@ -401,6 +430,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
      * a copy of a multipart object keeps its "-N" form. */
     memcpy(meta.etag, src.etag, sizeof meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
+    s3_storage_class_of(meta.headers, meta.sclass);
     if (publish(r, resp, &meta)) goto out;
     char date[25];
     util_iso_date(meta.mtime_ms, date);
@@ -683,7 +713,11 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         char cr[48];
         snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)o.size);
         http_resp_header(resp, "Content-Range", cr);
-        s3_err(r, resp, S3E_INVALID_RANGE);
+        buf_t x = BUF_INIT;
+        s3_xml_elem_s(&x, "RangeRequested", http_req_header(r->http, "Range"));
+        buf_printf(&x, "<ActualObjectSize>%llu</ActualObjectSize>", (unsigned long long)o.size);
+        s3_err_full(r, resp, S3E_INVALID_RANGE, NULL, x.p);
+        buf_free(&x);
         goto out;
     }
     http_resp_header(resp, "Last-Modified", date);

@@ -115,8 +115,12 @@ int s3_need_bucket(s3_req_t *r, http_response_t *resp);
 int s3_etag_matches(const char *list, const char *etag);
 
 /* Shared by object.c and multipart.c. */
-/* The metadata S3 keeps from a PutObject-style request, as "Name: value\n". */
-void s3_object_headers(const s3_req_t *r, buf_t *hdrs);
+/* The metadata S3 keeps from a PutObject-style request, as "Name: value\n":
+ * content headers and x-amz-meta-*, storage class, tags (S3_OH_* bits). */
+enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
+void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
+/* The storage class such header lines give ("STANDARD" when none) into out. */
+const char *s3_storage_class_of(const char *headers, char out[24]);
 /* Storage class and conditional-write headers; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp);
 /* Parse x-amz-copy-source into a new bucket and key. */

@@ -59,6 +59,7 @@ typedef struct store_obj {
     char *headers;   /* owned, may be "" */
     char *blob;      /* owned backend handle of the bytes ("" for a multipart object) */
     uint32_t nparts; /* 0: one blob; else the number of parts it was completed from */
+    char sclass[24]; /* storage class, kept for listings */
 } store_obj_t;
 
 /* A part: of a multipart upload in progress, or of a completed object. */
@@ -129,6 +130,7 @@ typedef struct store_list_ent {
     uint64_t size;
     char etag[48];
     int64_t mtime_ms;
+    char sclass[24]; /* "" for STANDARD */
 } store_list_ent_t;
 
 typedef struct store_list_res {

@@ -76,12 +76,12 @@ static const char *const stmt_sql[S_COUNT] = {
                   "AND key = ?2",
     [S_OBJ_BLOB] = "SELECT blob, etag, nparts FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
-                     "blob, nparts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     "blob, nparts, sclass) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
-    [S_LIST_GT] = "SELECT key, size, etag, mtime FROM objects WHERE bucket = ?1 AND key > ?2 "
-                  "ORDER BY key LIMIT ?3",
-    [S_LIST_GE] = "SELECT key, size, etag, mtime FROM objects WHERE bucket = ?1 AND key >= ?2 "
-                  "ORDER BY key LIMIT ?3",
+    [S_LIST_GT] = "SELECT key, size, etag, mtime, sclass FROM objects WHERE bucket = ?1 AND key "
+                  "> ?2 ORDER BY key LIMIT ?3",
+    [S_LIST_GE] = "SELECT key, size, etag, mtime, sclass FROM objects WHERE bucket = ?1 AND key "
+                  ">= ?2 ORDER BY key LIMIT ?3",
     [S_BLOB_USED] = "SELECT 1 FROM objects WHERE blob = ?1 UNION ALL SELECT 1 FROM object_parts "
                     "WHERE blob = ?1 UNION ALL SELECT 1 FROM parts WHERE blob = ?1 LIMIT 1",
     [S_OPARTS_GET] = "SELECT num, size, etag, checksum, blob FROM object_parts WHERE bucket = ?1 "
@@ -114,7 +114,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS objects ("
     " bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
     " mtime INTEGER NOT NULL, headers TEXT NOT NULL, blob TEXT NOT NULL,"
-    " nparts INTEGER NOT NULL DEFAULT 0,"
+    " nparts INTEGER NOT NULL DEFAULT 0, sclass TEXT NOT NULL DEFAULT '',"
     " PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob);"
     "CREATE TABLE IF NOT EXISTS object_parts ("
@@ -435,6 +435,8 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
     sqlite3_bind_text(q, 6, meta->headers ? meta->headers : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 7, blob, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 8, (sqlite3_int64)nparts);
+    sqlite3_bind_text(q, 9, strcmp(meta->sclass, "STANDARD") == 0 ? "" : meta->sclass, -1,
+                      SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) return STORE_EIO;
@@ -1144,6 +1146,7 @@ static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
             e->size = (uint64_t)sqlite3_column_int64(q, 1);
             snprintf(e->etag, sizeof e->etag, "%s", (const char *)sqlite3_column_text(q, 2));
             e->mtime_ms = sqlite3_column_int64(q, 3);
+            snprintf(e->sclass, sizeof e->sclass, "%s", (const char *)sqlite3_column_text(q, 4));
             buf_reset(&cur);
             buf_append(&cur, k, kn);
             inclusive = 0;
