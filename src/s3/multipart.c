@@ -205,26 +205,11 @@ static int parse_copy_range(const char *h, uint64_t size, uint64_t *from, uint64
 static void part_copy(s3_req_t *r, http_response_t *resp)
 {
     store_t *st = r->srv->store;
-    char *sb = NULL, *sk = NULL;
-    size_t skn = 0;
-    store_obj_t src = {0};
-    store_reader_t *rd = NULL;
+    s3_copy_src_t cs;
     char *buf = NULL;
-    s3_err_t e =
-        s3_parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &sb, &sk, &skn);
-    if (e) {
-        s3_err(r, resp, e);
-        goto out;
-    }
-    int rc = st->ops->obj_open(st, sb, sk, skn, &src, &rd);
-    if (rc) {
-        s3_err_copy_source(r, resp, rc, sk, skn);
-        goto out;
-    }
-    if (!s3_copy_conditions_hold(r, &src)) {
-        s3_err(r, resp, S3E_PRECONDITION_FAILED);
-        goto out;
-    }
+    if (s3_copy_source_open(r, resp, &cs)) goto out;
+    store_obj_t src = cs.obj;
+    store_reader_t *rd = cs.rd;
     uint64_t from = 0, to = src.size ? src.size - 1 : 0;
     const char *range = http_req_header(r->http, "x-amz-copy-source-range");
     if (range && parse_copy_range(range, src.size, &from, &to)) {
@@ -285,10 +270,7 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     s3_send_xml(resp, 200, &x);
 out:
     free(buf);
-    if (rd) st->ops->reader_close(rd);
-    store_obj_free(&src);
-    free(sb);
-    free(sk);
+    s3_copy_source_close(r, &cs);
 }
 
 void s3_mpu_part(s3_req_t *r, http_response_t *resp)

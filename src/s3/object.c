@@ -301,7 +301,7 @@ static void source_headers(const char *h, int checksum_only, int tags, buf_t *ou
 }
 
 /* x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded. */
-s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *klen)
+static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size_t *klen)
 {
     size_t n = strcspn(v, "?");
     const char *q = v[n] == '?' ? v + n + 1 : NULL;
@@ -326,7 +326,7 @@ s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *
     return S3E_NONE;
 }
 
-void s3_err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, size_t key_len)
+static void err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, size_t key_len)
 {
     if (rc != STORE_ENOKEY) {
         s3_err(r, resp, s3_err_from_store(rc));
@@ -341,7 +341,7 @@ void s3_err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, s
 }
 
 /* S3 checks x-amz-copy-source-if-* against the source; every failure is 412. */
-int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
+static int copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
 {
     int64_t t, mtime_s = o->mtime_ms / 1000;
     const char *im = http_req_header(r->http, "x-amz-copy-source-if-match");
@@ -361,41 +361,55 @@ int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
     return 1;
 }
 
-static void copy_object(s3_req_t *r, http_response_t *resp)
+int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
 {
+    memset(cs, 0, sizeof *cs);
     store_t *st = r->srv->store;
-    char *sb = NULL, *sk = NULL;
-    size_t skn = 0;
-    store_obj_t src = {0};
-    store_reader_t *rd = NULL;
-    buf_t hdrs = BUF_INIT;
-    s3_err_t e =
-        s3_parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &sb, &sk, &skn);
+    s3_err_t e = parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &cs->bucket,
+                                   &cs->key, &cs->key_len);
     if (e) {
         s3_err_msg(r, resp, e,
                    e == S3E_INVALID_ARGUMENT
                        ? "Copy Source must mention the source bucket and key: "
                          "sourcebucket/sourcekey"
                        : NULL);
-        goto out;
+        return -1;
     }
+    int rc = st->ops->obj_open(st, cs->bucket, cs->key, cs->key_len, &cs->obj, &cs->rd);
+    if (rc) {
+        err_copy_source(r, resp, rc, cs->key, cs->key_len);
+        return -1;
+    }
+    if (!copy_conditions_hold(r, &cs->obj)) {
+        s3_err(r, resp, S3E_PRECONDITION_FAILED);
+        return -1;
+    }
+    return 0;
+}
+
+void s3_copy_source_close(s3_req_t *r, s3_copy_src_t *cs)
+{
+    if (cs->rd) r->srv->store->ops->reader_close(cs->rd);
+    store_obj_free(&cs->obj);
+    free(cs->bucket);
+    free(cs->key);
+    memset(cs, 0, sizeof *cs);
+}
+
+static void copy_object(s3_req_t *r, http_response_t *resp)
+{
+    store_t *st = r->srv->store;
+    s3_copy_src_t cs;
+    buf_t hdrs = BUF_INIT;
+    if (s3_copy_source_open(r, resp, &cs)) goto out;
     const char *dir = http_req_header(r->http, "x-amz-metadata-directive");
     int replace = dir && strcmp(dir, "REPLACE") == 0;
     if (dir && !replace && strcmp(dir, "COPY") != 0) {
         s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Unknown metadata directive.");
         goto out;
     }
-    int rc = st->ops->obj_open(st, sb, sk, skn, &src, &rd);
-    if (rc) {
-        s3_err_copy_source(r, resp, rc, sk, skn);
-        goto out;
-    }
-    if (!s3_copy_conditions_hold(r, &src)) {
-        s3_err(r, resp, S3E_PRECONDITION_FAILED);
-        goto out;
-    }
-    int same =
-        strcmp(sb, r->t.bucket) == 0 && skn == r->t.key_len && memcmp(sk, r->t.key, skn) == 0;
+    int same = strcmp(cs.bucket, r->t.bucket) == 0 && cs.key_len == r->t.key_len &&
+               memcmp(cs.key, r->t.key, cs.key_len) == 0;
     if (same && !replace && !http_req_header(r->http, "x-amz-storage-class") &&
         !http_req_header(r->http, "x-amz-website-redirect-location")) {
         s3_err_msg(r, resp, S3E_INVALID_REQUEST,
@@ -404,7 +418,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
                    "location or encryption attributes.");
         goto out;
     }
-    if (src.size > S3_MAX_PUT) {
+    if (cs.obj.size > S3_MAX_PUT) {
         s3_err_msg(r, resp, S3E_INVALID_REQUEST,
                    "The specified copy source is larger than the maximum allowable size for a copy "
                    "source: 5368709120");
@@ -418,17 +432,17 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     }
     s3_object_headers(
         r, &hdrs, S3_OH_CLASS | (replace ? S3_OH_CONTENT : 0) | (replace_tags ? S3_OH_TAGS : 0));
-    source_headers(src.headers, replace, !replace_tags, &hdrs);
-    rc = st->ops->put_begin_from(st, rd, &r->put);
+    source_headers(cs.obj.headers, replace, !replace_tags, &hdrs);
+    int rc = st->ops->put_begin_from(st, cs.rd, &r->put);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         goto out;
     }
     store_obj_t meta = {0};
-    meta.size = src.size;
+    meta.size = cs.obj.size;
     /* The bytes are the source's (shared, not read), and so is the ETag:
      * a copy of a multipart object keeps its "-N" form. */
-    memcpy(meta.etag, src.etag, sizeof meta.etag);
+    memcpy(meta.etag, cs.obj.etag, sizeof meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
     s3_storage_class_of(meta.headers, meta.sclass);
     if (publish(r, resp, &meta)) goto out;
@@ -441,10 +455,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     buf_puts(&x, "</CopyObjectResult>");
     s3_send_xml(resp, 200, &x);
 out:
-    if (rd) st->ops->reader_close(rd);
-    free(sb);
-    free(sk);
-    store_obj_free(&src);
+    s3_copy_source_close(r, &cs);
     buf_free(&hdrs);
 }
 

@@ -123,12 +123,17 @@ void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
 const char *s3_storage_class_of(const char *headers, char out[24]);
 /* Storage class and conditional-write headers; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp);
-/* Parse x-amz-copy-source into a new bucket and key. */
-s3_err_t s3_parse_copy_source(const char *v, char **bucket, char **key, size_t *klen);
-/* Answer a failed lookup of a copy source (NoSuchKey names the source key). */
-void s3_err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, size_t key_len);
-/* Whether the x-amz-copy-source-if-* conditions hold for o. */
-int s3_copy_conditions_hold(const s3_req_t *r, const store_obj_t *o);
+/* The source of a copy (CopyObject, UploadPartCopy): x-amz-copy-source
+ * parsed, the object opened, the x-amz-copy-source-if-* conditions checked.
+ * open returns -1 after answering the error; close always (frees all). */
+typedef struct s3_copy_src {
+    char *bucket, *key;
+    size_t key_len;
+    store_obj_t obj;
+    store_reader_t *rd;
+} s3_copy_src_t;
+int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs);
+void s3_copy_source_close(s3_req_t *r, s3_copy_src_t *cs);
 /* Object data streamed into r->put through r->payload (PutObject, UploadPart):
  * start checks lengths and opens both (1: answered), body is the op's body
  * callback, finish checks the whole body (-1: answered). */

@@ -20,7 +20,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from s3lib import RawConn, error_code, http_status, md5_hex, parse_xml, raw
+from s3lib import RawConn, crc32c, crc64nvme, error_code, http_status, md5_hex, parse_xml, raw
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -41,33 +41,6 @@ def q_md5(b):
     return f'"{md5_hex(b)}"'
 
 
-def _reflected_table(poly):
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ poly if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC64NVME_TABLE = _reflected_table(0x9A6C9329AC4BC9B5)
-_CRC32C_TABLE = _reflected_table(0x82F63B78)
-
-
-def _crc(data_, table, ones):
-    crc = ones
-    for b in data_:
-        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ ones
-
-
-def crc64nvme(d):
-    return _crc(d, _CRC64NVME_TABLE, (1 << 64) - 1)
-
-
-def crc32c(d):
-    return _crc(d, _CRC32C_TABLE, 0xFFFFFFFF)
 
 
 def crc32(d):

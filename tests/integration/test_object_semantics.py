@@ -22,7 +22,8 @@ from urllib.parse import quote
 
 import pytest
 
-from s3lib import RawConn, Server, make_client, md5_hex, parse_iso8601_ms, parse_xml, raw
+from s3lib import (RawConn, Server, crc32c, crc64nvme, make_client, md5_hex, parse_iso8601_ms,
+                   parse_xml, raw)
 
 DATA = b"0123456789"
 NOT_AN_ETAG = '"0123456789abcdef0123456789abcdef"'
@@ -98,33 +99,6 @@ def no_version_header(r):
 
 
 # --- checksums (own implementations, checked against published check values) ----------------------
-def _reflected_table(poly):
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ poly if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC64NVME = _reflected_table(0x9A6C9329AC4BC9B5)
-_CRC32C = _reflected_table(0x82F63B78)
-
-
-def _crc(data, table, ones):
-    crc = ones
-    for b in data:
-        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ ones
-
-
-def crc64nvme(d):
-    return _crc(d, _CRC64NVME, (1 << 64) - 1)
-
-
-def crc32c(d):
-    return _crc(d, _CRC32C, 0xFFFFFFFF)
 
 
 def b64int(n, nbytes):
