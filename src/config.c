@@ -27,8 +27,13 @@ static const char usage[] =
     "      --sslcert FILE    serve HTTPS with this PEM certificate            [FAKES3_SSLCERT]\n"
     "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
     "  -l, --limit RATE      fake-s3's rate limit; accepted and ignored       [FAKES3_LIMIT]\n"
-    "      --corsorigin, --corsmethods, --corspreflightallowheaders, --corspostputallowheaders,\n"
-    "      --corsexposeheaders   fake-s3's CORS flags; accepted\n"
+    "      --corsorigin V    Access-Control-Allow-Origin (default *)\n"
+    "      --corsmethods V   Access-Control-Allow-Methods of OPTIONS answers\n"
+    "      --corspreflightallowheaders V   Access-Control-Allow-Headers of OPTIONS answers\n"
+    "      --corspostputallowheaders V     Access-Control-Allow-Headers of PUT and POST answers\n"
+    "      --corsexposeheaders V           Access-Control-Expose-Headers (default ETag)\n"
+    "                        CORS headers go on answers to requests with an Origin header;\n"
+    "                        OPTIONS (preflight) is always answered\n"
     "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
@@ -181,8 +186,8 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_SSLKEY: set_str(&c->sslkey, optarg); break;
         case OPT_CORS_ORIGIN: set_str(&c->cors_origin, optarg); break;
         case OPT_CORS_METHODS: set_str(&c->cors_methods, optarg); break;
-        case OPT_CORS_HEADERS:
-        case OPT_CORS_POSTPUT: set_str(&c->cors_headers, optarg); break;
+        case OPT_CORS_HEADERS: set_str(&c->cors_headers, optarg); break;
+        case OPT_CORS_POSTPUT: set_str(&c->cors_postput, optarg); break;
         case OPT_CORS_EXPOSE: set_str(&c->cors_expose, optarg); break;
         case OPT_PROBE: set_str(&c->probe, optarg ? optarg : ""); break;
         case ':':
@@ -230,6 +235,7 @@ void config_free(config_t *c)
     free(c->cors_origin);
     free(c->cors_methods);
     free(c->cors_headers);
+    free(c->cors_postput);
     free(c->cors_expose);
     free(c->probe);
     memset(c, 0, sizeof *c);

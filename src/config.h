@@ -24,7 +24,8 @@ typedef struct config {
     char *region;
     char *limit; /* fake-s3's rate limit: accepted, not enforced */
     char *sslcert, *sslkey;
-    char *cors_origin, *cors_methods, *cors_headers, *cors_expose;
+    /* fake-s3's CORS answers; NULL means its default */
+    char *cors_origin, *cors_methods, *cors_headers, *cors_postput, *cors_expose;
     char *probe; /* --probe: the URL to check, then exit; NULL when serving */
 } config_t;
 

@@ -85,6 +85,11 @@ int main(int argc, char **argv)
         .strict = cfg.strict,
         .quiet = cfg.quiet,
         .region = cfg.region,
+        .cors_origin = cfg.cors_origin,
+        .cors_methods = cfg.cors_methods,
+        .cors_preflight_headers = cfg.cors_headers,
+        .cors_postput_headers = cfg.cors_postput,
+        .cors_expose_headers = cfg.cors_expose,
     };
     app = s3_new(st, &ao);
     http_options_t ho = {

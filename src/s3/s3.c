@@ -332,6 +332,25 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     http_resp_header(resp, "x-amz-id-2", r->hostid);
     http_resp_header(resp, "Server", "fakes3");
 
+    /* fake-s3's CORS: browsers send Origin, and get the headers they need. */
+    if (http_req_header(http, "Origin")) {
+        http_resp_header(resp, "Access-Control-Allow-Origin", srv->cors_origin);
+        http_resp_header(resp, "Access-Control-Expose-Headers", srv->cors_expose);
+        if (strcmp(r->method, "PUT") == 0 || strcmp(r->method, "POST") == 0)
+            http_resp_header(resp, "Access-Control-Allow-Headers", srv->cors_postput);
+    }
+    if (strcmp(r->method, "OPTIONS") == 0) {
+        /* A preflight: answered for any target, as fake-s3 does. */
+        if (!http_req_header(http, "Origin")) {
+            http_resp_header(resp, "Access-Control-Allow-Origin", srv->cors_origin);
+            http_resp_header(resp, "Access-Control-Expose-Headers", srv->cors_expose);
+        }
+        http_resp_header(resp, "Access-Control-Allow-Methods", srv->cors_methods);
+        http_resp_header(resp, "Access-Control-Allow-Headers", srv->cors_preflight);
+        http_resp_status(resp, 200);
+        http_resp_ready(resp);
+        return r;
+    }
     const char *host = http_req_header(http, "Host");
     if (addr_parse(http_req_target(http), host, (const char *const *)srv->bases, srv->nbase,
                    &r->t) != 0 ||
@@ -450,6 +469,17 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->strict = opt->strict;
     s->quiet = opt->quiet;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
+    /* fake-s3's defaults */
+    s->cors_origin = xstrdup(opt->cors_origin ? opt->cors_origin : "*");
+    s->cors_methods =
+        xstrdup(opt->cors_methods ? opt->cors_methods : "PUT, POST, HEAD, GET, OPTIONS");
+    s->cors_preflight = xstrdup(opt->cors_preflight_headers
+                                    ? opt->cors_preflight_headers
+                                    : "Accept, Content-Type, Authorization, Content-Length, "
+                                      "ETag, X-CSRF-Token, Content-Disposition");
+    s->cors_postput = xstrdup(opt->cors_postput_headers ? opt->cors_postput_headers
+                                                        : "Authorization, Content-Length");
+    s->cors_expose = xstrdup(opt->cors_expose_headers ? opt->cors_expose_headers : "ETag");
     s->nbase = opt->nbase;
     s->bases = xcalloc(opt->nbase + 1, sizeof *s->bases);
     for (size_t i = 0; i < opt->nbase; i++) {
@@ -467,5 +497,10 @@ void s3_free(s3_server_t *s)
         free(s->bases[i]);
     free(s->bases);
     free(s->region);
+    free(s->cors_origin);
+    free(s->cors_methods);
+    free(s->cors_preflight);
+    free(s->cors_postput);
+    free(s->cors_expose);
     free(s);
 }

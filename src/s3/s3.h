@@ -19,6 +19,9 @@ typedef struct s3_options {
     int strict;         /* no bucket is created by a PUT of an object */
     int quiet;          /* no access log */
     const char *region; /* answered by GetBucketLocation for buckets created without one */
+    /* CORS, as fake-s3 answers it; NULL: fake-s3's defaults */
+    const char *cors_origin, *cors_methods, *cors_preflight_headers, *cors_postput_headers,
+        *cors_expose_headers;
 } s3_options_t;
 
 typedef struct s3_server s3_server_t;

@@ -26,6 +26,7 @@ struct s3_server {
     size_t nbase;
     int strict, quiet;
     char *region;
+    char *cors_origin, *cors_methods, *cors_preflight, *cors_postput, *cors_expose;
 };
 
 typedef struct s3_qparam {
