@@ -68,6 +68,7 @@ static void test_defaults(void **state)
     assert_null(c.cors_origin);
     assert_null(c.cors_methods);
     assert_null(c.cors_headers);
+    assert_null(c.cors_postput);
     assert_null(c.cors_expose);
     assert_null(c.probe);
     config_free(&c);
@@ -116,7 +117,7 @@ static const flag_case_t flag_cases[] = {
     {{"--corsorigin", "*"}, FS(cors_origin, "*")},
     {{"--corsmethods", "GET, PUT"}, FS(cors_methods, "GET, PUT")},
     {{"--corspreflightallowheaders", "X-A"}, FS(cors_headers, "X-A")},
-    {{"--corspostputallowheaders", "X-B"}, FS(cors_headers, "X-B")},
+    {{"--corspostputallowheaders", "X-B"}, FS(cors_postput, "X-B")},
     {{"--corsexposeheaders", "ETag"}, FS(cors_expose, "ETag")},
     {{"--probe"}, FS(probe, "")},
     {{"--probe=http://h:1/"}, FS(probe, "http://h:1/")},
