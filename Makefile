@@ -15,7 +15,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 DEPS_OK   := build/.deps-ok
 PYTEST    ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-unit test-integration bench format format-check deps clean
+.PHONY: all run test test-unit test-integration bench fuzz format format-check deps clean
 all: build/fakes3
 
 $(DEPS_OK): scripts/deps.sh
@@ -34,6 +34,18 @@ build/asan/fakes3: $(LIB_SRC) src/main.c $(HDRS) | $(DEPS_OK)
 build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_SRC) $(HDRS) | $(DEPS_OK)
 	@mkdir -p build/asan
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests/unit $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lcmocka
+
+# libFuzzer targets (clang): make fuzz FUZZ_SECONDS=60 runs each for that long.
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 30
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS) | $(DEPS_OK)
+	@mkdir -p build/fuzz
+	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do echo "== $$f ($(FUZZ_SECONDS) s)"; mkdir -p build/fuzz/corpus-$${f##*/}; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$${f##*/} 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || true; done
 
 run: build/fakes3
 	./build/fakes3 $(ARGS)

@@ -88,6 +88,11 @@ int addr_parse(const char *target, const char *host, const char *const *bases, s
     size_t rest = n - 1;
     const char *slash = memchr(p, '/', rest);
     size_t blen = slash ? (size_t)(slash - p) : rest;
+    if (memchr(p, '\0', blen)) {
+        /* "%00" in a bucket name: no bucket can be named so (found by fuzz_addr) */
+        free(path);
+        return -1;
+    }
     if (blen) {
         out->bucket = xstrndup(p, blen);
         if (slash && rest > blen + 1) {

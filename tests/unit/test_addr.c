@@ -356,6 +356,24 @@ static void test_absolute_form_cut_after_scheme_reads_past_end(void **state)
     parse_every_prefix("http://host/b/k%20x?acl", "localhost");
 }
 
+/* "%00" decoded into a bucket name made a C string shorter than the name
+ * (found by tests/fuzz/fuzz_addr.c): such a target cannot be parsed. */
+static void test_nul_in_bucket_name_is_refused(void **state)
+{
+    (void)state;
+    const char *const bad[] = {"/%00", "/%00abc/key", "/ab%00c/key", "/abc%00"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        addr_target_t t;
+        assert_int_equal(addr_parse(bad[i], "localhost", NULL, 0, &t), -1);
+    }
+    /* A NUL in a key is data, not a terminator: the length carries it. */
+    addr_target_t t;
+    assert_int_equal(addr_parse("/bkt/a%00b", "localhost", NULL, 0, &t), 0);
+    assert_int_equal(t.key_len, 3);
+    assert_memory_equal(t.key, "a\0b", 3);
+    addr_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_every_prefix),
         cmocka_unit_test(test_vhost_every_prefix),
+        cmocka_unit_test(test_nul_in_bucket_name_is_refused),
         /* Last: under ASan a read past the end stops the whole program. */
         cmocka_unit_test(test_absolute_form_cut_after_scheme_reads_past_end),
     };
