@@ -30,6 +30,7 @@ struct http_response {
     http_reader_fn reader;
     void *reader_ctx;
     void (*reader_free)(void *);
+    uint64_t produced; /* by the reader */
     int ready;
 };
 
@@ -151,7 +152,7 @@ uint64_t http_resp_body_len(const http_response_t *resp)
     switch (resp->kind) {
     case BODY_BUF:
     case BODY_FD:
-    case BODY_READER: return resp->len;
+    case BODY_READER: return resp->len == HTTP_LEN_UNKNOWN ? resp->produced : resp->len;
     default: return 0;
     }
 }
@@ -234,6 +235,7 @@ static ssize_t reader_cb(void *cls, uint64_t pos, char *buf, size_t max)
     ssize_t n = resp->reader(resp->reader_ctx, pos, buf, max);
     if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
     if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+    resp->produced += (uint64_t)n;
     return n;
 }
 
@@ -254,7 +256,9 @@ static enum MHD_Result queue(struct http_request *r)
     case BODY_READER:
         /* The response struct lives until the request is done, which is after
          * libmicrohttpd stops reading from it. */
-        m = MHD_create_response_from_callback(rs->len, 64 * 1024, reader_cb, rs, NULL);
+        m = MHD_create_response_from_callback(rs->len == HTTP_LEN_UNKNOWN ? MHD_SIZE_UNKNOWN
+                                                                          : rs->len,
+                                              64 * 1024, reader_cb, rs, NULL);
         break;
     default: m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT); break;
     }

@@ -87,14 +87,19 @@ void http_resp_header(http_response_t *resp, const char *name, const char *value
 void http_resp_body_buf(http_response_t *resp, buf_t *b);
 /* Take ownership of fd; send len bytes from off. */
 void http_resp_body_fd(http_response_t *resp, int fd, uint64_t off, uint64_t len);
-/* Stream len bytes from a reader; free_fn(ctx) is called when done. */
+/* Stream len bytes from a reader; free_fn(ctx) is called when done. With
+ * len HTTP_LEN_UNKNOWN the body ends when the reader returns 0: HTTP/1.1
+ * clients get it chunked, HTTP/1.0 ones until the connection closes. The
+ * reader may block; the worker thread that calls it waits meanwhile. */
+#define HTTP_LEN_UNKNOWN UINT64_MAX
 void http_resp_body_reader(http_response_t *resp, uint64_t len, http_reader_fn fn, void *ctx,
                            void (*free_fn)(void *));
 /* Mark the response complete; the adapter sends it at the next chance. */
 void http_resp_ready(http_response_t *resp);
 int http_resp_is_ready(const http_response_t *resp);
 int http_resp_get_status(const http_response_t *resp);
-/* Body bytes queued (0 for HEAD-less bodies of none). */
+/* Body bytes queued (0 for HEAD-less bodies of none); for a body of
+ * unknown length, the bytes its reader produced. */
 uint64_t http_resp_body_len(const http_response_t *resp);
 
 #endif

@@ -7,10 +7,12 @@
  * their binary MD5s with "-N", its checksum COMPOSITE (the checksum of the
  * parts' checksums, "-N") or FULL_OBJECT (the parts' CRCs combined). */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lib/checksum.h"
 #include "lib/util.h"
@@ -403,6 +405,197 @@ static void object_checksum(const store_part_t *parts, size_t n, const store_upl
     *alg_out = alg;
 }
 
+/* ---- the completer ----
+ *
+ * The commit of a completion runs on one background thread (SQLite lets one
+ * writer in at a time anyway). The request waits for it up to
+ * KEEPALIVE_AFTER_MS and answers as usual when it is done by then, which it
+ * is unless another writer holds the database or the disk stalls: the commit
+ * writes metadata only. Otherwise the answer is S3's for a long completion:
+ * 200 with the XML declaration at once, a space every KEEPALIVE_EVERY_MS so
+ * that clients do not time out, then the result or an <Error> element. */
+
+#define KEEPALIVE_AFTER_MS 1000
+#define KEEPALIVE_EVERY_MS 1000
+
+struct complete_job {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs, done, rc;
+    struct complete_job *next;
+    store_t *st;
+    char *upload_id;
+    store_part_t *have, *chosen; /* chosen[i].blob borrowed from have */
+    size_t nhave, n;
+    store_obj_t meta;
+    buf_t hdrs;
+    store_cond_t cond;
+    char cond_etag[48];
+    checksum_alg_t ca;
+    char ck[CHECKSUM_B64_MAX + 8];
+    int full;
+    /* the streamed answer; r is valid while its reader is called */
+    s3_req_t *r;
+    int stage;
+    buf_t out;
+    size_t outpos;
+};
+
+struct s3_completer {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct complete_job *head, *tail;
+    int stop;
+    pthread_t th;
+};
+
+static void job_unref(void *p)
+{
+    struct complete_job *j = p;
+    pthread_mutex_lock(&j->mu);
+    int last = --j->refs == 0;
+    pthread_mutex_unlock(&j->mu);
+    if (!last) return;
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    free(j->upload_id);
+    free(j->chosen);
+    store_parts_free(j->have, j->nhave);
+    free(j->meta.key);
+    free(j->meta.blob);
+    buf_free(&j->hdrs);
+    buf_free(&j->out);
+    free(j);
+}
+
+/* Wait up to ms for the commit; whether it is done. */
+static int job_wait(struct complete_job *j, int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&j->mu);
+    while (!j->done && pthread_cond_timedwait(&j->cv, &j->mu, &until) == 0)
+        ;
+    int done = j->done;
+    pthread_mutex_unlock(&j->mu);
+    return done;
+}
+
+static void *completer_main(void *arg)
+{
+    struct s3_completer *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        while (!c->head && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        struct complete_job *j = c->head;
+        if (j && !(c->head = j->next)) c->tail = NULL;
+        pthread_mutex_unlock(&c->mu);
+        if (!j) return NULL; /* stopping, and nothing left to do */
+        int rc = j->st->ops->mpu_complete(j->st, j->upload_id, j->chosen, j->n, &j->meta, &j->cond);
+        pthread_mutex_lock(&j->mu);
+        j->rc = rc;
+        j->done = 1;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        job_unref(j);
+    }
+}
+
+s3_completer_t *s3_completer_start(void)
+{
+    struct s3_completer *c = xcalloc(1, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (pthread_create(&c->th, NULL, completer_main, c) != 0) {
+        util_err("fakes3: cannot start the multipart completer thread");
+        abort();
+    }
+    return c;
+}
+
+void s3_completer_stop(s3_completer_t *c)
+{
+    if (!c) return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->th, NULL);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+}
+
+static void completer_submit(struct s3_completer *c, struct complete_job *j)
+{
+    j->refs++; /* the completer's; the job is not shared yet */
+    pthread_mutex_lock(&c->mu);
+    if (c->tail)
+        c->tail->next = j;
+    else
+        c->head = j;
+    c->tail = j;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* The committed job's outcome: the error, or S3E_NONE and the result. */
+static s3_err_t job_result(const struct complete_job *j, buf_t *b)
+{
+    s3_req_t *r = j->r;
+    if (j->rc)
+        return j->rc == STORE_ENOUPLOAD  ? S3E_NO_SUCH_UPLOAD
+               : j->rc == STORE_EBADPART ? S3E_INVALID_PART
+                                         : s3_err_from_store(j->rc);
+    s3_xml_open(b, "CompleteMultipartUploadResult");
+    const char *host = http_req_header(r->http, "Host");
+    buf_printf(b, "<Location>http://%s/", host ? host : "localhost");
+    if (!r->t.vhost) {
+        buf_xml(b, r->t.bucket, strlen(r->t.bucket));
+        buf_putc(b, '/');
+    }
+    buf_urlenc(b, r->t.key, r->t.key_len, 1);
+    buf_puts(b, "</Location>");
+    s3_xml_elem_s(b, "Bucket", r->t.bucket);
+    s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
+    buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", j->meta.etag);
+    if (j->ca != CK_NONE) {
+        xml_checksum(b, j->ca, j->ck);
+        s3_xml_elem_s(b, "ChecksumType", j->full ? "FULL_OBJECT" : "COMPOSITE");
+    }
+    buf_puts(b, "</CompleteMultipartUploadResult>");
+    return S3E_NONE;
+}
+
+/* The body of a long completion: the declaration, spaces while the commit
+ * runs, then the outcome. */
+static ssize_t job_read(void *ctx, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    struct complete_job *j = ctx;
+    if (j->stage == 0) {
+        j->stage = 1;
+        buf_puts(&j->out, S3_XML_DECL);
+    } else if (j->stage == 1 && j->outpos == j->out.len) {
+        if (!job_wait(j, KEEPALIVE_EVERY_MS)) {
+            out[0] = ' ';
+            return 1;
+        }
+        j->stage = 2;
+        s3_err_t e = job_result(j, &j->out);
+        if (e) s3_err_doc(j->r, &j->out, e, NULL, NULL);
+    }
+    size_t n = j->out.len - j->outpos;
+    if (n > max) n = max;
+    memcpy(out, j->out.p + j->outpos, n);
+    j->outpos += n;
+    return (ssize_t)n;
+}
+
 void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
 {
     store_t *st = r->srv->store;
@@ -459,66 +652,69 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
         md5_update(&md5, sizeof raw, raw);
         size += p->size;
     }
-    store_obj_t meta = {0};
+    struct complete_job *j = xcalloc(1, sizeof *j);
     unsigned char d[MD5_DIGEST_SIZE];
     md5_digest(&md5, sizeof d, d);
-    util_hex(d, sizeof d, meta.etag);
-    snprintf(meta.etag + 32, sizeof meta.etag - 32, "-%zu", c.n);
-    meta.size = size;
-    checksum_alg_t ca;
-    char ck[CHECKSUM_B64_MAX + 8];
-    int full = 0;
-    object_checksum(chosen, c.n, &u, &ca, ck, sizeof ck - 8, &full);
-    if (ca != CK_NONE) {
+    util_hex(d, sizeof d, j->meta.etag);
+    snprintf(j->meta.etag + 32, sizeof j->meta.etag - 32, "-%zu", c.n);
+    j->meta.size = size;
+    object_checksum(chosen, c.n, &u, &j->ca, j->ck, sizeof j->ck - 8, &j->full);
+    if (j->ca != CK_NONE) {
         /* A FULL_OBJECT checksum sent with Complete must agree. A COMPOSITE
          * one is not checked: clients derive it from the part checksums the
          * server returned, and some servers return none (minio-go then sends
          * the CRC of nothing). */
-        const char *sent = http_req_header(r->http, checksum_header_name(ca));
-        if (full && sent && strcmp(sent, ck) != 0) {
+        const char *sent = http_req_header(r->http, checksum_header_name(j->ca));
+        if (j->full && sent && strcmp(sent, j->ck) != 0) {
+            free(j);
             s3_err_msg(r, resp, S3E_BAD_DIGEST,
                        "The checksum you specified did not match the "
                        "calculated checksum of the parts.");
             goto out;
         }
-        if (!full) snprintf(ck + strlen(ck), 8, "-%zu", c.n);
+        if (!j->full) snprintf(j->ck + strlen(j->ck), 8, "-%zu", c.n);
     }
     buf_puts(&hdrs, u.headers);
-    if (ca != CK_NONE) {
-        buf_printf(&hdrs, "%s: %s\n", checksum_header_name(ca), ck);
-        buf_printf(&hdrs, "x-amz-checksum-type: %s\n", full ? "FULL_OBJECT" : "COMPOSITE");
+    if (j->ca != CK_NONE) {
+        buf_printf(&hdrs, "%s: %s\n", checksum_header_name(j->ca), j->ck);
+        buf_printf(&hdrs, "x-amz-checksum-type: %s\n", j->full ? "FULL_OBJECT" : "COMPOSITE");
     }
-    meta.headers = hdrs.p;
-    s3_storage_class_of(meta.headers, meta.sclass);
-    rc = st->ops->mpu_complete(st, u.id, chosen, c.n, &meta, &r->cond);
-    free(meta.key);
-    free(meta.blob);
-    if (rc) {
-        s3_err(r, resp,
-               rc == STORE_ENOUPLOAD  ? S3E_NO_SUCH_UPLOAD
-               : rc == STORE_EBADPART ? S3E_INVALID_PART
-                                      : s3_err_from_store(rc));
-        goto out;
+    /* The job takes what the commit needs. */
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    j->refs = 1;
+    j->st = st;
+    j->r = r;
+    j->upload_id = xstrdup(u.id);
+    j->have = have, j->nhave = nhave, j->chosen = chosen, j->n = c.n;
+    have = chosen = NULL;
+    nhave = 0;
+    j->hdrs = hdrs;
+    hdrs = (buf_t)BUF_INIT;
+    j->meta.headers = j->hdrs.p;
+    s3_storage_class_of(j->meta.headers, j->meta.sclass);
+    j->cond = r->cond;
+    if (r->cond.if_match) {
+        snprintf(j->cond_etag, sizeof j->cond_etag, "%s", r->cond.if_match);
+        j->cond.if_match = j->cond_etag;
     }
-    buf_t b = BUF_INIT;
-    s3_xml_begin(&b, "CompleteMultipartUploadResult");
-    const char *host = http_req_header(r->http, "Host");
-    buf_printf(&b, "<Location>http://%s/", host ? host : "localhost");
-    if (!r->t.vhost) {
-        buf_xml(&b, r->t.bucket, strlen(r->t.bucket));
-        buf_putc(&b, '/');
+    completer_submit(r->srv->completer, j);
+    if (job_wait(j, KEEPALIVE_AFTER_MS)) {
+        buf_t b = BUF_INIT;
+        buf_puts(&b, S3_XML_DECL);
+        s3_err_t e = job_result(j, &b);
+        if (e)
+            s3_err(r, resp, e);
+        else
+            s3_send_xml(resp, 200, &b);
+        buf_free(&b);
+        job_unref(j);
+    } else {
+        http_resp_status(resp, 200);
+        http_resp_header(resp, "Content-Type", "application/xml");
+        http_resp_body_reader(resp, HTTP_LEN_UNKNOWN, job_read, j, job_unref);
+        http_resp_ready(resp);
     }
-    buf_urlenc(&b, r->t.key, r->t.key_len, 1);
-    buf_puts(&b, "</Location>");
-    s3_xml_elem_s(&b, "Bucket", r->t.bucket);
-    s3_xml_elem(&b, "Key", r->t.key, r->t.key_len);
-    buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", meta.etag);
-    if (ca != CK_NONE) {
-        xml_checksum(&b, ca, ck);
-        s3_xml_elem_s(&b, "ChecksumType", full ? "FULL_OBJECT" : "COMPOSITE");
-    }
-    buf_puts(&b, "</CompleteMultipartUploadResult>");
-    s3_send_xml(resp, 200, &b);
 out:
     free(chosen);
     store_parts_free(have, nhave);

@@ -131,33 +131,39 @@ void s3_err_arg(s3_req_t *r, http_response_t *resp, const char *msg, const char 
     buf_free(&x);
 }
 
+void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const char *extra)
+{
+    buf_puts(b, "<Error>");
+    s3_xml_elem_s(b, "Code", err_table[e].code);
+    s3_xml_elem_s(b, "Message", msg ? msg : err_table[e].msg);
+    if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
+    if (r->t.bucket &&
+        (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
+         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS))
+        s3_xml_elem_s(b, "BucketName", r->t.bucket);
+    if (e == S3E_METHOD_NOT_ALLOWED) {
+        s3_xml_elem_s(b, "Method", r->method);
+        s3_xml_elem_s(b, "ResourceType", r->t.key ? "OBJECT" : r->t.bucket ? "BUCKET" : "SERVICE");
+    }
+    if (extra) buf_puts(b, extra);
+    const char *target = http_req_target(r->http);
+    s3_xml_elem(b, "Resource", target, strcspn(target, "?"));
+    s3_xml_elem_s(b, "RequestId", r->reqid);
+    s3_xml_elem_s(b, "HostId", r->hostid);
+    buf_puts(b, "</Error>");
+}
+
 void s3_err_full(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg, const char *extra)
 {
-    buf_t b = BUF_INIT;
     int status = err_table[e].status;
     http_resp_status(resp, status);
     if (status == 304 || strcmp(r->method, "HEAD") == 0) {
         http_resp_ready(resp);
         return;
     }
-    buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-    s3_xml_elem_s(&b, "Code", err_table[e].code);
-    s3_xml_elem_s(&b, "Message", msg ? msg : err_table[e].msg);
-    if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(&b, "Key", r->t.key, r->t.key_len);
-    if (r->t.bucket &&
-        (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
-         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS))
-        s3_xml_elem_s(&b, "BucketName", r->t.bucket);
-    if (e == S3E_METHOD_NOT_ALLOWED) {
-        s3_xml_elem_s(&b, "Method", r->method);
-        s3_xml_elem_s(&b, "ResourceType", r->t.key ? "OBJECT" : r->t.bucket ? "BUCKET" : "SERVICE");
-    }
-    if (extra) buf_puts(&b, extra);
-    const char *target = http_req_target(r->http);
-    s3_xml_elem(&b, "Resource", target, strcspn(target, "?"));
-    s3_xml_elem_s(&b, "RequestId", r->reqid);
-    s3_xml_elem_s(&b, "HostId", r->hostid);
-    buf_puts(&b, "</Error>");
+    buf_t b = BUF_INIT;
+    buf_puts(&b, S3_XML_DECL);
+    s3_err_doc(r, &b, e, msg, extra);
     http_resp_header(resp, "Content-Type", "application/xml");
     http_resp_body_buf(resp, &b);
     http_resp_ready(resp);
@@ -170,12 +176,15 @@ void s3_err(s3_req_t *r, http_response_t *resp, s3_err_t e)
 
 /* ---- XML ---- */
 
+void s3_xml_open(buf_t *b, const char *root)
+{
+    buf_printf(b, "<%s xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">", root);
+}
+
 void s3_xml_begin(buf_t *b, const char *root)
 {
-    buf_printf(b,
-               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<%s xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
-               root);
+    buf_puts(b, S3_XML_DECL);
+    s3_xml_open(b, root);
 }
 
 void s3_xml_elem(buf_t *b, const char *name, const char *text, size_t n)
@@ -466,6 +475,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
 {
     s3_server_t *s = xcalloc(1, sizeof *s);
     s->store = st;
+    s->completer = s3_completer_start();
     s->strict = opt->strict;
     s->quiet = opt->quiet;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
@@ -493,6 +503,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
 void s3_free(s3_server_t *s)
 {
     if (!s) return;
+    s3_completer_stop(s->completer);
     for (size_t i = 0; i < s->nbase; i++)
         free(s->bases[i]);
     free(s->bases);

@@ -20,8 +20,15 @@ typedef enum s3_err {
     S3E_COUNT
 } s3_err_t;
 
+/* The thread that commits multipart completions (multipart.c). */
+typedef struct s3_completer s3_completer_t;
+s3_completer_t *s3_completer_start(void);
+/* Finish what is queued, then stop. */
+void s3_completer_stop(s3_completer_t *c);
+
 struct s3_server {
     store_t *store;
+    s3_completer_t *completer;
     char **bases;
     size_t nbase;
     int strict, quiet;
@@ -86,6 +93,9 @@ void s3_err_msg(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg)
 /* The same with extra XML elements (already escaped) before <Resource>. */
 void s3_err_full(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg,
                  const char *extra);
+/* Append S3's <Error> element for e (no XML declaration): what s3_err_full
+ * sends, for answers whose status went out before the outcome was known. */
+void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const char *extra);
 /* InvalidArgument naming the argument and its value, as S3 does. */
 void s3_err_arg(s3_req_t *r, http_response_t *resp, const char *msg, const char *name,
                 const char *value);
@@ -99,8 +109,11 @@ const s3_qparam_t *s3_query(const s3_req_t *r, const char *name);
 /* Its value, or NULL when absent. */
 const char *s3_query_value(const s3_req_t *r, const char *name);
 
+#define S3_XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 /* Start an XML document: the declaration and <root xmlns="...">. */
 void s3_xml_begin(buf_t *b, const char *root);
+/* Just <root xmlns="...">. */
+void s3_xml_open(buf_t *b, const char *root);
 /* <name>escaped text</name> */
 void s3_xml_elem(buf_t *b, const char *name, const char *text, size_t n);
 void s3_xml_elem_s(buf_t *b, const char *name, const char *text);

@@ -12,10 +12,13 @@ import hashlib
 import os
 import random
 import re
+import sqlite3
+import threading
 import time
 import zlib
 from urllib.parse import quote
 
+import botocore.handlers
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
@@ -1078,3 +1081,146 @@ def test_get_running_while_multipart_object_overwritten(server, s3):
     g["Body"].close()
     assert get_bytes(s3, "race", "k") == p2[1] + p2[2]
     assert wait_blob_count(server.root, 2) == 2
+
+
+# --- long completions ----------------------------------------------------------------------------
+# The commit of a completion writes metadata only, so it is slow only when another writer holds the
+# database. The tests make it slow that way: a second SQLite connection to the server's meta.db
+# holds the write lock (BEGIN IMMEDIATE) while the completion is sent, and lets go later.
+class WriteLock:
+    def __init__(self, server):
+        self.db = sqlite3.connect(os.path.join(server.root, "meta.db"), isolation_level=None,
+                                  check_same_thread=False, timeout=10)
+        self.db.execute("BEGIN IMMEDIATE")
+        self.released_at = None
+
+    def release(self):
+        self.db.execute("COMMIT")
+        self.released_at = time.monotonic()
+        self.db.close()
+
+    def release_after(self, seconds):
+        t = threading.Timer(seconds, self.release)
+        t.start()
+        return t
+
+
+def read_head_and_timed_chunks(c):
+    """Reads a chunked response on RawConn c: (status, headers, [(seconds, chunk)]) with the
+    arrival time of the head as the first entry."""
+    head = b""
+    while b"\r\n\r\n" not in c.buf:
+        c._fill()
+    head, c.buf = c.buf.split(b"\r\n\r\n", 1)
+    t_head = time.monotonic()
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+    assert "chunked" in headers.get("transfer-encoding", ""), headers
+    chunks = [(t_head, b"")]
+    while True:
+        size = int(c._read_line().split(b";")[0], 16)
+        if size == 0:
+            assert c._read_line() == b""
+            return status, headers, chunks
+        chunks.append((time.monotonic(), c._read_exact(size)))
+        assert c._read_exact(2) == b"\r\n"
+
+
+def test_long_completion_sends_200_then_spaces_then_result(server, s3):
+    """S3's answer to a completion that takes a while: 200 and the XML declaration at once, spaces
+    while it works, then the result; the connection stays usable for the next request."""
+    parts = {1: data(61, MIN_PART), 2: data(62, 1000)}
+    s3.create_bucket(Bucket="slow")
+    uid, etags = upload_parts(s3, "slow", "k", parts)
+    lock = WriteLock(server)
+    timer = lock.release_after(3.2)
+    try:
+        with RawConn(server.port) as c:
+            xml = complete_xml([(n, etags[n].strip('"')) for n in sorted(etags)])
+            t0 = time.monotonic()
+            c.send_head("POST", f"/slow/k?uploadId={uid}", [("Content-Length", str(len(xml)))],
+                        body=xml)
+            status, headers, chunks = read_head_and_timed_chunks(c)
+            assert status == 200
+            assert headers["content-type"] == "application/xml"
+            # The head and the declaration come while the lock is still held.
+            assert chunks[0][0] - t0 < 3.0, chunks[0][0] - t0
+            assert chunks[1][1] == b'<?xml version="1.0" encoding="UTF-8"?>\n', chunks[:3]
+            assert chunks[1][0] - t0 < 3.0
+            spaces = [b for t, b in chunks[2:-1]]
+            assert spaces and all(b.strip() == b"" for b in spaces), chunks
+            assert sum(t < t0 + 3.0 for t, b in chunks[2:-1]) >= 1, "no space before the release"
+            # The result comes after the release and parses, whitespace and all.
+            timer.join()
+            assert chunks[-1][0] >= lock.released_at
+            body = b"".join(b for _, b in chunks)
+            x = parse_xml(body)
+            assert x.tag == "CompleteMultipartUploadResult", body
+            assert x.findtext("ETag") == mpu_etag([parts[1], parts[2]])
+            # Keep-alive: the same connection answers the next request.
+            r = c.request("GET", "/slow/k", head=False)
+            assert r.status == 200 and r.body == parts[1] + parts[2]
+    finally:
+        timer.cancel()
+        timer.join()
+    assert access_log_lines(server, rf"^POST /slow/k\?uploadId={uid} 200 {len(body)} ")
+
+
+def test_long_completion_through_boto3(server, s3):
+    parts = {1: data(63, MIN_PART), 2: data(64, 10)}
+    s3.create_bucket(Bucket="slow")
+    uid, etags = upload_parts(s3, "slow", "k", parts)
+    lock = WriteLock(server)
+    timer = lock.release_after(2.5)
+    try:
+        r = complete(s3, "slow", "k", uid, etags)
+    finally:
+        timer.join()
+    assert r["ETag"] == mpu_etag([parts[1], parts[2]])
+    assert get_bytes(s3, "slow", "k") == parts[1] + parts[2]
+
+
+def test_long_completion_failing_after_200(server, s3):
+    """A completion that fails once the 200 is out answers with an <Error> body, which SDKs turn
+    into the error; nothing changes."""
+    s3.create_bucket(Bucket="slow")
+    s3.put_object(Bucket="slow", Key="k", Body=b"current")
+    parts = {1: data(65, 100)}
+    uid, etags = upload_parts(s3, "slow", "k", parts)
+    xml = complete_xml([(1, etags[1].strip('"'))])
+    lock = WriteLock(server)
+    timer = lock.release_after(2.0)
+    try:
+        r = raw_complete(server.port, "slow", "k", uid, xml, [("If-None-Match", "*")])
+    finally:
+        timer.join()
+    assert r.status == 200, show(r)
+    assert r.body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n '), r.body[:80]
+    x = parse_xml(r.body)
+    assert (x.tag, x.findtext("Code")) == ("Error", "PreconditionFailed"), r.body
+    assert x.findtext("RequestId") == r.header("x-amz-request-id")
+    assert get_bytes(s3, "slow", "k") == b"current"
+    # The same through boto3, which reads the error out of the 200. (This boto3 predates the
+    # IfNoneMatch parameter: the header goes in through botocore's event hook.)
+    def if_none_match(request, **kw):
+        request.headers["If-None-Match"] = "*"
+
+    s3.meta.events.register("before-sign.s3.CompleteMultipartUpload", if_none_match)
+    lock = WriteLock(server)
+    timer = lock.release_after(2.0)
+    try:
+        e = client_error(complete, s3, "slow", "k", uid, etags)
+    finally:
+        timer.join()
+        s3.meta.events.unregister("before-sign.s3.CompleteMultipartUpload", if_none_match)
+    # It raised; botocore that parses the 200's <Error> also names it (older botocore says
+    # "Unknown").
+    if hasattr(botocore.handlers, "_handle_200_error"):
+        assert error_code(e) == "PreconditionFailed"
+    assert get_bytes(s3, "slow", "k") == b"current"
+    # The upload is still there and can complete.
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket="slow", Key="k", UploadId=uid)["Parts"]] \
+        == [1]
+    complete(s3, "slow", "k", uid, etags)
+    assert get_bytes(s3, "slow", "k") == parts[1]

@@ -29,6 +29,7 @@
  *   /status/NNN     status NNN from end
  *   /fd?off=&len=   a range of the test's temp file as a descriptor body
  *   /reader?len=&step=[&fail=]  a reader body, step bytes per call
+ *   /stream?len=&step=  the same with its length not given (HTTP_LEN_UNKNOWN)
  *   /early          403 from begin
  *   /bodyerr        400 from the first body call, which returns non-zero
  *   /headers        what http_req_header and http_req_each_header see
@@ -45,6 +46,7 @@ typedef struct app {
     atomic_int bodyerr_body_calls, bodyerr_end_calls;
     atomic_int reader_calls, reader_frees;
     atomic_int slow_begun;
+    atomic_llong stream_logged; /* http_resp_body_len of the last /stream, in done */
     int slow_ms;
     char fdpath[64];
 } app_t;
@@ -55,6 +57,7 @@ enum mode {
     M_STATUS,
     M_FD,
     M_READER,
+    M_STREAM,
     M_EARLY,
     M_BODYERR,
     M_HEADERS,
@@ -80,11 +83,10 @@ static const struct {
     const char *prefix;
     enum mode mode;
 } routes[] = {
-    {"/hello", M_HELLO},     {"/echo", M_ECHO},
-    {"/status/", M_STATUS},  {"/fd", M_FD},
-    {"/reader", M_READER},   {"/early", M_EARLY},
-    {"/bodyerr", M_BODYERR}, {"/headers", M_HEADERS},
-    {"/slow", M_SLOW},       {"/noanswer", M_NOANSWER},
+    {"/hello", M_HELLO}, {"/echo", M_ECHO},         {"/status/", M_STATUS},
+    {"/fd", M_FD},       {"/reader", M_READER},     {"/stream", M_STREAM},
+    {"/early", M_EARLY}, {"/bodyerr", M_BODYERR},   {"/headers", M_HEADERS},
+    {"/slow", M_SLOW},   {"/noanswer", M_NOANSWER},
 };
 
 static void *t_begin(void *appv, http_request_t *req, http_response_t *resp)
@@ -220,6 +222,17 @@ static void t_end(void *rctx, http_response_t *resp)
         http_resp_body_reader(resp, len, t_read, r, t_reader_free);
         break;
     }
+    case M_STREAM: {
+        reader_t *r = xcalloc(1, sizeof *r);
+        unsigned long long len = 0, step = 1;
+        sscanf(http_req_target(req), "/stream?len=%llu&step=%llu", &len, &step);
+        r->app = q->app;
+        r->len = len;
+        r->step = step;
+        r->fail_at = UINT64_MAX;
+        http_resp_body_reader(resp, HTTP_LEN_UNKNOWN, t_read, r, t_reader_free);
+        break;
+    }
     case M_EARLY: break; /* answered in begin */
     case M_BODYERR: atomic_fetch_add(&q->app->bodyerr_end_calls, 1); break;
     case M_HEADERS: {
@@ -257,6 +270,8 @@ static void t_done(void *rctx, const http_request_t *req, const http_response_t 
     rq_t *q = rctx;
     if (http_resp_get_status(resp) == 499) atomic_fetch_add(&q->app->aborted, 1);
     if (q->mode == M_EARLY) atomic_fetch_add(&q->app->early_done, 1);
+    if (q->mode == M_STREAM)
+        atomic_store(&q->app->stream_logged, (long long)http_resp_body_len(resp));
     atomic_fetch_add(&q->app->done, 1);
     buf_free(&q->body);
     free(q);
@@ -327,7 +342,8 @@ typedef struct reply {
     const char *name[MAX_HDRS], *value[MAX_HDRS];
     size_t nhdr;
     buf_t body;
-    int eof; /* the body ended with the connection */
+    int eof;    /* the body ended with the connection */
+    int chunks; /* data chunks of a chunked body */
 } reply_t;
 
 static int64_t now_ms(void)
@@ -475,7 +491,27 @@ static int cli_reply(client_t *c, reply_t *r, int no_body)
     }
     if (no_body || r->status < 200 || r->status == 204 || r->status == 304) return 0;
     const char *te = hdr(r, "Transfer-Encoding");
-    if (te) fail_msg("unexpected Transfer-Encoding: %s", te);
+    if (te) {
+        if (strcasecmp(te, "chunked") != 0) fail_msg("unexpected Transfer-Encoding: %s", te);
+        r->chunks = 0;
+        for (;;) {
+            char *eol;
+            while (!c->in.len || !(eol = memmem(c->in.p, c->in.len, "\r\n", 2)))
+                if (cli_fill(c) <= 0) return -1;
+            size_t size = (size_t)strtoull(c->in.p, NULL, 16);
+            cli_consume(c, (size_t)(eol - c->in.p) + 2);
+            while (c->in.len < size + 2)
+                if (cli_fill(c) <= 0) return -1;
+            if (memcmp(c->in.p + size, "\r\n", 2) != 0) fail_msg("bad chunk end");
+            if (size == 0) {
+                cli_consume(c, 2); /* no trailers */
+                return 0;
+            }
+            buf_append(&r->body, c->in.p, size);
+            cli_consume(c, size + 2);
+            r->chunks++;
+        }
+    }
     const char *cl = hdr(r, "Content-Length");
     if (!cl) {
         while (cli_fill(c) > 0) {
@@ -659,6 +695,49 @@ static void test_reader_error_closes_connection(void **state)
     cli_close(&c);
     assert_int_equal(wait_for(&f->app.reader_frees, frees + 1), frees + 1);
     assert_serving(f->port);
+}
+
+static void test_reader_body_of_unknown_length(void **state)
+{
+    fixture_t *f = *state;
+    client_t c;
+    reply_t r;
+    atomic_store(&f->app.stream_logged, -1);
+    cli_open(&c, f->port);
+    roundtrip(&c, "GET /stream?len=100000&step=999 HTTP/1.1\r\nHost: t\r\n\r\n", &r, 0);
+    assert_int_equal(r.status, 200);
+    assert_null(hdr(&r, "Content-Length"));
+    assert_string_equal(hdr(&r, "Transfer-Encoding"), "chunked");
+    assert_int_equal(r.body.len, 100000);
+    assert_true(r.chunks >= 2);
+    for (size_t i = 0; i < r.body.len; i++)
+        if (r.body.p[i] != pattern(i)) fail_msg("streamed body differs at %zu", i);
+    reply_free(&r);
+    /* What the access log counts: the bytes the reader produced. */
+    for (int64_t until = now_ms() + 3000;
+         atomic_load(&f->app.stream_logged) != 100000 && now_ms() < until;)
+        usleep(2000);
+    assert_int_equal(atomic_load(&f->app.stream_logged), 100000);
+    /* An empty one, then keep-alive goes on. */
+    roundtrip(&c, "GET /stream?len=0&step=1 HTTP/1.1\r\nHost: t\r\n\r\n", &r, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    assert_int_equal(r.chunks, 0);
+    reply_free(&r);
+    roundtrip(&c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r, 0);
+    assert_string_equal(r.body.p, "hello, world\n");
+    reply_free(&r);
+    cli_close(&c);
+    /* HTTP/1.0 has no chunks: the body ends with the connection. */
+    cli_open(&c, f->port);
+    roundtrip(&c, "GET /stream?len=5000&step=100 HTTP/1.0\r\nHost: t\r\n\r\n", &r, 0);
+    assert_int_equal(r.status, 200);
+    assert_null(hdr(&r, "Transfer-Encoding"));
+    assert_true(r.eof);
+    assert_int_equal(r.body.len, 5000);
+    assert_memory_equal(r.body.p, "!(/", 3);
+    reply_free(&r);
+    cli_close(&c);
 }
 
 static void test_content_length_body_in_pieces(void **state)
@@ -1153,6 +1232,7 @@ int main(void)
         cmocka_unit_test(test_fd_body_range),
         cmocka_unit_test(test_reader_body_many_calls),
         cmocka_unit_test(test_reader_error_closes_connection),
+        cmocka_unit_test(test_reader_body_of_unknown_length),
         cmocka_unit_test(test_content_length_body_in_pieces),
         cmocka_unit_test(test_chunked_request_body),
         cmocka_unit_test(test_expect_100_continue_any_case),
