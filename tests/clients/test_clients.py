@@ -142,16 +142,32 @@ def need(path_or_cmd, what):
     return path_or_cmd
 
 
-class Workspace:
-    """One client's files: in/ (what it uploads), out/ (what it downloaded, report.json) and the
-    spec its helper program reads."""
+class WorkDirs:
+    """A test's files: in/ (what the client uploads), out/ (what it downloaded, report.json)."""
 
-    def __init__(self, tmp_path, bucket, endpoint, host="127.0.0.1", port=None):
+    def __init__(self, tmp_path):
         self.dir = tmp_path / "ws"
         self.inp = self.dir / "in"
         self.out = self.dir / "out"
         self.inp.mkdir(parents=True)
         self.out.mkdir()
+
+    def report(self):
+        p = self.out / "report.json"
+        assert p.exists(), "the helper program wrote no report.json"
+        return json.loads(p.read_text())
+
+    def outfile(self, name):
+        p = self.out / name
+        assert p.exists(), f"the client produced no {name}"
+        return read(p)
+
+
+class Workspace(WorkDirs):
+    """One client's workflow files and the spec its helper program reads."""
+
+    def __init__(self, tmp_path, bucket, endpoint, host="127.0.0.1", port=None):
+        super().__init__(tmp_path)
         self.bucket = bucket
         self.rm_bucket = bucket + "-rm"
         self.files = {}
@@ -169,16 +185,6 @@ class Workspace:
         }
         self.spec_path = self.dir / "spec.json"
         self.spec_path.write_text(json.dumps(self.spec, indent=1))
-
-    def report(self):
-        p = self.out / "report.json"
-        assert p.exists(), "the helper program wrote no report.json"
-        return json.loads(p.read_text())
-
-    def outfile(self, name):
-        p = self.out / name
-        assert p.exists(), f"the client produced no {name}"
-        return read(p)
 
 
 def check_workflow(ws, rep, *, etag=True, list_key="list", batch=True, buckets=True,
@@ -696,19 +702,20 @@ GO_SRC = os.path.join(HERE, "go", "minio_go_workflow.go")
 GO_BIN = os.path.join(REPO, "build", "clients", "minio_go_workflow")
 
 
-def build_go():
-    """Builds the minio-go program offline (GOPATH mode against Debian's source), when stale."""
+def build_go(src=GO_SRC, exe=GO_BIN):
+    """Builds a minio-go program offline (GOPATH mode against Debian's source), when stale."""
     need("go", "go (golang-go)")
     need("/usr/share/gocode/src/github.com/minio/minio-go/v7", "minio-go (golang-github-minio-minio-go-v7-dev)")
-    if os.path.exists(GO_BIN) and os.path.getmtime(GO_BIN) >= os.path.getmtime(GO_SRC):
-        return GO_BIN
-    os.makedirs(os.path.dirname(GO_BIN), exist_ok=True)
+    if os.path.exists(exe) and os.path.getmtime(exe) >= os.path.getmtime(src):
+        return exe
+    os.makedirs(os.path.dirname(exe), exist_ok=True)
     env = clean_env({"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOFLAGS": "",
                      "GOPROXY": "off", "GOCACHE": os.path.join(REPO, "build", "clients", "go-cache")})
-    run(["go", "build", "-o", GO_BIN + ".tmp", GO_SRC], "go build minio-go program", env=env,
-        timeout=300, cwd=os.path.dirname(GO_SRC))
-    os.replace(GO_BIN + ".tmp", GO_BIN)
-    return GO_BIN
+    tmp = f"{exe}.{os.getpid()}.tmp"
+    run(["go", "build", "-o", tmp, src], f"go build {os.path.basename(src)}", env=env,
+        timeout=300, cwd=os.path.dirname(src))
+    os.replace(tmp, exe)
+    return exe
 
 
 @with_access_log

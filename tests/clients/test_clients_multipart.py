@@ -31,8 +31,8 @@ from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, clean_env, crc32c, crc64nvme, md5
                    raw)
 import rawcheck  # noqa: E402
 # The colleague's client-test helpers and the per-test server fixture (srv, srv_factory).
-from test_clients import (checksum, need, node_modules_ok, read, run, same_bytes,  # noqa: E402,F401
-                          srv, srv_factory, with_access_log, write)
+from test_clients import (WorkDirs, build_go, checksum, need, node_modules_ok, run,  # noqa: E402,F401
+                          same_bytes, srv, srv_factory, with_access_log, write)
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # every client here is told to use 5 MiB parts (S3's minimum)
@@ -181,15 +181,8 @@ def check_default_crc64nvme(srv, bucket, key, body):
     assert (ck, typ) == (want, "FULL_OBJECT"), f"{key}: x-amz-checksum-crc64nvme {ck!r} type {typ!r}, want {want!r} FULL_OBJECT"
 
 
-class Work:
-    """A test's files: in/ (uploaded), out/ (downloads, report.json), spec.json for a helper."""
-
-    def __init__(self, tmp_path):
-        self.dir = tmp_path / "ws"
-        self.inp = self.dir / "in"
-        self.out = self.dir / "out"
-        self.inp.mkdir(parents=True)
-        self.out.mkdir()
+class Work(WorkDirs):
+    """A test's files, and the spec.json a helper program reads."""
 
     def file(self, name, content):
         p = self.inp / name
@@ -203,16 +196,6 @@ class Work:
         p = self.dir / "spec.json"
         p.write_text(json.dumps(kw, indent=1))
         return p
-
-    def report(self):
-        p = self.out / "report.json"
-        assert p.exists(), "the helper program wrote no report.json"
-        return json.loads(p.read_text())
-
-    def outfile(self, name):
-        p = self.out / name
-        assert p.exists(), f"the client produced no {name}"
-        return read(p)
 
 
 def run_helper(argv, work, spec_path, what):
@@ -435,26 +418,9 @@ SIG_CHUNK = re.compile(r"^[0-9a-f]+;chunk-signature=[0-9a-f]{64}\r\n")
 LAST_CHUNK = re.compile(r"0;chunk-signature=[0-9a-f]{64}\r\n")
 
 
-def build_go_multipart():
-    """Builds the minio-go program offline (GOPATH mode against Debian's source, the settings of
-    install.sh), when stale."""
-    need("go", "go (golang-go)")
-    need("/usr/share/gocode/src/github.com/minio/minio-go/v7", "minio-go (golang-github-minio-minio-go-v7-dev)")
-    if os.path.exists(GO_BIN) and os.path.getmtime(GO_BIN) >= os.path.getmtime(GO_SRC):
-        return GO_BIN
-    os.makedirs(os.path.dirname(GO_BIN), exist_ok=True)
-    env = clean_env({"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOFLAGS": "",
-                     "GOPROXY": "off", "GOCACHE": os.path.join(REPO, "build", "clients", "go-cache")})
-    tmp = f"{GO_BIN}.{os.getpid()}.tmp"
-    run(["go", "build", "-o", tmp, GO_SRC], "go build minio-go multipart program", env=env,
-        timeout=300, cwd=os.path.dirname(GO_SRC))
-    os.replace(tmp, GO_BIN)
-    return GO_BIN
-
-
 @with_access_log
 def test_minio_go_multipart(srv, tmp_path):
-    exe = build_go_multipart()
+    exe = build_go(GO_SRC, GO_BIN)
     B = "mpu-minio-go"
     keys = {n: f"go/{n}.bin" for n in GO_DATA}
     work = Work(tmp_path)

@@ -1088,21 +1088,27 @@ def test_get_running_while_multipart_object_overwritten(server, s3):
 # database. The tests make it slow that way: a second SQLite connection to the server's meta.db
 # holds the write lock (BEGIN IMMEDIATE) while the completion is sent, and lets go later.
 class WriteLock:
-    def __init__(self, server):
+    """Holds meta.db's write lock from construction until `seconds` later (on a timer thread); as
+    a context manager, leaving waits for the release."""
+
+    def __init__(self, server, seconds):
         self.db = sqlite3.connect(os.path.join(server.root, "meta.db"), isolation_level=None,
                                   check_same_thread=False, timeout=10)
         self.db.execute("BEGIN IMMEDIATE")
-        self.released_at = None
+        self.releasing_at = None
+        self.timer = threading.Timer(seconds, self._release)
+        self.timer.start()
 
-    def release(self):
+    def _release(self):
+        self.releasing_at = time.monotonic()
         self.db.execute("COMMIT")
-        self.released_at = time.monotonic()
         self.db.close()
 
-    def release_after(self, seconds):
-        t = threading.Timer(seconds, self.release)
-        t.start()
-        return t
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.timer.join()
 
 
 def read_head_and_timed_chunks(c):
@@ -1133,37 +1139,31 @@ def test_long_completion_sends_200_then_spaces_then_result(server, s3):
     parts = {1: data(61, MIN_PART), 2: data(62, 1000)}
     s3.create_bucket(Bucket="slow")
     uid, etags = upload_parts(s3, "slow", "k", parts)
-    lock = WriteLock(server)
-    timer = lock.release_after(3.2)
-    try:
-        with RawConn(server.port) as c:
-            xml = complete_xml([(n, etags[n].strip('"')) for n in sorted(etags)])
-            t0 = time.monotonic()
-            c.send_head("POST", f"/slow/k?uploadId={uid}", [("Content-Length", str(len(xml)))],
-                        body=xml)
-            status, headers, chunks = read_head_and_timed_chunks(c)
-            assert status == 200
-            assert headers["content-type"] == "application/xml"
-            # The head and the declaration come while the lock is still held.
-            assert chunks[0][0] - t0 < 3.0, chunks[0][0] - t0
-            assert chunks[1][1] == b'<?xml version="1.0" encoding="UTF-8"?>\n', chunks[:3]
-            assert chunks[1][0] - t0 < 3.0
-            spaces = [b for t, b in chunks[2:-1]]
-            assert spaces and all(b.strip() == b"" for b in spaces), chunks
-            assert sum(t < t0 + 3.0 for t, b in chunks[2:-1]) >= 1, "no space before the release"
-            # The result comes after the release and parses, whitespace and all.
-            timer.join()
-            assert chunks[-1][0] >= lock.released_at
-            body = b"".join(b for _, b in chunks)
-            x = parse_xml(body)
-            assert x.tag == "CompleteMultipartUploadResult", body
-            assert x.findtext("ETag") == mpu_etag([parts[1], parts[2]])
-            # Keep-alive: the same connection answers the next request.
-            r = c.request("GET", "/slow/k", head=False)
-            assert r.status == 200 and r.body == parts[1] + parts[2]
-    finally:
-        timer.cancel()
-        timer.join()
+    with WriteLock(server, 3.2) as lock, RawConn(server.port) as c:
+        xml = complete_xml([(n, etags[n].strip('"')) for n in sorted(etags)])
+        t0 = time.monotonic()
+        c.send_head("POST", f"/slow/k?uploadId={uid}", [("Content-Length", str(len(xml)))],
+                    body=xml)
+        status, headers, chunks = read_head_and_timed_chunks(c)
+        assert status == 200
+        assert headers["content-type"] == "application/xml"
+        # The head and the declaration come while the lock is still held.
+        assert chunks[0][0] - t0 < 3.0, chunks[0][0] - t0
+        assert chunks[1][1] == b'<?xml version="1.0" encoding="UTF-8"?>\n', chunks[:3]
+        assert chunks[1][0] - t0 < 3.0
+        spaces = [b for t, b in chunks[2:-1]]
+        assert spaces and all(b.strip() == b"" for b in spaces), chunks
+        assert sum(t < t0 + 3.0 for t, b in chunks[2:-1]) >= 1, "no space before the release"
+        # The result comes after the release and parses, whitespace and all.
+        lock.timer.join()
+        assert chunks[-1][0] >= lock.releasing_at
+        body = b"".join(b for _, b in chunks)
+        x = parse_xml(body)
+        assert x.tag == "CompleteMultipartUploadResult", body
+        assert x.findtext("ETag") == mpu_etag([parts[1], parts[2]])
+        # Keep-alive: the same connection answers the next request.
+        r = c.request("GET", "/slow/k", head=False)
+        assert r.status == 200 and r.body == parts[1] + parts[2]
     assert access_log_lines(server, rf"^POST /slow/k\?uploadId={uid} 200 {len(body)} ")
 
 
@@ -1171,12 +1171,8 @@ def test_long_completion_through_boto3(server, s3):
     parts = {1: data(63, MIN_PART), 2: data(64, 10)}
     s3.create_bucket(Bucket="slow")
     uid, etags = upload_parts(s3, "slow", "k", parts)
-    lock = WriteLock(server)
-    timer = lock.release_after(2.5)
-    try:
+    with WriteLock(server, 2.5):
         r = complete(s3, "slow", "k", uid, etags)
-    finally:
-        timer.join()
     assert r["ETag"] == mpu_etag([parts[1], parts[2]])
     assert get_bytes(s3, "slow", "k") == parts[1] + parts[2]
 
@@ -1189,12 +1185,8 @@ def test_long_completion_failing_after_200(server, s3):
     parts = {1: data(65, 100)}
     uid, etags = upload_parts(s3, "slow", "k", parts)
     xml = complete_xml([(1, etags[1].strip('"'))])
-    lock = WriteLock(server)
-    timer = lock.release_after(2.0)
-    try:
+    with WriteLock(server, 2.0):
         r = raw_complete(server.port, "slow", "k", uid, xml, [("If-None-Match", "*")])
-    finally:
-        timer.join()
     assert r.status == 200, show(r)
     assert r.body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n '), r.body[:80]
     x = parse_xml(r.body)
@@ -1207,12 +1199,10 @@ def test_long_completion_failing_after_200(server, s3):
         request.headers["If-None-Match"] = "*"
 
     s3.meta.events.register("before-sign.s3.CompleteMultipartUpload", if_none_match)
-    lock = WriteLock(server)
-    timer = lock.release_after(2.0)
     try:
-        e = client_error(complete, s3, "slow", "k", uid, etags)
+        with WriteLock(server, 2.0):
+            e = client_error(complete, s3, "slow", "k", uid, etags)
     finally:
-        timer.join()
         s3.meta.events.unregister("before-sign.s3.CompleteMultipartUpload", if_none_match)
     # It raised; botocore that parses the 200's <Error> also names it (older botocore says
     # "Unknown").

@@ -211,26 +211,18 @@ static void t_end(void *rctx, http_response_t *resp)
         http_resp_body_fd(resp, fd, off, len);
         break;
     }
-    case M_READER: {
+    case M_READER:
+    case M_STREAM: {
         reader_t *r = xcalloc(1, sizeof *r);
         unsigned long long len = 0, step = 1, fail = UINT64_MAX;
-        sscanf(http_req_target(req), "/reader?len=%llu&step=%llu&fail=%llu", &len, &step, &fail);
+        sscanf(strchr(http_req_target(req), '?'), "?len=%llu&step=%llu&fail=%llu", &len, &step,
+               &fail);
         r->app = q->app;
         r->len = len;
         r->step = step;
         r->fail_at = fail;
-        http_resp_body_reader(resp, len, t_read, r, t_reader_free);
-        break;
-    }
-    case M_STREAM: {
-        reader_t *r = xcalloc(1, sizeof *r);
-        unsigned long long len = 0, step = 1;
-        sscanf(http_req_target(req), "/stream?len=%llu&step=%llu", &len, &step);
-        r->app = q->app;
-        r->len = len;
-        r->step = step;
-        r->fail_at = UINT64_MAX;
-        http_resp_body_reader(resp, HTTP_LEN_UNKNOWN, t_read, r, t_reader_free);
+        http_resp_body_reader(resp, q->mode == M_STREAM ? HTTP_LEN_UNKNOWN : len, t_read, r,
+                              t_reader_free);
         break;
     }
     case M_EARLY: break; /* answered in begin */
