@@ -26,7 +26,7 @@ static const char usage[] =
     "      --threads N       worker threads (default: one per core)           [FAKES3_THREADS]\n"
     "      --sslcert FILE    serve HTTPS with this PEM certificate            [FAKES3_SSLCERT]\n"
     "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
-    "  -l, --limit RATE      fake-s3's rate limit; accepted and ignored       [FAKES3_LIMIT]\n"
+    "  -l, --limit RATE      pace each GET body at RATE bytes/s (1000, 50K, 1.5M) [FAKES3_LIMIT]\n"
     "      --corsorigin V    Access-Control-Allow-Origin (default *)\n"
     "      --corsmethods V   Access-Control-Allow-Methods of OPTIONS answers\n"
     "      --corspreflightallowheaders V   Access-Control-Allow-Headers of OPTIONS answers\n"
@@ -89,6 +89,37 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
+int config_parse_rate(const char *s, double *bps)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v > 0) || v > 1e15 || !isdigit((unsigned char)s[0])) return -1;
+    switch (*end) {
+    case 'K':
+    case 'k': v *= 1e3, end++; break;
+    case 'M':
+    case 'm': v *= 1e6, end++; break;
+    case 'G':
+    case 'g': v *= 1e9, end++; break;
+    default: break;
+    }
+    if (*end) return -1;
+    *bps = v;
+    return 0;
+}
+
+static int set_rate(config_t *c, const char *what, const char *v)
+{
+    if (config_parse_rate(v, &c->limit_bps)) {
+        fprintf(stderr, "fakes3: %s: not a rate: %s (bytes per second: 1000, 50K, 1.5M, 1G)\n",
+                what, v);
+        return 2;
+    }
+    set_str(&c->limit, v);
+    return 0;
+}
+
 static int truthy(const char *v)
 {
     return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
@@ -116,7 +147,7 @@ int config_parse(config_t *c, int argc, char **argv)
     if ((e = getenv("FAKES3_REGION")) && *e) set_str(&c->region, e);
     if ((e = getenv("FAKES3_SSLCERT")) && *e) set_str(&c->sslcert, e);
     if ((e = getenv("FAKES3_SSLKEY")) && *e) set_str(&c->sslkey, e);
-    if ((e = getenv("FAKES3_LIMIT")) && *e) set_str(&c->limit, e);
+    if ((e = getenv("FAKES3_LIMIT")) && *e && set_rate(c, "FAKES3_LIMIT", e)) return 2;
     int env_hosts = 0;
     if ((e = getenv("FAKES3_HOSTNAME")) && *e) {
         add_hosts(c, e);
@@ -170,7 +201,9 @@ int config_parse(config_t *c, int argc, char **argv)
             add_hosts(c, optarg);
             break;
         case 'q': c->quiet = 1; break;
-        case 'l': set_str(&c->limit, optarg); break;
+        case 'l':
+            if (set_rate(c, "--limit", optarg)) return 2;
+            break;
         case 'h': fputs(usage, stdout); return 0;
         case 'V': printf("fakes3 %s\n", FAKES3_VERSION); return 0;
         case OPT_STRICT: c->strict = 1; break;

@@ -22,7 +22,8 @@ typedef struct config {
     int quiet, strict, sync;
     unsigned threads;
     char *region;
-    char *limit; /* fake-s3's rate limit: accepted, not enforced */
+    char *limit;      /* -l as given */
+    double limit_bps; /* -l in bytes per second: the pace of each GET body; 0 for none */
     char *sslcert, *sslkey;
     /* fake-s3's CORS answers; NULL means its default */
     char *cors_origin, *cors_methods, *cors_headers, *cors_postput, *cors_expose;
@@ -33,6 +34,9 @@ typedef struct config {
  * Returns -1 to go on serving, or an exit status: 0 after --help/--version,
  * 2 after printing a one-line error for a bad flag. */
 int config_parse(config_t *cfg, int argc, char **argv);
+/* fake-s3's rate syntax: bytes per second as a number, or a number with K, M
+ * or G (10^3, 10^6, 10^9): "1000", "50K", "1.5M". 0, or -1 if not a rate. */
+int config_parse_rate(const char *s, double *bps);
 /* Release what cfg holds. */
 void config_free(config_t *cfg);
 

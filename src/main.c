@@ -85,6 +85,7 @@ int main(int argc, char **argv)
         .strict = cfg.strict,
         .quiet = cfg.quiet,
         .region = cfg.region,
+        .rate_limit = cfg.limit_bps,
         .cors_origin = cfg.cors_origin,
         .cors_methods = cfg.cors_methods,
         .cors_preflight_headers = cfg.cors_headers,
@@ -96,6 +97,8 @@ int main(int argc, char **argv)
         .address = cfg.address,
         .port = cfg.port,
         .threads = cfg.threads,
+        /* A paced GET sleeps in its reader: give each connection a thread. */
+        .thread_per_connection = cfg.limit_bps > 0,
         .tls_cert_pem = cert,
         .tls_key_pem = key,
     };

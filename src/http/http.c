@@ -393,7 +393,10 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
     ops[i++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 300, NULL};
     ops[i++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL};
     ops[i++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
-    if (threads > 1) ops[i++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (opt->thread_per_connection)
+        flags |= MHD_USE_THREAD_PER_CONNECTION;
+    else if (threads > 1)
+        ops[i++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
     if (opt->tls_cert_pem && opt->tls_key_pem) {
         flags |= MHD_USE_TLS;
         s->tls = 1;

@@ -46,6 +46,7 @@ typedef struct http_options {
     const char *address; /* IPv4 or IPv6 literal; NULL means 0.0.0.0 */
     unsigned port;
     unsigned threads;                       /* 0: one per core */
+    int thread_per_connection;              /* instead: a thread each, for blocking readers */
     const char *tls_cert_pem, *tls_key_pem; /* both or neither; PEM text */
 } http_options_t;
 

@@ -21,6 +21,8 @@ char *xstrndup(const char *s, size_t n);
 int64_t util_now_ms(void);
 /* Microseconds from a monotonic clock, for durations. */
 int64_t util_mono_us(void);
+/* Sleep for us microseconds (resumed after signals). */
+void util_sleep_us(int64_t us);
 /* "Tue, 24 Nov 2026 01:37:48 GMT" into out (at least 30 bytes). */
 void util_http_date(int64_t ms, char out[30]);
 /* "2026-11-24T01:37:48.123Z" into out (at least 25 bytes). */

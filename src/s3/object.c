@@ -629,12 +629,28 @@ struct body_reader {
     store_t *st;
     store_reader_t *rd;
     uint64_t base;
+    double rate;      /* bytes/s, or 0 */
+    int64_t start_us; /* of the first read, when paced */
 };
 
+/* A GET body read from the store: for ranges that cross part files, and for
+ * every body under -l, which paces it as fake-s3 does (a tenth of a second's
+ * worth at a time, sleeping until the bytes sent are due). */
 static ssize_t read_body(void *ctx, uint64_t pos, char *out, size_t max)
 {
     struct body_reader *b = ctx;
-    return b->st->ops->reader_read(b->rd, b->base + pos, out, max);
+    if (b->rate > 0) {
+        size_t slice = b->rate >= 10 ? (size_t)(b->rate / 10) : 1;
+        if (max > slice) max = slice;
+        if (!b->start_us) b->start_us = util_mono_us();
+    }
+    long n = b->st->ops->reader_read(b->rd, b->base + pos, out, max);
+    if (n > 0 && b->rate > 0) {
+        int64_t due = b->start_us + (int64_t)((double)(pos + (uint64_t)n) * 1e6 / b->rate);
+        int64_t now = util_mono_us();
+        if (due > now) util_sleep_us(due - now);
+    }
+    return n;
 }
 
 static void free_body(void *ctx)
@@ -763,14 +779,14 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     uint64_t fdoff;
     if (head) {
         http_resp_body_reader(resp, len, no_reader, NULL, NULL);
-    } else if (st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
+    } else if (r->srv->rate_limit <= 0 && st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
         /* One file holds the range: sendfile. */
         http_resp_body_fd(resp, fd, fdoff, len);
     } else {
-        /* The range crosses part files: stream it through a reader, which
-         * keeps the parts readable until the response is done. */
+        /* The range crosses part files, or is paced: stream it through a
+         * reader, which keeps the parts readable until the response is done. */
         struct body_reader *b = xmalloc(sizeof *b);
-        *b = (struct body_reader){st, rd, from};
+        *b = (struct body_reader){st, rd, from, r->srv->rate_limit, 0};
         rd = NULL;
         http_resp_body_reader(resp, len, read_body, b, free_body);
     }

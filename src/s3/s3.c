@@ -478,6 +478,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->completer = s3_completer_start();
     s->strict = opt->strict;
     s->quiet = opt->quiet;
+    s->rate_limit = opt->rate_limit;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
     /* fake-s3's defaults */
     s->cors_origin = xstrdup(opt->cors_origin ? opt->cors_origin : "*");

@@ -19,6 +19,7 @@ typedef struct s3_options {
     int strict;         /* no bucket is created by a PUT of an object */
     int quiet;          /* no access log */
     const char *region; /* answered by GetBucketLocation for buckets created without one */
+    double rate_limit;  /* fake-s3's -l: GET bodies go at most this many bytes/s; 0: no limit */
     /* CORS, as fake-s3 answers it; NULL: fake-s3's defaults */
     const char *cors_origin, *cors_methods, *cors_preflight_headers, *cors_postput_headers,
         *cors_expose_headers;

@@ -32,6 +32,7 @@ struct s3_server {
     char **bases;
     size_t nbase;
     int strict, quiet;
+    double rate_limit;
     char *region;
     char *cors_origin, *cors_methods, *cors_preflight, *cors_postput, *cors_expose;
 };

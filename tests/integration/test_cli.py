@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -43,7 +44,9 @@ def test_version(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["--no-such-flag"], ["-x"], ["-p", "notaport"], ["-p", "70000"],
-                                  ["-p"], ["-p", "-1"], ["--port=12ab"], ["extra-positional"]])
+                                  ["-p"], ["-p", "-1"], ["--port=12ab"], ["extra-positional"],
+                                  ["-l", "fast"], ["-l", "0"], ["--limit=5X"], ["-l", "K"],
+                                  ["-l", "-5K"]])
 def test_bad_flag_exits_2_with_one_line(tmp_path, args):
     r = run_bin(args + ["-r", str(tmp_path / "root")], cwd=tmp_path)
     assert r.returncode == 2, (args, r)
@@ -251,3 +254,60 @@ def test_long_flags(server_factory, tmp_path):
     assert srv.stop() == 0
     assert srv.stdout() == ""
     assert os.listdir(root)
+
+
+# --- -l/--limit: fake-s3's serving rate ----------------------------------------------------------
+def timed_get(port, target, headers=()):
+    t0 = time.monotonic()
+    r = raw(port, "GET", target, headers=list(headers))
+    return r, time.monotonic() - t0
+
+
+def test_limit_paces_each_get_body(server_factory):
+    """-l 100K: a GET body goes at 100,000 bytes/s (fake-s3's K is 1000), ranges too; HEAD, small
+    objects and other connections are not held up meanwhile."""
+    srv = server_factory(args=["-l", "100K"])
+    p = srv.port
+    big = os.urandom(250_000)
+    assert raw(p, "PUT", "/paced/big", big).status == 200
+    assert raw(p, "PUT", "/paced/small", b"tiny").status == 200
+    result = {}
+
+    def slow_get():
+        result["big"] = timed_get(p, "/paced/big")
+
+    t = threading.Thread(target=slow_get)
+    t.start()
+    time.sleep(0.3)
+    # While the big GET is being paced, other requests answer at once.
+    for _ in range(3):
+        r, took = timed_get(p, "/paced/small")
+        assert r.body == b"tiny" and took < 0.5, took
+    t0 = time.monotonic()
+    assert raw(p, "HEAD", "/paced/big").header("Content-Length") == "250000"
+    assert time.monotonic() - t0 < 0.5
+    t.join()
+    r, took = result["big"]
+    assert r.status == 200 and r.body == big
+    assert 2.3 <= took < 5, took
+    r, took = timed_get(p, "/paced/big", [("Range", "bytes=100000-149999")])
+    assert r.status == 206 and r.body == big[100000:150000]
+    assert 0.4 <= took < 2, took
+
+
+def test_limit_from_env_and_through_boto3(server_factory, tmp_path):
+    srv = server_factory(env={"FAKES3_LIMIT": "0.2M"})
+    s3 = srv.client()
+    body = os.urandom(300_000)
+    s3.put_object(Bucket="paced", Key="k", Body=body)
+    t0 = time.monotonic()
+    assert s3.get_object(Bucket="paced", Key="k")["Body"].read() == body
+    took = time.monotonic() - t0
+    assert 1.3 <= took < 4, took
+
+
+def test_no_limit_is_not_paced(server):
+    body = os.urandom(2_000_000)
+    assert raw(server.port, "PUT", "/unpaced/k", body).status == 200
+    r, took = timed_get(server.port, "/unpaced/k")
+    assert r.body == body and took < 1, took

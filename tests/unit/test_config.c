@@ -292,6 +292,13 @@ static const char *const bad_args[][5] = {
     {"--port=99999999999999999999"},
     {"--threads", "1025"},
     {"--threads", "many"},
+    {"-l", "fast"},
+    {"-l", "0"},
+    {"--limit=5X"},
+    {"-l", "K"},
+    {"-l", "1.5.5M"},
+    {"-l", "inf"},
+    {"-l"},
     {"-Z"},
     {"--bogus"},
     {"--strict=1"},
@@ -327,6 +334,41 @@ static void test_bad_args_exit_2(void **state)
             fail_msg("case %zu (%s %s): rc %d, want 2", i, bad_args[i][0],
                      bad_args[i][1] ? bad_args[i][1] : "", rc);
     }
+}
+
+/* fake-s3's rate syntax: K, M, G are powers of 1000. */
+static void test_rates(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        double want; /* 0: refused */
+    } cases[] = {
+        {"1000", 1000}, {"50K", 50e3}, {"50k", 50e3}, {"1.5M", 1.5e6}, {"2G", 2e9},
+        {"0.5K", 500},  {"1", 1},      {"", 0},       {"0", 0},        {"K", 0},
+        {"-1K", 0},     {"5X", 0},     {"1.5.5M", 0}, {"inf", 0},      {"nan", 0},
+        {"1e3", 1000},  {"10KB", 0},   {" 5K", 0},    {"1e400", 0},    {"0x10", 16},
+    };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        double v = -1;
+        int rc = config_parse_rate(cases[i].s, &v);
+        if (cases[i].want == 0 ? rc != -1 : rc != 0 || v != cases[i].want)
+            fail_msg("\"%s\": rc %d value %g, want %g", cases[i].s, rc, v, cases[i].want);
+    }
+    config_t c;
+    assert_int_equal(PARSE(&c, "-l", "50K"), -1);
+    assert_true(c.limit_bps == 50e3);
+    config_free(&c);
+    assert_int_equal(PARSE0(&c), -1);
+    assert_true(c.limit_bps == 0);
+    config_free(&c);
+    setenv("FAKES3_LIMIT", "2M", 1);
+    assert_int_equal(PARSE0(&c), -1);
+    assert_true(c.limit_bps == 2e6);
+    config_free(&c);
+    setenv("FAKES3_LIMIT", "slow", 1);
+    assert_int_equal(PARSE0(&c), 2);
+    config_free(&c);
 }
 
 static void test_bad_env_exit_2(void **state)
@@ -469,6 +511,7 @@ int main(void)
         T(test_flags_win_over_env),
         T(test_bad_args_exit_2),
         T(test_bad_env_exit_2),
+        T(test_rates),
         T(test_help_version_exit_0),
         T(test_error_names_the_bad_flag),
         T(test_second_parse_after_error_inside_flag_cluster),
