@@ -340,25 +340,36 @@ static void err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *ke
     r->t.key = dk, r->t.key_len = dkn;
 }
 
-/* S3 checks x-amz-copy-source-if-* against the source; every failure is 412. */
-static int copy_conditions_hold(const s3_req_t *r, const store_obj_t *o)
+/* The conditional headers of a GET/HEAD, and their x-amz-copy-source-if-*
+ * counterparts for a copy's source. */
+static const char *const get_conds[4] = {"If-Match", "If-Unmodified-Since", "If-None-Match",
+                                         "If-Modified-Since"};
+static const char *const copy_conds[4] = {
+    "x-amz-copy-source-if-match", "x-amz-copy-source-if-unmodified-since",
+    "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since"};
+
+/* S3's precedence: If-Match beats If-Unmodified-Since, If-None-Match beats
+ * If-Modified-Since. Returns S3E_NONE, S3E_PRECONDITION_FAILED or
+ * S3E_NOT_MODIFIED (which a copy answers as 412 too). */
+static s3_err_t check_conditions(const s3_req_t *r, const store_obj_t *o,
+                                 const char *const names[4])
 {
     int64_t t, mtime_s = o->mtime_ms / 1000;
-    const char *im = http_req_header(r->http, "x-amz-copy-source-if-match");
-    const char *inm = http_req_header(r->http, "x-amz-copy-source-if-none-match");
-    const char *ius = http_req_header(r->http, "x-amz-copy-source-if-unmodified-since");
-    const char *ims = http_req_header(r->http, "x-amz-copy-source-if-modified-since");
+    const char *im = http_req_header(r->http, names[0]);
+    const char *ius = http_req_header(r->http, names[1]);
+    const char *inm = http_req_header(r->http, names[2]);
+    const char *ims = http_req_header(r->http, names[3]);
     if (im) {
-        if (!s3_etag_matches(im, o->etag)) return 0;
+        if (!s3_etag_matches(im, o->etag)) return S3E_PRECONDITION_FAILED;
     } else if (ius && util_parse_http_date(ius, &t) == 0 && mtime_s > t / 1000) {
-        return 0;
+        return S3E_PRECONDITION_FAILED;
     }
     if (inm) {
-        if (s3_etag_matches(inm, o->etag)) return 0;
+        if (s3_etag_matches(inm, o->etag)) return S3E_NOT_MODIFIED;
     } else if (ims && util_parse_http_date(ims, &t) == 0 && mtime_s <= t / 1000) {
-        return 0;
+        return S3E_NOT_MODIFIED;
     }
-    return 1;
+    return S3E_NONE;
 }
 
 int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
@@ -380,7 +391,7 @@ int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
         err_copy_source(r, resp, rc, cs->key, cs->key_len);
         return -1;
     }
-    if (!copy_conditions_hold(r, &cs->obj)) {
+    if (check_conditions(r, &cs->obj, copy_conds) != S3E_NONE) {
         s3_err(r, resp, S3E_PRECONDITION_FAILED);
         return -1;
     }
@@ -477,28 +488,6 @@ int s3_etag_matches(const char *list, const char *etag)
         p += n;
     }
     return 0;
-}
-
-/* S3's precedence: If-Match beats If-Unmodified-Since, If-None-Match beats
- * If-Modified-Since. Returns S3E_NONE, S3E_PRECONDITION_FAILED or S3E_NOT_MODIFIED. */
-static s3_err_t check_conditions(const s3_req_t *r, const store_obj_t *o)
-{
-    int64_t t, mtime_s = o->mtime_ms / 1000;
-    const char *im = http_req_header(r->http, "If-Match");
-    const char *ius = http_req_header(r->http, "If-Unmodified-Since");
-    const char *inm = http_req_header(r->http, "If-None-Match");
-    const char *ims = http_req_header(r->http, "If-Modified-Since");
-    if (im) {
-        if (!s3_etag_matches(im, o->etag)) return S3E_PRECONDITION_FAILED;
-    } else if (ius && util_parse_http_date(ius, &t) == 0 && mtime_s > t / 1000) {
-        return S3E_PRECONDITION_FAILED;
-    }
-    if (inm) {
-        if (s3_etag_matches(inm, o->etag)) return S3E_NOT_MODIFIED;
-    } else if (ims && util_parse_http_date(ims, &t) == 0 && mtime_s <= t / 1000) {
-        return S3E_NOT_MODIFIED;
-    }
-    return S3E_NONE;
 }
 
 /* Parse "bytes=a-b", "bytes=a-", "bytes=-n" against size. Returns 1 with
@@ -737,7 +726,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     char etag[52], date[30];
     snprintf(etag, sizeof etag, "\"%s\"", o.etag);
     util_http_date(o.mtime_ms, date);
-    s3_err_t ce = check_conditions(r, &o);
+    s3_err_t ce = check_conditions(r, &o, get_conds);
     if (ce != S3E_NONE) {
         if (ce == S3E_NOT_MODIFIED) {
             http_resp_header(resp, "ETag", etag);

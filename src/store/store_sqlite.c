@@ -1076,6 +1076,28 @@ static size_t successor(char *p, size_t n)
     return n;
 }
 
+/* Where k rolls up under a delimiter: the length of its common prefix (the
+ * request's prefix through the first delimiter after it), or 0 if it does
+ * not. k must start with the prefix. */
+static size_t rollup_len(const char *k, size_t kn, size_t prefix_len, const char *delim,
+                         size_t delim_len)
+{
+    if (!delim || !delim_len) return 0;
+    const char *d = memmem(k + prefix_len, kn - prefix_len, delim, delim_len);
+    return d ? (size_t)(d - k) + delim_len : 0;
+}
+
+/* Move the cursor cur past every key that starts with k[0..n), for a walk in
+ * key order that skips a whole common prefix with one seek. 0 when no key
+ * can follow (the walk is over). */
+static size_t seek_past(buf_t *cur, const char *k, size_t n)
+{
+    buf_reset(cur);
+    buf_append(cur, k, n);
+    cur->len = successor(cur->p, cur->len);
+    return cur->len;
+}
+
 static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
                    store_list_res_t *res)
 {
@@ -1087,7 +1109,6 @@ static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
     if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto done;
     size_t cap = 0;
     const size_t want = (size_t)req->max + 1; /* one more tells whether it is truncated */
-    int has_delim = req->delim && req->delim_len;
     /* Where to start: after the marker, or at the prefix if that is later. */
     buf_t cur = BUF_INIT;
     int inclusive;
@@ -1120,22 +1141,15 @@ static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
                 finished = 1;
                 break;
             }
-            const char *d = NULL;
-            if (has_delim)
-                d = memmem(k + req->prefix_len, kn - req->prefix_len, req->delim, req->delim_len);
-            if (d) {
-                size_t cn = (size_t)(d - k) + req->delim_len;
+            size_t cn = rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
+            if (cn) {
                 if (!req->after || bytes_cmp(k, cn, req->after, req->after_len) > 0) {
                     store_list_ent_t *e = list_push(res, &cap);
                     e->key = xstrndup(k, cn);
                     e->key_len = cn;
                     e->is_prefix = 1;
                 }
-                /* Skip everything under this common prefix with one seek. */
-                buf_reset(&cur);
-                buf_append(&cur, k, cn);
-                cur.len = successor(cur.p, cur.len);
-                if (!cur.len) finished = 1;
+                if (!seek_past(&cur, k, cn)) finished = 1;
                 inclusive = 1;
                 jumped = 1;
                 break;
@@ -1505,7 +1519,6 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
         cur_created = INT64_MIN;
     }
     size_t cap = 0, want = (size_t)req->max + 1;
-    int has_delim = req->delim && req->delim_len;
     while (res->n < want) {
         sqlite3_stmt *q = stmt(c, S_UP_LIST);
         if (!q) {
@@ -1539,13 +1552,10 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
                 cap = cap ? 2 * cap : 32;
                 res->ups = xrealloc(res->ups, cap * sizeof *res->ups);
             }
-            const char *d = has_delim ? memmem(k + req->prefix_len, kn - req->prefix_len,
-                                               req->delim, req->delim_len)
-                                      : NULL;
+            size_t cn = rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
             store_upload_t *u = &res->ups[res->n];
             memset(u, 0, sizeof *u);
-            if (d) {
-                size_t cn = (size_t)(d - k) + req->delim_len;
+            if (cn) {
                 if (!(req->key_marker &&
                       bytes_cmp(k, cn, req->key_marker, req->key_marker_len) <= 0)) {
                     u->key = xstrndup(k, cn);
@@ -1554,13 +1564,10 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
                     snprintf(u->bucket, sizeof u->bucket, "%s", bucket);
                     res->n++;
                 }
-                buf_reset(&cur);
-                buf_append(&cur, k, cn);
-                cur.len = successor(cur.p, cur.len);
+                if (!seek_past(&cur, k, cn)) rows = -1;
                 cur_created = INT64_MIN;
                 cur_id = "";
                 jumped = 1;
-                if (!cur.len) rows = -1;
                 break;
             }
             snprintf(u->id, sizeof u->id, "%s", idbuf);
