@@ -31,7 +31,7 @@ build/asan/fakes3: $(LIB_SRC) src/main.c $(HDRS) | $(DEPS_OK)
 	@mkdir -p build/asan
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc $(PKG_CFLAGS) -o $@ $(LIB_SRC) src/main.c $(PKG_LIBS)
 
-build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_SRC) $(HDRS) | $(DEPS_OK)
+build/asan/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(LIB_SRC) $(HDRS) | $(DEPS_OK)
 	@mkdir -p build/asan
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests/unit $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lcmocka
 

@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "unit_client.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -326,40 +327,9 @@ typedef struct client {
     buf_t in; /* received and not yet consumed */
 } client_t;
 
-#define MAX_HDRS 64
-
-typedef struct reply {
-    int status;
-    char *head; /* owned; split in place into the lines below */
-    const char *name[MAX_HDRS], *value[MAX_HDRS];
-    size_t nhdr;
-    buf_t body;
-    int eof;    /* the body ended with the connection */
-    int chunks; /* data chunks of a chunked body */
-} reply_t;
-
 static int64_t now_ms(void)
 {
     return util_mono_us() / 1000;
-}
-
-/* A connected socket with 5 s timeouts (a broken server fails a test, never hangs it). */
-static int tcp_connect(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 static void cli_open(client_t *c, unsigned port)
@@ -378,15 +348,7 @@ static void cli_close(client_t *c)
 
 static int cli_send(client_t *c, const void *data, size_t n)
 {
-    const char *p = data;
-    while (n) {
-        ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
+    return send_all(c->fd, data, n);
 }
 
 static int cli_sends(client_t *c, const char *s)
@@ -439,20 +401,6 @@ static int cli_quiet_for(client_t *c, int ms)
     return poll(&p, 1, ms) == 0;
 }
 
-static const char *hdr(const reply_t *r, const char *name)
-{
-    for (size_t i = 0; i < r->nhdr; i++)
-        if (strcasecmp(r->name[i], name) == 0) return r->value[i];
-    return NULL;
-}
-
-static void reply_free(reply_t *r)
-{
-    free(r->head);
-    buf_free(&r->body);
-    memset(r, 0, sizeof *r);
-}
-
 /* Read one response; no_body for HEAD. 0 when it arrived whole, -1 if the
  * connection ended or stalled first. */
 static int cli_reply(client_t *c, reply_t *r, int no_body)
@@ -462,25 +410,9 @@ static int cli_reply(client_t *c, reply_t *r, int no_body)
     while (!c->in.len || !(end = memmem(c->in.p, c->in.len, "\r\n\r\n", 4)))
         if (cli_fill(c) <= 0) return -1;
     size_t hlen = (size_t)(end - c->in.p);
-    r->head = xstrndup(c->in.p, hlen);
+    int bad = reply_parse_head(r, c->in.p, hlen);
     cli_consume(c, hlen + 4);
-    if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1) return -1;
-    char *line = strstr(r->head, "\r\n");
-    while (line && r->nhdr < MAX_HDRS) {
-        *line = '\0';
-        line += 2;
-        char *next = strstr(line, "\r\n");
-        char *colon = strchr(line, ':');
-        if (colon && (!next || colon < next)) {
-            *colon = '\0';
-            char *v = colon + 1;
-            while (*v == ' ')
-                v++;
-            r->name[r->nhdr] = line;
-            r->value[r->nhdr++] = v;
-        }
-        line = next;
-    }
+    if (bad) return -1;
     if (no_body || r->status < 200 || r->status == 204 || r->status == 304) return 0;
     const char *te = hdr(r, "Transfer-Encoding");
     if (te) {

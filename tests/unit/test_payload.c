@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "unit_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,62 +165,6 @@ static int teardown(void **state)
 
 /* ---- the client side ---- */
 
-#define MAX_HDRS 32
-
-typedef struct reply {
-    int status;
-    char *head; /* owned; split in place into the lines below */
-    const char *name[MAX_HDRS], *value[MAX_HDRS];
-    size_t nhdr;
-    buf_t body;
-} reply_t;
-
-static const char *hdr(const reply_t *r, const char *name)
-{
-    for (size_t i = 0; i < r->nhdr; i++)
-        if (strcasecmp(r->name[i], name) == 0) return r->value[i];
-    return NULL;
-}
-
-static void reply_free(reply_t *r)
-{
-    free(r->head);
-    buf_free(&r->body);
-    memset(r, 0, sizeof *r);
-}
-
-/* A connected socket with TCP_NODELAY (small writes leave at once) and 5 s
- * timeouts (a broken server fails a test, never hangs it). */
-static int tcp_connect(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += (size_t)k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Send in writes of 1-7 bytes (a fixed pseudo-random sequence) with short
  * pauses, so that the server reads them as separate pieces; long inputs pause
  * only every 16th write to stay fast. */
@@ -250,23 +195,7 @@ static int read_reply(int fd, reply_t *r)
     int rc = -1;
     for (;;) {
         if (in.len && !end && (end = memmem(in.p, in.len, "\r\n\r\n", 4))) {
-            r->head = xstrndup(in.p, (size_t)(end - in.p));
-            char *line = strstr(r->head, "\r\n");
-            while (line && r->nhdr < MAX_HDRS) {
-                *line = '\0';
-                line += 2;
-                char *next = strstr(line, "\r\n"), *colon = strchr(line, ':');
-                if (colon) {
-                    *colon = '\0';
-                    char *v = colon + 1;
-                    while (*v == ' ')
-                        v++;
-                    r->name[r->nhdr] = line;
-                    r->value[r->nhdr++] = v;
-                }
-                line = next;
-            }
-            if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1) break;
+            if (reply_parse_head(r, in.p, (size_t)(end - in.p))) break;
             const char *cl = hdr(r, "Content-Length");
             if (!cl) break;
             want = (size_t)(end - in.p) + 4 + (size_t)strtoull(cl, NULL, 10);
