@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "py"))
 
 from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, AwsCli, Netns, NetnsNotPermitted,  # noqa: E402
-                   S3cmd, Server, clean_env, md5_hex, raw, which_aws)
+                   S3cmd, Server, clean_env, crc32c, crc64nvme, md5_hex, raw, which_aws)
 import rawcheck  # noqa: E402
 
 MiB = 1024 * 1024
@@ -55,16 +55,6 @@ FINAL = {"copy/a.txt": SMALL, "dir/a.txt": SMALL, "large.bin": LARGE}
 
 
 # --- checksums, to check what clients and server report ---------------------------------------
-def _crc_reflected(data, poly, width):
-    mask = (1 << width) - 1
-    crc = mask
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (poly if crc & 1 else 0)
-    return crc ^ mask
-
-
 def b64(n, width):
     return base64.b64encode(n.to_bytes(width // 8, "big")).decode()
 
@@ -74,9 +64,9 @@ def checksum(alg, data):
     if alg == "CRC32":
         return b64(zlib.crc32(data), 32)
     if alg == "CRC32C":
-        return b64(_crc_reflected(data, 0x82F63B78, 32), 32)
+        return b64(crc32c(data), 32)
     if alg == "CRC64NVME":
-        return b64(_crc_reflected(data, 0x9A6C9329AC4BC9B5, 64), 64)
+        return b64(crc64nvme(data), 64)
     if alg in ("SHA1", "SHA256"):
         return base64.b64encode(hashlib.new(alg.lower(), data).digest()).decode()
     raise ValueError(alg)

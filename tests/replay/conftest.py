@@ -32,6 +32,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 FIXTURES = os.path.join(REPO, "tests", "fixtures", "wire")
 
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from s3lib import crc32c, crc64nvme  # noqa: E402  (the tests' one CRC-32C/CRC-64 oracle)
+
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 
 # --- the test data (fixtures README, "Test data") -------------------------------------------------
@@ -135,49 +138,6 @@ def copy_source(value: str):
 
 
 # --- checksums ------------------------------------------------------------------------------------
-def _crc_tables(poly):
-    t0 = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ poly if c & 1 else c >> 1
-        t0.append(c)
-    tabs = [t0]
-    for _ in range(7):
-        p = tabs[-1]
-        tabs.append([(p[i] >> 8) ^ t0[p[i] & 0xFF] for i in range(256)])
-    return tabs
-
-
-_CRC32C = _crc_tables(0x82F63B78)  # reflected Castagnoli
-_CRC64NVME = _crc_tables(0x9A6C9329AC4BC9B5)  # reflected 0xAD93D23594C93659
-
-
-def _crc_reflected(data, tabs, width):
-    """Slicing-by-8 reflected CRC with init and xorout all ones (CRC-32C and CRC-64/NVME)."""
-    ones = (1 << width) - 1
-    t0, t1, t2, t3, t4, t5, t6, t7 = tabs
-    c = ones
-    mv = memoryview(data)
-    n = len(mv) // 8 * 8
-    for (w,) in struct.iter_unpack("<Q", mv[:n]):
-        x = c ^ w
-        c = (t7[x & 0xFF] ^ t6[(x >> 8) & 0xFF] ^ t5[(x >> 16) & 0xFF] ^ t4[(x >> 24) & 0xFF]
-             ^ t3[(x >> 32) & 0xFF] ^ t2[(x >> 40) & 0xFF] ^ t1[(x >> 48) & 0xFF] ^ t0[x >> 56]
-             ^ (c >> 64))
-    for b in mv[n:]:
-        c = (c >> 8) ^ t0[(c ^ b) & 0xFF]
-    return c ^ ones
-
-
-def crc32c(data) -> int:
-    return _crc_reflected(data, _CRC32C, 32)
-
-
-def crc64nvme(data) -> int:
-    return _crc_reflected(data, _CRC64NVME, 64)
-
-
 _CHECKSUM_CACHE = {}
 
 
