@@ -786,13 +786,13 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     int fd;
     uint64_t fdoff;
     buf_t small = BUF_INIT;
+    int paced = r->srv->rate_limit > 0;
     if (head) {
         http_resp_body_reader(resp, len, no_reader, NULL, NULL);
-    } else if (r->srv->rate_limit <= 0 && len <= SMALL_BODY &&
-               read_small(st, rd, from, len, &small) == 0) {
+    } else if (!paced && len <= SMALL_BODY && read_small(st, rd, from, len, &small) == 0) {
         /* Small: one buffer, sent with the head in one write. */
         http_resp_body_buf(resp, &small);
-    } else if (r->srv->rate_limit <= 0 && st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
+    } else if (!paced && st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
         /* One file holds the range: sendfile. */
         http_resp_body_fd(resp, fd, fdoff, len);
     } else {
