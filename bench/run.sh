@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 # wrk drives GETs; nginx serving the same bytes is the baseline fakes3 is compared with.
 for pkg in wrk nginx-light; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 || true
+    scripts/apt.sh install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 || true
 done
 exec /usr/bin/python3 bench/bench.py "$@"

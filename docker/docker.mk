@@ -41,10 +41,9 @@ compose-deps:
 	norec=; command -v docker-compose >/dev/null 2>&1 || norec=docker-compose; \
 	if [ -n "$$missing$$norec" ]; then \
 	  echo "compose-deps: installing$$missing $$norec" >&2; \
-	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq >/dev/null || true; \
-	  if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; fi; \
-	  if [ -n "$$norec" ]; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$norec >/dev/null || exit 1; fi; \
+	  scripts/apt.sh update -qq >/dev/null || true; \
+	  if [ -n "$$missing" ]; then scripts/apt.sh install -y -qq $$missing >/dev/null || exit 1; fi; \
+	  if [ -n "$$norec" ]; then scripts/apt.sh install -y -qq --no-install-recommends $$norec >/dev/null || exit 1; fi; \
 	fi
 
 # Which engine `make image` uses: docker or podman.

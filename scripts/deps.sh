@@ -17,7 +17,6 @@ done
 if [ "${1:-all}" != build ] && ! command -v aws >/dev/null 2>&1; then missing+=(awscli); fi
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}" >&2
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq >/dev/null || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "$(dirname "$0")/apt.sh" update -qq >/dev/null || true
+  "$(dirname "$0")/apt.sh" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -12,8 +12,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -26,8 +24,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 apt_install() {
   echo "clients: installing Debian packages: $*" >&2
-  $SUDO apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" \
+  "$repo/scripts/apt.sh" update -qq >/dev/null 2>&1 || true
+  "$repo/scripts/apt.sh" install -y -qq --no-install-recommends "$@" \
     >/tmp/fakes3-clients-apt.log 2>&1 || { cat /tmp/fakes3-clients-apt.log >&2; exit 1; }
 }
 if ((${#missing[@]})); then apt_install "${missing[@]}"; fi

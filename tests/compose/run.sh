@@ -32,8 +32,7 @@ if ! make -s compose-deps; then
   exit 0
 fi
 if ! command -v aws >/dev/null 2>&1; then
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends awscli >/dev/null; then
+  if ! scripts/apt.sh install -y -qq --no-install-recommends awscli >/dev/null; then
     echo "SKIP: compose walk-through: could not install the aws CLI"
     echo "0 passed, 0 failed, 1 skipped"
     exit 0
