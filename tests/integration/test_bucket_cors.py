@@ -2,6 +2,9 @@
 against the bucket's rules, the Access-Control-* headers of actual requests, and fake-s3's --cors*
 flags for buckets without a configuration."""
 
+import os
+import shutil
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -317,3 +320,33 @@ def test_flags_answer_for_buckets_without_rules(server_factory):
     s3.delete_bucket_cors(Bucket="ruled")
     r = preflight(srv.port, "/ruled/k", origin="http://x.test")
     assert (r.status, r.header("Access-Control-Allow-Origin")) == (200, "http://flags.test")
+
+
+def test_preflight_virtual_host_style(server, s3, bucket):
+    put_cors(s3, bucket, [{"AllowedOrigins": [APP], "AllowedMethods": ["GET"]}])
+    h = [("Origin", APP), ("Access-Control-Request-Method", "GET")]
+    r = raw(server.port, "OPTIONS", "/k", headers=h, host=f"{bucket}.fakes3:{server.port}")
+    assert (r.status, r.header("Access-Control-Allow-Origin")) == (200, APP), r
+    r = raw(server.port, "OPTIONS", "/k", headers=[("Origin", "http://no.test"), h[1]],
+            host=f"{bucket}.fakes3:{server.port}")
+    assert r.status == 403, r
+
+
+FIXTURE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "roots",
+                            "main-b8371cf")
+
+
+def test_root_written_by_b8371cf_serves_and_stores_cors(server_factory, tmp_path):
+    root = tmp_path / "old-root"
+    shutil.copytree(FIXTURE_ROOT, root)
+    srv = server_factory(root=root)
+    s3 = srv.client()
+    assert s3.get_object(Bucket="old-bucket", Key="hello.txt")["Body"].read() == \
+        b"written by fakes3 b8371cf\n"
+    with pytest.raises(ClientError) as e:
+        s3.get_bucket_cors(Bucket="old-bucket")
+    assert error_code(e.value) == "NoSuchCORSConfiguration"
+    put_cors(s3, "old-bucket", [{"AllowedOrigins": [APP], "AllowedMethods": ["GET"]}])
+    srv.restart()
+    assert srv.client().get_bucket_cors(Bucket="old-bucket")["CORSRules"] == [
+        {"AllowedOrigins": [APP], "AllowedMethods": ["GET"]}]
