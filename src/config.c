@@ -26,6 +26,8 @@ static const char usage[] =
     "      --threads N       worker threads (default: one per core)           [FAKES3_THREADS]\n"
     "      --sslcert FILE    serve HTTPS with this PEM certificate            [FAKES3_SSLCERT]\n"
     "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
+    "      --https-port N    with them: HTTPS on N, plain HTTP stays on --port "
+    "[FAKES3_HTTPS_PORT]\n"
     "  -l, --limit RATE      pace each GET body at RATE bytes/s (1000, 50K, 1.5M) [FAKES3_LIMIT]\n"
     "      --corsorigin V    Access-Control-Allow-Origin (default *)\n"
     "      --corsmethods V   Access-Control-Allow-Methods of OPTIONS answers\n"
@@ -52,6 +54,7 @@ enum {
     OPT_CORS_POSTPUT,
     OPT_CORS_EXPOSE,
     OPT_PROBE,
+    OPT_HTTPS_PORT,
 };
 
 static void set_str(char **dst, const char *v)
@@ -137,6 +140,10 @@ int config_parse(config_t *c, int argc, char **argv)
         fprintf(stderr, "fakes3: FAKES3_PORT: not a port: %s\n", e);
         return 2;
     }
+    if ((e = getenv("FAKES3_HTTPS_PORT")) && *e && parse_uint(e, 65535, &c->https_port)) {
+        fprintf(stderr, "fakes3: FAKES3_HTTPS_PORT: not a port: %s\n", e);
+        return 2;
+    }
     if ((e = getenv("FAKES3_THREADS")) && *e && parse_uint(e, 1024, &c->threads)) {
         fprintf(stderr, "fakes3: FAKES3_THREADS: not a thread count: %s\n", e);
         return 2;
@@ -175,6 +182,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {"corspostputallowheaders", required_argument, NULL, OPT_CORS_POSTPUT},
         {"corsexposeheaders", required_argument, NULL, OPT_CORS_EXPOSE},
         {"probe", optional_argument, NULL, OPT_PROBE},
+        {"https-port", required_argument, NULL, OPT_HTTPS_PORT},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -223,6 +231,12 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_CORS_POSTPUT: set_str(&c->cors_postput, optarg); break;
         case OPT_CORS_EXPOSE: set_str(&c->cors_expose, optarg); break;
         case OPT_PROBE: set_str(&c->probe, optarg ? optarg : ""); break;
+        case OPT_HTTPS_PORT:
+            if (parse_uint(optarg, 65535, &c->https_port)) {
+                fprintf(stderr, "fakes3: --https-port: not a port: %s\n", optarg);
+                return 2;
+            }
+            break;
         case ':':
             if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
                 fprintf(stderr, "fakes3: option -%c needs a value (see --help)\n", optopt);
@@ -249,6 +263,14 @@ int config_parse(config_t *c, int argc, char **argv)
     }
     if (!c->sslcert != !c->sslkey) {
         fprintf(stderr, "fakes3: --sslcert and --sslkey go together\n");
+        return 2;
+    }
+    if (c->https_port && !c->sslcert) {
+        fprintf(stderr, "fakes3: --https-port needs --sslcert and --sslkey\n");
+        return 2;
+    }
+    if (c->https_port && c->https_port == c->port) {
+        fprintf(stderr, "fakes3: --https-port must differ from --port (%u)\n", c->port);
         return 2;
     }
     return -1;

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     int status = 2;
     store_t *st = NULL;
     s3_server_t *app = NULL;
-    http_server_t *srv = NULL;
+    http_server_t *srv = NULL, *tls_srv = NULL;
     char *cert = NULL, *key = NULL;
     char err[512];
 
@@ -99,26 +99,42 @@ int main(int argc, char **argv)
         .threads = cfg.threads,
         /* A paced GET sleeps in its reader: give each connection a thread. */
         .thread_per_connection = cfg.limit_bps > 0,
-        .tls_cert_pem = cert,
-        .tls_key_pem = key,
+        .tls_cert_pem = cfg.https_port ? NULL : cert,
+        .tls_key_pem = cfg.https_port ? NULL : key,
     };
     srv = http_start(&ho, &s3_http_handler, app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "fakes3: %s\n", err);
         goto out;
     }
+    if (cfg.https_port) {
+        /* HTTPS on its own port next to HTTP: a second listener, the same app. */
+        http_options_t to = ho;
+        to.port = cfg.https_port;
+        to.tls_cert_pem = cert;
+        to.tls_key_pem = key;
+        tls_srv = http_start(&to, &s3_http_handler, app, err, sizeof err);
+        if (!tls_srv) {
+            fprintf(stderr, "fakes3: %s\n", err);
+            goto out;
+        }
+    }
     util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION,
-             cert ? "https" : "http", cfg.address, http_port(srv), cfg.root,
+             cert && !tls_srv ? "https" : "http", cfg.address, http_port(srv), cfg.root,
              cfg.strict ? ", strict" : "");
+    if (tls_srv)
+        util_log("fakes3 also listening on https://%s:%u", cfg.address, http_port(tls_srv));
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)
         ;
     util_log("fakes3: %s, finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv, 30000);
-    srv = NULL;
+    http_stop(tls_srv, 30000);
+    srv = tls_srv = NULL;
     status = 0;
 out:
     http_stop(srv, 0);
+    http_stop(tls_srv, 0);
     s3_free(app);
     if (st) st->ops->close(st);
     free(cert);

@@ -83,6 +83,8 @@ static const s3_op_t ops[] = {
     {"PUT", S3_OBJECT, "acl", "PutObjectAcl", NULL, NULL, s3_put_acl},
     {"GET", S3_BUCKET, "policy", "GetBucketPolicy", NULL, NULL, s3_get_policy},
     {"GET", S3_BUCKET, "cors", "GetBucketCors", NULL, NULL, s3_get_cors},
+    {"PUT", S3_BUCKET, "cors", "PutBucketCors", NULL, NULL, s3_put_cors},
+    {"DELETE", S3_BUCKET, "cors", "DeleteBucketCors", NULL, NULL, s3_delete_cors},
     {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", NULL, NULL, s3_get_versioning},
     {"GET", S3_BUCKET, "requestPayment", "GetBucketRequestPayment", NULL, NULL,
      s3_get_request_payment},
@@ -341,29 +343,18 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     http_resp_header(resp, "x-amz-id-2", r->hostid);
     http_resp_header(resp, "Server", "fakes3");
 
-    /* fake-s3's CORS: browsers send Origin, and get the headers they need. */
-    if (http_req_header(http, "Origin")) {
-        http_resp_header(resp, "Access-Control-Allow-Origin", srv->cors_origin);
-        http_resp_header(resp, "Access-Control-Expose-Headers", srv->cors_expose);
-        if (strcmp(r->method, "PUT") == 0 || strcmp(r->method, "POST") == 0)
-            http_resp_header(resp, "Access-Control-Allow-Headers", srv->cors_postput);
-    }
+    const char *host = http_req_header(http, "Host");
+    int bad_target = addr_parse(http_req_target(http), host, (const char *const *)srv->bases,
+                                srv->nbase, &r->t) != 0 ||
+                     parse_query(r, r->t.query) != 0;
+    /* CORS: the bucket's rules, else fake-s3's flags. A preflight is
+     * answered here, before anything else (no signature is asked of it). */
     if (strcmp(r->method, "OPTIONS") == 0) {
-        /* A preflight: answered for any target, as fake-s3 does. */
-        if (!http_req_header(http, "Origin")) {
-            http_resp_header(resp, "Access-Control-Allow-Origin", srv->cors_origin);
-            http_resp_header(resp, "Access-Control-Expose-Headers", srv->cors_expose);
-        }
-        http_resp_header(resp, "Access-Control-Allow-Methods", srv->cors_methods);
-        http_resp_header(resp, "Access-Control-Allow-Headers", srv->cors_preflight);
-        http_resp_status(resp, 200);
-        http_resp_ready(resp);
+        s3_cors_preflight(r, resp, bad_target);
         return r;
     }
-    const char *host = http_req_header(http, "Host");
-    if (addr_parse(http_req_target(http), host, (const char *const *)srv->bases, srv->nbase,
-                   &r->t) != 0 ||
-        parse_query(r, r->t.query) != 0) {
+    s3_cors_actual(r, resp, bad_target);
+    if (bad_target) {
         s3_err(r, resp, S3E_INVALID_URI);
         return r;
     }

@@ -173,6 +173,13 @@ void s3_get_acl(s3_req_t *r, http_response_t *resp);
 void s3_put_acl(s3_req_t *r, http_response_t *resp);
 void s3_get_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_cors(s3_req_t *r, http_response_t *resp);
+void s3_put_cors(s3_req_t *r, http_response_t *resp);
+void s3_delete_cors(s3_req_t *r, http_response_t *resp);
+/* CORS (bucketcors.c), from on_begin once the target is parsed (or found
+ * bad): answer an OPTIONS preflight; add the Access-Control-* headers to the
+ * answer of a request with an Origin. */
+void s3_cors_preflight(s3_req_t *r, http_response_t *resp, int bad_target);
+void s3_cors_actual(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);

@@ -29,6 +29,7 @@ enum {
     STORE_EPRECOND = -7,  /* a write condition did not hold */
     STORE_ENOUPLOAD = -8, /* no such multipart upload */
     STORE_EBADPART = -9,  /* a part changed or vanished while completing */
+    STORE_ENOCONF = -10,  /* the bucket has no configuration of that name */
 };
 
 /* Conditions checked atomically with publishing a write (S3 conditional
@@ -222,6 +223,16 @@ struct store_ops {
      * STORE_EBADPART when a part was replaced meanwhile. */
     int (*mpu_complete)(store_t *st, const char *id, const store_part_t *parts, size_t n,
                         store_obj_t *meta, const store_cond_t *cond);
+
+    /* Bucket configurations: one opaque document per (bucket, name), e.g.
+     * "cors"; the store does not look inside. They go with their bucket. */
+    /* Set (or replace) a document; STORE_ENOBUCKET. */
+    int (*conf_put)(store_t *st, const char *bucket, const char *name, const void *doc, size_t len);
+    /* A copy of the document in *doc (the caller frees it; NUL-terminated
+     * after len bytes). STORE_ENOBUCKET, STORE_ENOCONF. */
+    int (*conf_get)(store_t *st, const char *bucket, const char *name, char **doc, size_t *len);
+    /* Remove a document; STORE_OK also when there was none. STORE_ENOBUCKET. */
+    int (*conf_delete)(store_t *st, const char *bucket, const char *name);
 };
 
 struct store {

@@ -25,6 +25,7 @@
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 
 enum stmt_id {
     S_BEGIN_W,
@@ -230,6 +231,12 @@ static struct conn *conn_get(struct sq_store *s)
         pthread_setspecific(s->key, c);
     }
     return c;
+}
+
+sqlite3 *sq_db(store_t *st)
+{
+    struct conn *c = conn_get(SQ(st));
+    return c ? c->db : NULL;
 }
 
 /* The prepared statement, reset and unbound; NULL on failure. */
@@ -1638,6 +1645,9 @@ static const struct store_ops sq_ops = {
     .mpu_complete = sq_mpu_complete,
     .obj_delete = sq_obj_delete,
     .list = sq_list,
+    .conf_put = sq_conf_put,
+    .conf_get = sq_conf_get,
+    .conf_delete = sq_conf_delete,
 };
 
 static int mkdir_p(const char *path)
@@ -1730,7 +1740,8 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     struct conn *c = conn_open(s, err, errlen);
     if (!c) goto fail;
     char *msg = NULL;
-    if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+        sq_conf_schema(c->db, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s/meta.db: %s", root, msg ? msg : "schema failed");
         sqlite3_free(msg);
         goto fail;

@@ -1,5 +1,7 @@
-"""fake-s3's CORS answers (--cors* flags): browsers send Origin and get Access-Control-* headers;
-an OPTIONS preflight is answered for any target. Requests without Origin get S3's plain answers."""
+"""fake-s3's CORS answers (--cors* flags), for targets whose bucket has no CORS configuration
+(test_bucket_cors.py has those): browsers send Origin and get Access-Control-* headers; an OPTIONS
+preflight with an Origin is answered for any such target. Requests without Origin get S3's plain
+answers (an OPTIONS without Origin is S3's 400 BadRequest)."""
 
 from s3lib import raw
 

@@ -1,0 +1,114 @@
+/* Bucket configurations in the SQLite store: one row per (bucket, name)
+ * holding an opaque document. A trigger removes a bucket's rows in the same
+ * transaction that deletes the bucket, so no delete path needs to know of
+ * them. These calls are rare next to object traffic: statements are
+ * prepared per call rather than kept per connection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "store/store_sqlite_int.h"
+
+static const char conf_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS bucket_confs ("
+    " bucket TEXT NOT NULL, name TEXT NOT NULL, doc BLOB NOT NULL,"
+    " PRIMARY KEY (bucket, name)) WITHOUT ROWID;"
+    "CREATE TRIGGER IF NOT EXISTS bucket_confs_go_with_bucket AFTER DELETE ON buckets"
+    " BEGIN DELETE FROM bucket_confs WHERE bucket = old.name; END;";
+
+int sq_conf_schema(sqlite3 *db, char **errmsg)
+{
+    return sqlite3_exec(db, conf_schema_sql, NULL, NULL, errmsg);
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        util_err("store: prepare '%s': %s", sql, sqlite3_errmsg(db));
+        sqlite3_finalize(q);
+        return NULL;
+    }
+    return q;
+}
+
+int sq_conf_put(store_t *st, const char *bucket, const char *name, const void *doc, size_t len)
+{
+    sqlite3 *db = sq_db(st);
+    if (!db || len > 0x7fffffff) return STORE_EIO;
+    /* One statement: the row appears only while the bucket exists. */
+    sqlite3_stmt *q = prepare(db, "INSERT OR REPLACE INTO bucket_confs(bucket, name, doc) "
+                                  "SELECT ?1, ?2, ?3 WHERE EXISTS "
+                                  "(SELECT 1 FROM buckets WHERE name = ?1)");
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, len ? doc : "", (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(q), ret = STORE_OK;
+    if (rc != SQLITE_DONE) {
+        util_err("store: put %s of %s: %s", name, bucket, sqlite3_errmsg(db));
+        ret = STORE_EIO;
+    } else if (sqlite3_changes(db) == 0) {
+        ret = STORE_ENOBUCKET;
+    }
+    sqlite3_finalize(q);
+    return ret;
+}
+
+int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, size_t *len)
+{
+    *doc = NULL;
+    *len = 0;
+    sqlite3 *db = sq_db(st);
+    if (!db) return STORE_EIO;
+    /* One read: no row means no bucket, a NULL doc means no document. */
+    sqlite3_stmt *q = prepare(db, "SELECT c.doc FROM buckets b LEFT JOIN bucket_confs c"
+                                  " ON c.bucket = b.name AND c.name = ?2 WHERE b.name = ?1");
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q), ret;
+    if (rc == SQLITE_DONE) {
+        ret = STORE_ENOBUCKET;
+    } else if (rc != SQLITE_ROW) {
+        util_err("store: get %s of %s: %s", name, bucket, sqlite3_errmsg(db));
+        ret = STORE_EIO;
+    } else if (sqlite3_column_type(q, 0) == SQLITE_NULL) {
+        ret = STORE_ENOCONF;
+    } else {
+        const void *p = sqlite3_column_blob(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        *doc = xmalloc(n + 1);
+        if (n) memcpy(*doc, p, n);
+        (*doc)[n] = '\0';
+        *len = n;
+        ret = STORE_OK;
+    }
+    sqlite3_finalize(q);
+    return ret;
+}
+
+int sq_conf_delete(store_t *st, const char *bucket, const char *name)
+{
+    sqlite3 *db = sq_db(st);
+    if (!db) return STORE_EIO;
+    sqlite3_stmt *q = prepare(db, "DELETE FROM bucket_confs WHERE bucket = ?1 AND name = ?2");
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q), ret = STORE_OK;
+    if (rc != SQLITE_DONE) {
+        util_err("store: delete %s of %s: %s", name, bucket, sqlite3_errmsg(db));
+        ret = STORE_EIO;
+    } else if (sqlite3_changes(db) == 0) {
+        /* Nothing was there: say whether the bucket is. */
+        sqlite3_finalize(q);
+        q = prepare(db, "SELECT 1 FROM buckets WHERE name = ?1");
+        if (!q) return STORE_EIO;
+        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        ret = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_ENOBUCKET : STORE_EIO;
+    }
+    sqlite3_finalize(q);
+    return ret;
+}
