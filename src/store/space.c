@@ -33,33 +33,39 @@ void store_reserve_init(store_reserve_t *r, int dirfd, uint64_t bytes)
     int held = fstatat(dirfd, RESERVE_NAME, &sb, 0) == 0 && (uint64_t)sb.st_size == bytes &&
                (uint64_t)sb.st_blocks * 512 >= bytes;
     atomic_store(&r->held, held);
+    atomic_store(&r->off, 0);
 }
 
 int store_reserve_ensure(store_reserve_t *r)
 {
-    if (atomic_load(&r->held)) return STORE_OK;
+    if (atomic_load(&r->held) || atomic_load(&r->off)) return STORE_OK;
     pthread_mutex_lock(&r->mu);
-    int ret = STORE_OK;
-    if (atomic_load(&r->held)) goto out;
+    int e = 0;
+    if (atomic_load(&r->held) || atomic_load(&r->off)) goto out;
     int fd = openat(r->dirfd, RESERVE_NAME, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        ret = store_errno_code(errno);
+        e = errno;
         goto out;
     }
     /* posix_fallocate allocates every block (writing zeros where the file
      * system has no fallocate), so these bytes are really set aside. */
-    int e = posix_fallocate(fd, 0, (off_t)r->bytes);
+    e = posix_fallocate(fd, 0, (off_t)r->bytes);
     if (e != 0) {
         /* What was allocated before the failure goes back at once. */
         if (ftruncate(fd, 0) != 0) unlinkat(r->dirfd, RESERVE_NAME, 0);
-        ret = store_errno_code(e);
     } else {
         atomic_store(&r->held, 1);
     }
     close(fd);
 out:
+    if (e && store_errno_code(e) == STORE_EIO) {
+        util_err("store: no reserve for deletes on a full disk (%s): they may fail there",
+                 strerror(e));
+        atomic_store(&r->off, 1);
+        e = 0;
+    }
     pthread_mutex_unlock(&r->mu);
-    return ret;
+    return e ? store_errno_code(e) : STORE_OK;
 }
 
 int store_reserve_release(store_reserve_t *r)

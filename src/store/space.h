@@ -25,6 +25,7 @@ typedef struct store_reserve {
     int dirfd;       /* the root; not owned */
     uint64_t bytes;  /* the reserve's size */
     atomic_int held; /* the file is in place with its bytes allocated */
+    atomic_int off;  /* this file system cannot hold one: writes go on without it */
     pthread_mutex_t mu;
 } store_reserve_t;
 
@@ -32,7 +33,9 @@ typedef struct store_reserve {
  * counts as held); nothing is allocated until store_reserve_ensure. */
 void store_reserve_init(store_reserve_t *r, int dirfd, uint64_t bytes);
 /* Put the reserve in place if it is not: STORE_OK, or STORE_ENOSPC when it
- * does not fit (nothing is left allocated then), STORE_EMFILE, STORE_EIO. */
+ * does not fit (nothing is left allocated then), or STORE_EMFILE. Any other
+ * failure (a file system without the means) turns the reserve off, once,
+ * with a log line: STORE_OK from then on. */
 int store_reserve_ensure(store_reserve_t *r);
 /* Give the reserve's bytes back to the file system; 1 if it was held. */
 int store_reserve_release(store_reserve_t *r);

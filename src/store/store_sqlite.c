@@ -900,6 +900,7 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
     memset(out, 0, sizeof *out);
     /* A concurrent overwrite may unlink the blob between the lookup and the
      * open; looking up again then finds the new one. */
+    int e = EIO;
     for (int attempt = 0; attempt < 5; attempt++) {
         sqlite3_stmt *q = stmt(c, S_OBJ_GET);
         if (!q) return db_err(c);
@@ -928,10 +929,11 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
         blob_path(out->blob, p);
         *fd = openat(s->rootfd, p, O_RDONLY | O_CLOEXEC);
         if (*fd >= 0) return STORE_OK;
-        if (errno != ENOENT) break;
+        e = errno;
+        if (e != ENOENT) break;
     }
     store_obj_free(out);
-    return STORE_EIO;
+    return store_errno_code(e);
 }
 
 static int obj_delete_once(store_t *st, const char *bucket, const char *key, size_t key_len)

@@ -88,6 +88,11 @@ def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, serv
     s3.create_bucket(Bucket="full")
     s3.put_object(Bucket="full", Key="empty", Body=b"")
     up = s3.create_multipart_upload(Bucket="full", Key="mp")["UploadId"]
+    up2 = s3.create_multipart_upload(Bucket="full", Key="mp2")["UploadId"]
+    part2 = os.urandom(1000)
+    etag2 = s3.upload_part(Bucket="full", Key="mp2", UploadId=up2, PartNumber=1,
+                           Body=part2)["ETag"]
+    done2 = {"Parts": [{"PartNumber": 1, "ETag": etag2}]}
     stored = fill(s3, "full", "obj-")
     assert tmp_files(srv.root) == [], "a refused PUT left its body behind"
 
@@ -118,7 +123,11 @@ def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, serv
         s3.put_object(Bucket="full", Key="small", Body=b"x" * 1000)
     assert_no_space(ei)
     with pytest.raises(ClientError) as ei:
-        s3.create_multipart_upload(Bucket="full", Key="mp2")
+        s3.create_multipart_upload(Bucket="full", Key="mp3")
+    assert_no_space(ei)
+    with pytest.raises(ClientError) as ei:
+        s3.complete_multipart_upload(Bucket="full", Key="mp2", UploadId=up2,
+                                     MultipartUpload=done2)
     assert_no_space(ei)
 
     # Deleting objects frees their space: writes work again, without a restart.
@@ -135,6 +144,8 @@ def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, serv
     s3.complete_multipart_upload(Bucket="full", Key="mp", UploadId=up,
                                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
     assert s3.get_object(Bucket="full", Key="mp")["Body"].read() == part
+    s3.complete_multipart_upload(Bucket="full", Key="mp2", UploadId=up2, MultipartUpload=done2)
+    assert s3.get_object(Bucket="full", Key="mp2")["Body"].read() == part2
     for k in sorted(stored)[4:]:
         assert s3.get_object(Bucket="full", Key=k)["Body"].read() == stored[k]
     assert tmp_files(srv.root) == []
