@@ -78,6 +78,10 @@ def top_up(path):
     assert st.f_bavail * st.f_frsize < 4096, "the disk is not full"
 
 
+def blob_files(root):
+    return sorted(f for _, _, fs in os.walk(os.path.join(root, "blobs")) for f in fs)
+
+
 def tmp_files(root):
     return os.listdir(os.path.join(root, "tmp"))
 
@@ -108,8 +112,18 @@ def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, serv
     assert_no_space(ei)
     assert tmp_files(srv.root) == []
 
-    # Not one byte left: a delete must still commit (it uses the server's reserve).
+    # Not one byte left. An empty body needs no space, but publishing it does (the database
+    # grows): that fails too, and leaves no file behind.
     top_up(small_disk / "filler")
+    blobs = blob_files(srv.root)
+    with pytest.raises(ClientError) as ei:
+        s3.put_object(Bucket="full", Key="zero", Body=b"")
+    assert_no_space(ei)
+    with pytest.raises(ClientError) as ei:
+        s3.create_bucket(Bucket="another")
+    assert_no_space(ei)
+    assert blob_files(srv.root) == blobs and tmp_files(srv.root) == []
+    # A delete must still commit (it uses the server's reserve).
     s3.delete_object(Bucket="full", Key="empty")
     assert "Contents" not in s3.list_objects_v2(Bucket="full", Prefix="empty")
     # That freed nothing, and the reserve cannot be put back: writes that add data are refused.
