@@ -107,9 +107,13 @@ def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, serv
         s3.put_object(Bucket="full", Key=first, Body=os.urandom(2 * MiB))
     assert_no_space(ei)
     assert s3.get_object(Bucket="full", Key=first)["Body"].read() == stored[first]
-    # So does a multipart part.
+    # So does a multipart part, sent or copied.
     with pytest.raises(ClientError) as ei:
         s3.upload_part(Bucket="full", Key="mp", UploadId=up, PartNumber=1, Body=os.urandom(2 * MiB))
+    assert_no_space(ei)
+    with pytest.raises(ClientError) as ei:
+        s3.upload_part_copy(Bucket="full", Key="mp", UploadId=up, PartNumber=1,
+                            CopySource={"Bucket": "full", "Key": first})
     assert_no_space(ei)
     assert tmp_files(srv.root) == []
 
