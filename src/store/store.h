@@ -190,7 +190,9 @@ struct store_ops {
                    store_obj_t *out, int *fd);
     /* Open an object for reading: its metadata in out and a reader that keeps
      * these bytes readable until reader_close, whatever writers do meanwhile.
-     * STORE_ENOBUCKET, STORE_ENOKEY. */
+     * Its first file is opened here (reader_fd hands that descriptor over), so
+     * that STORE_EMFILE comes before anything is answered. STORE_ENOBUCKET,
+     * STORE_ENOKEY, STORE_EMFILE. */
     int (*obj_open)(store_t *st, const char *bucket, const char *key, size_t key_len,
                     store_obj_t *out, store_reader_t **rd);
     /* The object's parts (n == 0 for a single-blob object); owned by rd. */
