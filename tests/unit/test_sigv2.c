@@ -130,6 +130,29 @@ static void test_presigned_v2_expiry_enforced_also_in_open_mode(void **state)
     auth_result_free(&res);
 }
 
+/* botocore signs a path-style bucket-level request ("PUT /deb-s3") with the
+ * resource "/deb-s3/": it failed with SignatureDoesNotMatch. */
+static void test_botocore_v2_bucket_resource_with_trailing_slash_verifies(void **state)
+{
+    (void)state;
+    const char *date = "Mon, 07 Dec 2026 14:06:56 GMT";
+    char sig[SIGV2_B64], authz[128];
+    const char *sts = "PUT\n\n\nMon, 07 Dec 2026 14:06:56 GMT\n/deb-s3/";
+    sigv2_sign(SK, sts, strlen(sts), sig);
+    snprintf(authz, sizeof authz, "AWS %s:%s", AK, sig);
+    authreq_hdr_t h[] = {{"Host", "127.0.0.1:4569"}, {"Date", date}, {"Authorization", authz}};
+    authreq_t r = {"PUT", "/deb-s3", h, 3};
+    int64_t now;
+    util_parse_http_date(date, &now);
+    auth_result_t res;
+    assert_int_equal(auth_check(&users, "us-east-1", &r, NULL, now, &res), AUTH_USER);
+    auth_result_free(&res);
+    /* Not for an object path. */
+    r.target = "/deb-s3/k";
+    assert_int_equal(auth_check(&users, "us-east-1", &r, NULL, now, &res), AUTH_ERROR);
+    auth_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_aws_example_put_object),
         cmocka_unit_test(test_amz_headers_and_subresources_canonicalized),
         cmocka_unit_test(test_presigned_v2_expiry_enforced_also_in_open_mode),
+        cmocka_unit_test(test_botocore_v2_bucket_resource_with_trailing_slash_verifies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -353,6 +353,23 @@ out:
     return k;
 }
 
+/* Whether sig signs sts, or the "/bucket/" form of it. */
+static int v2_matches(const auth_user_t *u, const authreq_t *r, const char *date,
+                      const char *vhost_bucket, const buf_t *sts, const char *sig, size_t siglen)
+{
+    char calc[SIGV2_B64];
+    sigv2_sign(u->secret_key, BSTR(sts), sts->len, calc);
+    if (sigv4_sig_equal(calc, sig, siglen)) return 1;
+    buf_t alt = BUF_INIT;
+    int ok = 0;
+    if (sigv2_string_to_sign_bucket_slash(r, date, vhost_bucket, &alt)) {
+        sigv2_sign(u->secret_key, BSTR(&alt), alt.len, calc);
+        ok = sigv4_sig_equal(calc, sig, siglen);
+    }
+    buf_free(&alt);
+    return ok;
+}
+
 static auth_kind_t v2_header(const auth_users_t *users, const authreq_t *r, const char *authz,
                              const char *vhost_bucket, int64_t now_ms, auth_result_t *res)
 {
@@ -384,9 +401,7 @@ static auth_kind_t v2_header(const auth_users_t *users, const authreq_t *r, cons
     if (sigv2_string_to_sign(r, xd ? "" : d, vhost_bucket, &sts) != 0) {
         k = fail(res, S3E_INVALID_URI, NULL);
     } else {
-        char calc[SIGV2_B64];
-        sigv2_sign(u->secret_key, BSTR(&sts), sts.len, calc);
-        if (!sigv4_sig_equal(calc, sig, strlen(sig)))
+        if (!v2_matches(u, r, xd ? "" : d, vhost_bucket, &sts, sig, strlen(sig)))
             k = mismatch(res, ak, &sts, sig, strlen(sig), NULL);
     }
     buf_free(&sts);
@@ -438,9 +453,7 @@ static auth_kind_t v2_query(const auth_users_t *users, const authreq_t *r, int o
         fail(res, S3E_INVALID_URI, NULL);
         goto out;
     }
-    char calc[SIGV2_B64];
-    sigv2_sign(u->secret_key, BSTR(&sts), sts.len, calc);
-    if (!sigv4_sig_equal(calc, BSTR(&sig), sig.len)) {
+    if (!v2_matches(u, r, BSTR(&exp), vhost_bucket, &sts, BSTR(&sig), sig.len)) {
         mismatch(res, BSTR(&ak), &sts, BSTR(&sig), sig.len, NULL);
         goto out;
     }

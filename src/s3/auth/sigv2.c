@@ -99,7 +99,8 @@ static int amz_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-int sigv2_string_to_sign(const authreq_t *r, const char *date, const char *vhost_bucket, buf_t *out)
+static int string_to_sign(const authreq_t *r, const char *date, const char *vhost_bucket,
+                          int bucket_slash, buf_t *out)
 {
     const char *md5 = authreq_header(r, "Content-MD5");
     const char *ct = authreq_header(r, "Content-Type");
@@ -131,7 +132,9 @@ int sigv2_string_to_sign(const authreq_t *r, const char *date, const char *vhost
     free(a);
 
     if (vhost_bucket) buf_printf(out, "/%s", vhost_bucket);
-    buf_append(out, r->target, strcspn(r->target, "?"));
+    size_t plen = strcspn(r->target, "?");
+    buf_append(out, r->target, plen);
+    if (bucket_slash) buf_putc(out, '/');
     const char *q = authreq_query(r);
     pair_t *v = NULL;
     size_t nv = 0;
@@ -176,4 +179,19 @@ void sigv2_sign(const char *secret, const char *sts, size_t n, char out[SIGV2_B6
     hmac_sha1_update(&c, n, (const uint8_t *)sts);
     hmac_sha1_digest(&c, sizeof d, d);
     util_base64(d, sizeof d, out);
+}
+
+int sigv2_string_to_sign(const authreq_t *r, const char *date, const char *vhost_bucket, buf_t *out)
+{
+    return string_to_sign(r, date, vhost_bucket, 0, out);
+}
+
+int sigv2_string_to_sign_bucket_slash(const authreq_t *r, const char *date,
+                                      const char *vhost_bucket, buf_t *out)
+{
+    size_t plen = strcspn(r->target, "?");
+    /* Only "/bucket" of a path-style bucket-level request. */
+    if (vhost_bucket || plen < 2 || memchr(r->target + 1, '/', plen - 1)) return 0;
+    string_to_sign(r, date, NULL, 1, out);
+    return 1;
 }

@@ -22,6 +22,11 @@
  * badly encoded. */
 int sigv2_string_to_sign(const authreq_t *r, const char *date, const char *vhost_bucket,
                          buf_t *out);
+/* The same with a bucket-level resource written "/bucket/" as botocore signs
+ * it for a path-style "/bucket" (S3 takes either). 1 when that differs from
+ * the plain form (out filled), 0 when it is the same (out untouched). */
+int sigv2_string_to_sign_bucket_slash(const authreq_t *r, const char *date,
+                                      const char *vhost_bucket, buf_t *out);
 /* base64(HMAC-SHA1(secret, sts)) into out. */
 void sigv2_sign(const char *secret, const char *sts, size_t n, char out[SIGV2_B64]);
 
