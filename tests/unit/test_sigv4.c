@@ -277,6 +277,28 @@ static void test_s3_errors_for_bad_credentials(void **state)
     }
 }
 
+/* fuzz_auth: X-Amz-Expires or Expires of 20 digits overflowed "seconds * 1000" (UBSan). */
+static void test_huge_expires_does_not_overflow(void **state)
+{
+    (void)state;
+    authreq_hdr_t h[] = {{"Host", "examplebucket.s3.amazonaws.com"}};
+    authreq_t r = {"GET",
+                   "/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" AK
+                   "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-"
+                   "Expires=99999999999999999999&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+                   h, 1};
+    auth_result_t res;
+    assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013 + 86400000, &res), AUTH_ANONYMOUS);
+    auth_result_free(&res);
+    assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+    assert_int_equal(res.err, S3E_AUTH_QUERY_ERROR);
+    auth_result_free(&res);
+    r.target = "/k?AWSAccessKeyId=" AK "&Signature=x&Expires=-99999999999999999999";
+    assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013, &res), AUTH_ERROR);
+    assert_string_equal(res.msg, "Request has expired");
+    auth_result_free(&res);
+}
+
 /* ---- every captured request ---- */
 
 /* The "now" a recorded request was signed at. */
@@ -501,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_aws_example_presigned_url),
         cmocka_unit_test(test_aws_example_chunk_signatures),
         cmocka_unit_test(test_s3_errors_for_bad_credentials),
+        cmocka_unit_test(test_huge_expires_does_not_overflow),
         cmocka_unit_test(test_every_wire_fixture_verifies_and_a_flipped_byte_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -82,7 +82,8 @@ static int parse_int(const char *s, long long *out)
     if (!*s) return -1;
     long long v = strtoll(s, &end, 10);
     if (*end) return -1;
-    *out = v;
+    /* Seconds, so that "* 1000" never overflows: past 10^12 s all is the same. */
+    *out = v > 1000000000000LL ? 1000000000000LL : v < -1000000000000LL ? -1000000000000LL : v;
     return 0;
 }
 
