@@ -33,6 +33,17 @@ void *xrealloc(void *p, size_t n)
     return p;
 }
 
+void xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void **pp = p;
+    *pp = xrealloc(*pp, c * size);
+    *cap = c;
+}
+
 char *xstrdup(const char *s)
 {
     return xstrndup(s, strlen(s));

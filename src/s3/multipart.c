@@ -75,7 +75,7 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, r->srv->strict ? S3E_NO_SUCH_BUCKET : S3E_INVALID_BUCKET_NAME);
         return;
     }
-    if (s3_put_checks(r, resp)) return;
+    if (s3_put_checks(r, resp) || s3_meta_checks(r, resp)) return;
     const char *an = http_req_header(r->http, "x-amz-checksum-algorithm");
     const char *tn = http_req_header(r->http, "x-amz-checksum-type");
     checksum_alg_t alg = an ? checksum_alg_from_name(an) : CK_NONE;
@@ -311,7 +311,7 @@ struct want_part {
 
 struct complete_ctx {
     struct want_part *v;
-    size_t n;
+    size_t n, cap;
     struct want_part cur;
     int bad;
 };
@@ -345,7 +345,7 @@ static int on_complete_elem(void *ctx, const char *path, const char *text, size_
         }
     } else if (strcmp(path, "CompleteMultipartUpload/Part") == 0) {
         if (c->n >= MAX_PARTS || c->cur.num == 0) return c->bad = 1;
-        c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+        xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
         c->v[c->n++] = c->cur;
         memset(&c->cur, 0, sizeof c->cur);
     } else if (strncmp(path, "CompleteMultipartUpload", 23) != 0) {

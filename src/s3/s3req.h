@@ -69,7 +69,7 @@ typedef struct s3_req {
     char hostid[48];
     addr_target_t t;
     s3_qparam_t *q;
-    size_t nq;
+    size_t nq, qcap;
     const s3_op_t *op;
     /* body */
     buf_t body;
@@ -136,6 +136,12 @@ enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
 void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
 /* The storage class such header lines give ("STANDARD" when none) into out. */
 const char *s3_storage_class_of(const char *headers, char out[24]);
+/* S3's limit on user metadata: the UTF-8 bytes of each x-amz-meta-* name
+ * (without the prefix) and value, summed. */
+#define S3_MAX_META 2048
+/* MetadataTooLarge when the request's x-amz-meta-* headers pass it; 0 or an
+ * answered error. */
+int s3_meta_checks(s3_req_t *r, http_response_t *resp);
 /* Storage class and conditional-write headers; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp);
 /* The source of a copy (CopyObject, UploadPartCopy): x-amz-copy-source
@@ -173,6 +179,7 @@ void s3_get_acl(s3_req_t *r, http_response_t *resp);
 void s3_put_acl(s3_req_t *r, http_response_t *resp);
 void s3_get_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_cors(s3_req_t *r, http_response_t *resp);
+void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
