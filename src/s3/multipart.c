@@ -434,11 +434,37 @@ struct complete_job {
     checksum_alg_t ca;
     char ck[CHECKSUM_B64_MAX + 8];
     int full;
+    /* for the completer's memory of completed uploads (r may be gone) */
+    char bucket[64];
+    char *key;
+    size_t key_len;
+    unsigned char fp[MD5_DIGEST_SIZE];
     /* the streamed answer; r is valid while its reader is called */
     s3_req_t *r;
     int stage;
     buf_t out;
     size_t outpos;
+};
+
+/* Completed uploads are remembered so that a retried completion (an SDK
+ * whose first attempt timed out) gets the same answer, as S3 gives for a
+ * while after completing: in memory, the last DONE_MAX of them, for DONE_MS.
+ * A restart forgets them. */
+#define DONE_MAX 1024
+#define DONE_MS  (15 * 60 * 1000)
+
+struct done_upload {
+    char id[sizeof((store_upload_t *)0)->id];
+    char bucket[64];
+    char *key;
+    size_t key_len;
+    unsigned char fp[MD5_DIGEST_SIZE]; /* of the part list it was completed with */
+    char etag[48];
+    int64_t mtime_ms, at_us;
+    uint64_t size;
+    checksum_alg_t ca;
+    char ck[CHECKSUM_B64_MAX + 8];
+    int full;
 };
 
 struct s3_completer {
@@ -447,6 +473,8 @@ struct s3_completer {
     struct complete_job *head, *tail;
     int stop;
     pthread_t th;
+    struct done_upload done[DONE_MAX]; /* a ring, oldest overwritten */
+    size_t ndone, next_done;
 };
 
 static void job_unref(void *p)
@@ -459,6 +487,7 @@ static void job_unref(void *p)
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
     free(j->upload_id);
+    free(j->key);
     free(j->chosen);
     store_parts_free(j->have, j->nhave);
     free(j->meta.key);
@@ -484,6 +513,47 @@ static int job_wait(struct complete_job *j, int ms)
     return done;
 }
 
+/* Note a completed upload (the completer thread, after the commit). */
+static void remember(struct s3_completer *c, const struct complete_job *j)
+{
+    pthread_mutex_lock(&c->mu);
+    struct done_upload *d = &c->done[c->next_done];
+    free(d->key);
+    memset(d, 0, sizeof *d);
+    snprintf(d->id, sizeof d->id, "%s", j->upload_id);
+    memcpy(d->bucket, j->bucket, sizeof d->bucket);
+    d->key = xstrndup(j->key, j->key_len);
+    d->key_len = j->key_len;
+    memcpy(d->fp, j->fp, sizeof d->fp);
+    memcpy(d->etag, j->meta.etag, sizeof d->etag);
+    d->mtime_ms = j->meta.mtime_ms;
+    d->at_us = util_mono_us();
+    d->size = j->meta.size;
+    d->ca = j->ca;
+    memcpy(d->ck, j->ck, sizeof d->ck);
+    d->full = j->full;
+    c->next_done = (c->next_done + 1) % DONE_MAX;
+    if (c->ndone < DONE_MAX) c->ndone++;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* A copy of what was remembered of upload id, if it is remembered and recent. */
+static int recall(struct s3_completer *c, const char *id, struct done_upload *out)
+{
+    int found = 0;
+    int64_t now = util_mono_us();
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->ndone && !found; i++) {
+        const struct done_upload *d = &c->done[i];
+        if (strcmp(d->id, id) != 0 || now - d->at_us > (int64_t)DONE_MS * 1000) continue;
+        *out = *d;
+        out->key = xstrndup(d->key, d->key_len);
+        found = 1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return found;
+}
+
 static void *completer_main(void *arg)
 {
     struct s3_completer *c = arg;
@@ -496,6 +566,7 @@ static void *completer_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (!j) return NULL; /* stopping, and nothing left to do */
         int rc = j->st->ops->mpu_complete(j->st, j->upload_id, j->chosen, j->n, &j->meta, &j->cond);
+        if (rc == STORE_OK) remember(c, j);
         pthread_mutex_lock(&j->mu);
         j->rc = rc;
         j->done = 1;
@@ -525,6 +596,8 @@ void s3_completer_stop(s3_completer_t *c)
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
     pthread_join(c->th, NULL);
+    for (size_t i = 0; i < c->ndone; i++)
+        free(c->done[i].key);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c);
@@ -543,14 +616,10 @@ static void completer_submit(struct s3_completer *c, struct complete_job *j)
     pthread_mutex_unlock(&c->mu);
 }
 
-/* The committed job's outcome: the error, or S3E_NONE and the result. */
-static s3_err_t job_result(const struct complete_job *j, buf_t *b)
+/* The CompleteMultipartUploadResult element. */
+static void result_xml(const s3_req_t *r, const char *etag, checksum_alg_t ca, const char *ck,
+                       int full, buf_t *b)
 {
-    s3_req_t *r = j->r;
-    if (j->rc)
-        return j->rc == STORE_ENOUPLOAD  ? S3E_NO_SUCH_UPLOAD
-               : j->rc == STORE_EBADPART ? S3E_INVALID_PART
-                                         : s3_err_from_store(j->rc);
     s3_xml_open(b, "CompleteMultipartUploadResult");
     const char *host = http_req_header(r->http, "Host");
     buf_printf(b, "<Location>http://%s/", host ? host : "localhost");
@@ -562,13 +631,82 @@ static s3_err_t job_result(const struct complete_job *j, buf_t *b)
     buf_puts(b, "</Location>");
     s3_xml_elem_s(b, "Bucket", r->t.bucket);
     s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
-    buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", j->meta.etag);
-    if (j->ca != CK_NONE) {
-        xml_checksum(b, j->ca, j->ck);
-        s3_xml_elem_s(b, "ChecksumType", j->full ? "FULL_OBJECT" : "COMPOSITE");
+    buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", etag);
+    if (ca != CK_NONE) {
+        xml_checksum(b, ca, ck);
+        s3_xml_elem_s(b, "ChecksumType", full ? "FULL_OBJECT" : "COMPOSITE");
     }
     buf_puts(b, "</CompleteMultipartUploadResult>");
+}
+
+/* The committed job's outcome: the error, or S3E_NONE and the result. */
+static s3_err_t job_result(const struct complete_job *j, buf_t *b)
+{
+    if (j->rc)
+        return j->rc == STORE_ENOUPLOAD  ? S3E_NO_SUCH_UPLOAD
+               : j->rc == STORE_EBADPART ? S3E_INVALID_PART
+                                         : s3_err_from_store(j->rc);
+    result_xml(j->r, j->meta.etag, j->ca, j->ck, j->full, b);
     return S3E_NONE;
+}
+
+/* The fingerprint of a completion's part list: numbers and ETags. */
+static void parts_fingerprint(const struct complete_ctx *c, unsigned char fp[MD5_DIGEST_SIZE])
+{
+    struct md5_ctx md5;
+    md5_init(&md5);
+    for (size_t i = 0; i < c->n; i++) {
+        char line[80];
+        int n = snprintf(line, sizeof line, "%ld:%s\n", c->v[i].num, c->v[i].etag);
+        md5_update(&md5, (size_t)n, (const uint8_t *)line);
+    }
+    md5_digest(&md5, MD5_DIGEST_SIZE, fp);
+}
+
+/* A completion of an upload that is gone: when it is a retry of one that
+ * succeeded (same bucket, key and parts, the object still the one it made)
+ * the first answer again, as S3 gives it, and 1; else 0 (not answered). */
+static int answer_retry(s3_req_t *r, http_response_t *resp)
+{
+    const char *id = s3_query_value(r, "uploadId");
+    struct done_upload d;
+    if (!id || !recall(r->srv->completer, id, &d)) return 0;
+    int answered = 1;
+    struct complete_ctx c = {0};
+    store_obj_t o = {0};
+    if (strcmp(d.bucket, r->t.bucket) != 0 || d.key_len != r->t.key_len ||
+        memcmp(d.key, r->t.key, d.key_len) != 0) {
+        answered = 0;
+        goto out;
+    }
+    if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_complete_elem, &c) != 0 || c.bad ||
+        !c.n) {
+        s3_err(r, resp, S3E_MALFORMED_XML);
+        goto out;
+    }
+    store_t *st = r->srv->store;
+    int rc = st->ops->obj_get(st, r->t.bucket, r->t.key, r->t.key_len, &o, NULL);
+    if (rc != STORE_OK || strcmp(o.etag, d.etag) != 0 || o.mtime_ms != d.mtime_ms ||
+        o.size != d.size) {
+        answered = 0; /* overwritten or deleted since: the upload is just gone */
+        goto out;
+    }
+    unsigned char fp[MD5_DIGEST_SIZE];
+    parts_fingerprint(&c, fp);
+    if (memcmp(fp, d.fp, sizeof fp) != 0) {
+        /* The parts it did not use went with the completion. */
+        s3_err(r, resp, S3E_INVALID_PART);
+        goto out;
+    }
+    buf_t b = BUF_INIT;
+    buf_puts(&b, S3_XML_DECL);
+    result_xml(r, d.etag, d.ca, d.ck, d.full, &b);
+    s3_send_xml(resp, 200, &b);
+out:
+    store_obj_free(&o);
+    free(c.v);
+    free(d.key);
+    return answered;
 }
 
 /* The body of a long completion: the declaration, spaces while the commit
@@ -605,6 +743,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     size_t nhave = 0;
     buf_t hdrs = BUF_INIT;
     if (s3_put_checks(r, resp)) return;
+    if (answer_retry(r, resp)) return;
     if (need_upload(r, resp, &u)) return;
     if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_complete_elem, &c) != 0 || c.bad ||
         !c.n) {
@@ -686,6 +825,10 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     j->st = st;
     j->r = r;
     j->upload_id = xstrdup(u.id);
+    snprintf(j->bucket, sizeof j->bucket, "%s", r->t.bucket);
+    j->key = xstrndup(r->t.key, r->t.key_len);
+    j->key_len = r->t.key_len;
+    parts_fingerprint(&c, j->fp);
     j->have = have, j->nhave = nhave, j->chosen = chosen, j->n = c.n;
     have = chosen = NULL;
     nhave = 0;
