@@ -68,7 +68,7 @@ def blob_count(root):
     return n
 
 
-def wait_blob_count(root, want, timeout=3.0):
+def wait_blob_count(root, want, timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
         n = blob_count(root)
@@ -77,9 +77,17 @@ def wait_blob_count(root, want, timeout=3.0):
         time.sleep(0.05)
 
 
-def access_log_lines(server, pattern):
+def access_log_lines(server, pattern, at_least=0, timeout=30.0):
+    """The access log lines matching pattern. The server writes a request's line once its answer
+    has gone out, so a client can have the answer first: with at_least, wait (polling, up to
+    timeout) until that many lines are there."""
     rx = re.compile(pattern)
-    return [l for l in server.stdout().splitlines() if rx.search(l)]
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [l for l in server.stdout().splitlines() if rx.search(l)]
+        if len(lines) >= at_least or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 # --- boto3 helpers -------------------------------------------------------------------------------
@@ -183,7 +191,8 @@ def test_awscli_cp_100mib_up_and_down(aws, s3, server, tmp_path):
     assert h["ETag"].endswith('-13"'), h["ETag"]
     assert h["ETag"] == mpu_etag(chunks)
     # 13 parts went up, each as its own UploadPart.
-    parts_put = access_log_lines(server, r"^PUT /cli-mpu/big\.bin\?\S*partNumber=\d+\S* 200 ")
+    parts_put = access_log_lines(server, r"^PUT /cli-mpu/big\.bin\?\S*partNumber=\d+\S* 200 ",
+                                 at_least=13)
     assert len(parts_put) == 13, parts_put
     assert s3.list_multipart_uploads(Bucket="cli-mpu").get("Uploads", []) == []
 
@@ -192,7 +201,7 @@ def test_awscli_cp_100mib_up_and_down(aws, s3, server, tmp_path):
     aws("s3", "cp", "s3://cli-mpu/big.bin", str(dst), timeout=180)
     assert hashlib.sha256(dst.read_bytes()).hexdigest() == hashlib.sha256(body).hexdigest()
     # The CLI downloads a large object in ranged GETs (206), in parallel.
-    ranged = access_log_lines(server, r"^GET /cli-mpu/big\.bin 206 ")
+    ranged = access_log_lines(server, r"^GET /cli-mpu/big\.bin 206 ", at_least=2)
     assert len(ranged) >= 2, server.stdout()[-3000:]
 
 
@@ -220,7 +229,8 @@ def test_s3cmd_multipart_15mib_chunks(s3cmd, s3, server, tmp_path):
     s3cmd("mb", "s3://cmd-mpu")
     s3cmd("put", "--multipart-chunk-size-mb=15", str(src), "s3://cmd-mpu/s3cmd.bin",
           timeout=180)
-    parts_put = access_log_lines(server, r"^PUT /cmd-mpu/s3cmd\.bin\?\S*partNumber=\d+\S* 200 ")
+    parts_put = access_log_lines(server, r"^PUT /cmd-mpu/s3cmd\.bin\?\S*partNumber=\d+\S* 200 ",
+                                 at_least=3)
     assert len(parts_put) == 3, parts_put
     h = s3.head_object(Bucket="cmd-mpu", Key="s3cmd.bin")
     assert h["ContentLength"] == len(body)
@@ -1196,7 +1206,8 @@ def test_long_completion_sends_200_then_spaces_then_result(server, s3):
         # Keep-alive: the same connection answers the next request.
         r = c.request("GET", "/slow/k", head=False)
         assert r.status == 200 and r.body == parts[1] + parts[2]
-    assert access_log_lines(server, rf"^POST /slow/k\?uploadId={uid} 200 {len(body)} ")
+    assert access_log_lines(server, rf"^POST /slow/k\?uploadId={uid} 200 {len(body)} ",
+                            at_least=1)
 
 
 def test_long_completion_through_boto3(server, s3):
