@@ -33,15 +33,14 @@ void *xrealloc(void *p, size_t n)
     return p;
 }
 
-void xgrow(void *p, size_t *cap, size_t need, size_t size)
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap) return;
+    if (need <= *cap) return p;
     size_t c = *cap ? *cap : 8;
     while (c < need)
         c *= 2;
-    void **pp = p;
-    *pp = xrealloc(*pp, c * size);
     *cap = c;
+    return xrealloc(p, c * size);
 }
 
 char *xstrdup(const char *s)

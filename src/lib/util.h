@@ -16,9 +16,10 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-/* Room for at least need elements of size bytes in *p, whose capacity *cap
- * counts elements; capacity doubles, so n appends cost O(n). */
-void xgrow(void *p, size_t *cap, size_t need, size_t size);
+/* Array p (capacity *cap elements of size bytes) with room for at least need
+ * elements: p itself or its reallocation. Capacity doubles, so n appends one
+ * at a time cost O(n). */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 
 /* Milliseconds since the Unix epoch, from the real-time clock. */
 int64_t util_now_ms(void);

@@ -345,7 +345,7 @@ static int on_complete_elem(void *ctx, const char *path, const char *text, size_
         }
     } else if (strcmp(path, "CompleteMultipartUpload/Part") == 0) {
         if (c->n >= MAX_PARTS || c->cur.num == 0) return c->bad = 1;
-        xgrow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+        c->v = xgrow(c->v, &c->cap, c->n + 1, sizeof *c->v);
         c->v[c->n++] = c->cur;
         memset(&c->cur, 0, sizeof c->cur);
     } else if (strncmp(path, "CompleteMultipartUpload", 23) != 0) {

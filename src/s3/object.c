@@ -878,7 +878,7 @@ static int on_delete_elem(void *ctx, const char *path, const char *text, size_t 
             d->bad = 1;
             return 1;
         }
-        xgrow(&d->ents, &d->cap, d->n + 1, sizeof *d->ents);
+        d->ents = xgrow(d->ents, &d->cap, d->n + 1, sizeof *d->ents);
         d->ents[d->n++] = d->cur;
         memset(&d->cur, 0, sizeof d->cur);
         d->has_key = 0;

@@ -239,7 +239,7 @@ static int parse_query(s3_req_t *r, const char *q)
                 free(value);
                 return -1;
             }
-            xgrow(&r->q, &r->qcap, r->nq + 1, sizeof *r->q);
+            r->q = xgrow(r->q, &r->qcap, r->nq + 1, sizeof *r->q);
             r->q[r->nq++] = (s3_qparam_t){name, value, eq != NULL};
         }
         q += n;
