@@ -537,6 +537,22 @@ static void remember(struct s3_completer *c, const struct complete_job *j)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* Whether d is a completion of bucket/key and the key still holds the object
+ * it made (not overwritten or deleted since). */
+static int done_current(store_t *st, const struct done_upload *d, const char *bucket,
+                        const char *key, size_t key_len)
+{
+    if (strcmp(d->bucket, bucket) != 0 || d->key_len != key_len ||
+        memcmp(d->key, key, key_len) != 0)
+        return 0;
+    store_obj_t o = {0};
+    int rc = st->ops->obj_get(st, bucket, key, key_len, &o, NULL);
+    int same = rc == STORE_OK && strcmp(o.etag, d->etag) == 0 && o.mtime_ms == d->mtime_ms &&
+               o.size == d->size;
+    store_obj_free(&o);
+    return same;
+}
+
 /* A copy of what was remembered of upload id, if it is remembered and recent. */
 static int recall(struct s3_completer *c, const char *id, struct done_upload *out)
 {
@@ -554,6 +570,30 @@ static int recall(struct s3_completer *c, const char *id, struct done_upload *ou
     return found;
 }
 
+/* A job whose upload was gone when its turn came: when an earlier job (a
+ * request the client gave up on, then retried) completed it with the same
+ * parts, that job's outcome is this one's too. The job's store code. */
+static int settled_earlier(struct s3_completer *c, struct complete_job *j)
+{
+    struct done_upload d;
+    if (!recall(c, j->upload_id, &d)) return STORE_ENOUPLOAD;
+    int rc = STORE_ENOUPLOAD;
+    if (done_current(j->st, &d, j->bucket, j->key, j->key_len)) {
+        rc = STORE_EBADPART; /* other parts: those went with the completion */
+        if (memcmp(d.fp, j->fp, sizeof d.fp) == 0) {
+            memcpy(j->meta.etag, d.etag, sizeof j->meta.etag);
+            j->meta.size = d.size;
+            j->meta.mtime_ms = d.mtime_ms;
+            j->ca = d.ca;
+            memcpy(j->ck, d.ck, sizeof j->ck);
+            j->full = d.full;
+            rc = STORE_OK;
+        }
+    }
+    free(d.key);
+    return rc;
+}
+
 static void *completer_main(void *arg)
 {
     struct s3_completer *c = arg;
@@ -566,7 +606,10 @@ static void *completer_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (!j) return NULL; /* stopping, and nothing left to do */
         int rc = j->st->ops->mpu_complete(j->st, j->upload_id, j->chosen, j->n, &j->meta, &j->cond);
-        if (rc == STORE_OK) remember(c, j);
+        if (rc == STORE_OK)
+            remember(c, j);
+        else if (rc == STORE_ENOUPLOAD)
+            rc = settled_earlier(c, j);
         pthread_mutex_lock(&j->mu);
         j->rc = rc;
         j->done = 1;
@@ -671,24 +714,13 @@ static int answer_retry(s3_req_t *r, http_response_t *resp)
     const char *id = s3_query_value(r, "uploadId");
     struct done_upload d;
     if (!id || !recall(r->srv->completer, id, &d)) return 0;
-    int answered = 1;
+    int answered = 0;
     struct complete_ctx c = {0};
-    store_obj_t o = {0};
-    if (strcmp(d.bucket, r->t.bucket) != 0 || d.key_len != r->t.key_len ||
-        memcmp(d.key, r->t.key, d.key_len) != 0) {
-        answered = 0;
-        goto out;
-    }
+    if (!done_current(r->srv->store, &d, r->t.bucket, r->t.key, r->t.key_len)) goto out;
+    answered = 1;
     if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_complete_elem, &c) != 0 || c.bad ||
         !c.n) {
         s3_err(r, resp, S3E_MALFORMED_XML);
-        goto out;
-    }
-    store_t *st = r->srv->store;
-    int rc = st->ops->obj_get(st, r->t.bucket, r->t.key, r->t.key_len, &o, NULL);
-    if (rc != STORE_OK || strcmp(o.etag, d.etag) != 0 || o.mtime_ms != d.mtime_ms ||
-        o.size != d.size) {
-        answered = 0; /* overwritten or deleted since: the upload is just gone */
         goto out;
     }
     unsigned char fp[MD5_DIGEST_SIZE];
@@ -703,7 +735,6 @@ static int answer_retry(s3_req_t *r, http_response_t *resp)
     result_xml(r, d.etag, d.ca, d.ck, d.full, &b);
     s3_send_xml(resp, 200, &b);
 out:
-    store_obj_free(&o);
     free(c.v);
     free(d.key);
     return answered;

@@ -1210,6 +1210,36 @@ def test_long_completion_sends_200_then_spaces_then_result(server, s3):
                             at_least=1)
 
 
+def test_completion_retried_while_the_first_waits_gets_the_first_result(server, s3):
+    """An SDK that gave up on a long completion retries it while the first is still waiting for
+    the database: the retry found the upload in place, so both are queued, and the second then
+    finds it completed by the first. Both answer the first's result (the second was NoSuchUpload)."""
+    parts = {1: data(66, 100)}
+    s3.create_bucket(Bucket="slow")
+    uid, etags = upload_parts(s3, "slow", "k", parts)
+    xml = complete_xml([(1, etags[1].strip('"'))])
+    lock = WriteLock(server)
+    conns = [RawConn(server.port), RawConn(server.port)]
+    try:
+        answers = []
+        for c in conns:
+            c.send_head("POST", f"/slow/k?uploadId={uid}", [("Content-Length", str(len(xml)))],
+                        body=xml)
+            b = ChunkedBody(c)
+            b.until_space()  # this completion is queued and waiting
+            answers.append(b)
+    finally:
+        lock.release()
+    for b in answers:
+        body = b.rest()
+        x = parse_xml(body)
+        assert (b.status, x.tag) == (200, "CompleteMultipartUploadResult"), body
+        assert x.findtext("ETag") == mpu_etag([parts[1]]), body
+    for c in conns:
+        c.close()
+    assert get_bytes(s3, "slow", "k") == parts[1]
+
+
 def test_long_completion_through_boto3(server, s3):
     parts = {1: data(63, MIN_PART), 2: data(64, 10)}
     s3.create_bucket(Bucket="slow")
