@@ -20,7 +20,7 @@ typedef enum s3_err {
     S3E_COUNT
 } s3_err_t;
 
-/* The thread that commits multipart completions (multipart.c). */
+/* The thread that commits multipart completions (complete.c). */
 typedef struct s3_completer s3_completer_t;
 s3_completer_t *s3_completer_start(void);
 /* Finish what is queued, then stop. */
@@ -129,7 +129,7 @@ int s3_need_bucket(s3_req_t *r, http_response_t *resp);
 /* Whether an If-Match / If-None-Match style list names etag (or is "*"). */
 int s3_etag_matches(const char *list, const char *etag);
 
-/* Shared by object.c and multipart.c. */
+/* Shared by object.c, multipart.c and complete.c. */
 /* The metadata S3 keeps from a PutObject-style request, as "Name: value\n":
  * content headers and x-amz-meta-*, storage class, tags (S3_OH_* bits). */
 enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
