@@ -1,6 +1,6 @@
 /* Sub-resource answers for buckets and objects that fakes3 keeps no state
- * for yet: ACLs (always the owner's FULL_CONTROL), bucket policy (none),
- * versioning (never enabled); CORS is in bucketcors.c. Clients such as s3cmd info ask for
+ * for yet: ACLs (always the owner's FULL_CONTROL), bucket policy and tags
+ * (none), versioning (never enabled); CORS is in bucketcors.c. Clients such as s3cmd info ask for
  * these and need S3's exact answers. */
 #include <string.h>
 
@@ -62,6 +62,13 @@ void s3_get_policy(s3_req_t *r, http_response_t *resp)
 {
     if (s3_need_bucket(r, resp)) return;
     s3_err(r, resp, S3E_NO_SUCH_BUCKET_POLICY);
+}
+
+/* Bucket tags are not stored yet: every bucket has none. */
+void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp)
+{
+    if (s3_need_bucket(r, resp)) return;
+    s3_err(r, resp, S3E_NO_SUCH_TAG_SET);
 }
 
 void s3_get_versioning(s3_req_t *r, http_response_t *resp)

@@ -39,9 +39,11 @@ static int collect_header(void *ctx, const char *name, const char *value)
 }
 
 /* Content-Encoding without the aws-chunked framing token, which describes
- * the upload and not the object; "" when nothing else is left. */
+ * the upload and not the object; "" when nothing else is left. What remains
+ * is kept as sent, separators and all ("deflate, gzip" stays so). */
 static void content_encoding_without_chunked(const char *v, buf_t *out)
 {
+    const char *prev_end = NULL; /* end of the previous token, kept or not */
     while (*v) {
         size_t n = strcspn(v, ",");
         const char *s = v, *e = v + n;
@@ -50,9 +52,10 @@ static void content_encoding_without_chunked(const char *v, buf_t *out)
         while (e > s && isspace((unsigned char)e[-1]))
             e--;
         if (e > s && !((size_t)(e - s) == 11 && strncasecmp(s, "aws-chunked", 11) == 0)) {
-            if (out->len) buf_putc(out, ',');
+            if (out->len) buf_append(out, prev_end, (size_t)(s - prev_end));
             buf_append(out, s, (size_t)(e - s));
         }
+        if (e > s) prev_end = e;
         v += n;
         if (*v == ',') v++;
     }
@@ -107,6 +110,25 @@ const char *s3_storage_class_of(const char *headers, char out[24])
     return out;
 }
 
+static int count_meta(void *ctx, const char *name, const char *value)
+{
+    if (strncasecmp(name, "x-amz-meta-", 11) == 0)
+        *(size_t *)ctx += strlen(name) - 11 + strlen(value);
+    return 0;
+}
+
+int s3_meta_checks(s3_req_t *r, http_response_t *resp)
+{
+    size_t size = 0;
+    http_req_each_header(r->http, count_meta, &size);
+    if (size <= S3_MAX_META) return 0;
+    char extra[96];
+    snprintf(extra, sizeof extra, "<Size>%zu</Size><MaxSizeAllowed>%d</MaxSizeAllowed>", size,
+             S3_MAX_META);
+    s3_err_full(r, resp, S3E_METADATA_TOO_LARGE, NULL, extra);
+    return 1;
+}
+
 /* Checks every PUT of an object shares; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp)
 {
@@ -155,9 +177,13 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
     if (s3_put_checks(r, resp)) return 1;
     if (http_req_header(r->http, "x-amz-copy-source")) {
         r->is_copy = 1;
+        /* A COPY takes the source's metadata and ignores the request's. */
+        const char *dir = http_req_header(r->http, "x-amz-metadata-directive");
+        if (dir && strcmp(dir, "REPLACE") == 0 && s3_meta_checks(r, resp)) return 1;
         if (srv->strict && s3_need_bucket(r, resp)) return 1;
         return 0; /* the copy happens once any body is drained */
     }
+    if (s3_meta_checks(r, resp)) return 1;
     if (srv->strict && s3_need_bucket(r, resp)) return 1;
     return s3_stream_start(r, resp);
 }
@@ -831,7 +857,7 @@ struct del_entry {
 
 struct del_ctx {
     struct del_entry *ents;
-    size_t n;
+    size_t n, cap;
     struct del_entry cur;
     int has_key, quiet, bad;
 };
@@ -852,7 +878,7 @@ static int on_delete_elem(void *ctx, const char *path, const char *text, size_t 
             d->bad = 1;
             return 1;
         }
-        d->ents = xrealloc(d->ents, (d->n + 1) * sizeof *d->ents);
+        d->ents = xgrow(d->ents, &d->cap, d->n + 1, sizeof *d->ents);
         d->ents[d->n++] = d->cur;
         memset(&d->cur, 0, sizeof d->cur);
         d->has_key = 0;

@@ -44,7 +44,8 @@ enum {
  * writes): none, "the key must not exist", or "its ETag must be this". */
 typedef struct store_cond {
     int if_none_match;    /* fail with STORE_EPRECOND when the key exists */
-    const char *if_match; /* unquoted ETag: STORE_ENOKEY if absent, STORE_EPRECOND if other */
+    const char *if_match; /* unquoted ETag, or "*" for any: STORE_ENOKEY if absent,
+                             STORE_EPRECOND if another ETag */
 } store_cond_t;
 
 typedef struct store store_t;

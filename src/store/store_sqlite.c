@@ -494,7 +494,8 @@ static int cond_check(const store_cond_t *cond, int exists, const char *etag)
 {
     if (!cond) return STORE_OK;
     if (cond->if_match && !exists) return STORE_ENOKEY;
-    if (cond->if_match && strcmp(cond->if_match, etag) != 0) return STORE_EPRECOND;
+    if (cond->if_match && strcmp(cond->if_match, "*") != 0 && strcmp(cond->if_match, etag) != 0)
+        return STORE_EPRECOND;
     if (cond->if_none_match && exists) return STORE_EPRECOND;
     return STORE_OK;
 }
