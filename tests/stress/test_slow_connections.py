@@ -1,0 +1,203 @@
+"""5,000 slowloris connections (each sends its request head one byte at a time) held open while a
+normal client is served. Each slow connection must end with a 503 SlowDown (over the connection
+cap) or be closed by the head deadline, never dropped unanswered before it; the normal client is
+served promptly meanwhile."""
+
+import errno
+import selectors
+import socket
+import time
+
+from s3lib import RawConn
+from stresslib import child_nofile, head_deadline_args, nofile_limit, raise_nofile
+
+SLOW_CONNS = 5000
+ROUND_S = 0.5          # one byte to every slow connection per round
+NORMAL_BOUND_S = 10.0  # generous: the normal request takes milliseconds when served
+CONNECT_BOUND_S = 30.0  # for the server to accept (or refuse) all of them
+
+
+class Slow:
+    __slots__ = ("sock", "opened", "sent", "buf", "outcome", "ended", "status")
+
+    def __init__(self, sock):
+        self.sock, self.opened, self.sent, self.buf = sock, time.monotonic(), 0, b""
+        self.outcome, self.ended, self.status = None, None, None
+
+
+class SlowClients:
+    """Many non-blocking sockets driven by one loop: connect, then a byte per round each; an
+    outcome per connection: '503', 'answered' (another status), 'closed' (EOF without an answer),
+    'reset', 'connect-failed'."""
+
+    def __init__(self, port, n, head):
+        self.port, self.n, self.head = port, n, head
+        self.sel = selectors.DefaultSelector()
+        self.conns = []
+
+    def open_all(self):
+        for _ in range(self.n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            rc = s.connect_ex(("127.0.0.1", self.port))
+            c = Slow(s)
+            self.conns.append(c)
+            if rc not in (0, errno.EINPROGRESS):
+                self._end(c, "connect-failed")
+                continue
+            self.sel.register(s, selectors.EVENT_READ, c)
+
+    def _end(self, c, outcome):
+        c.outcome, c.ended = outcome, time.monotonic()
+        try:
+            self.sel.unregister(c.sock)
+        except (KeyError, ValueError):
+            pass
+        c.sock.close()
+
+    def open_count(self):
+        return sum(1 for c in self.conns if c.outcome is None)
+
+    def _read(self, c):
+        try:
+            d = c.sock.recv(65536)
+        except BlockingIOError:
+            return
+        except ConnectionResetError:
+            self._end(c, "reset")
+            return
+        except OSError:
+            self._end(c, "connect-failed" if c.sent == 0 else "reset")
+            return
+        if d:
+            c.buf += d
+            if b"\r\n\r\n" in c.buf or len(c.buf) > 8192:
+                line = c.buf.split(b"\r\n", 1)[0].split()
+                c.status = int(line[1]) if len(line) > 1 and line[1].isdigit() else -1
+                if c.status == 503 and b"</Error>" not in c.buf and len(c.buf) < 8192:
+                    return  # the 503's body is still coming
+                self._end(c, "503" if c.status == 503 else "answered")
+        else:
+            self._end(c, "answered" if c.buf else "closed")
+
+    def round(self, wait_s):
+        """A byte to each open connection, then read whatever comes for wait_s."""
+        for c in self.conns:
+            if c.outcome is None and c.sent < len(self.head):
+                try:
+                    c.sent += c.sock.send(self.head[c.sent:c.sent + 1])
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError as e:
+                    if e.errno in (errno.ENOTCONN,):
+                        pass  # still connecting
+                    else:
+                        self._end(c, "reset" if c.sent else "connect-failed")
+        end = time.monotonic() + wait_s
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in self.sel.select(timeout=left):
+                self._read(key.data)
+
+    def close_all(self):
+        for c in self.conns:
+            if c.outcome is None:
+                self._end(c, "open-at-end" if c.sent else "never-accepted")
+        self.sel.close()
+
+
+def test_slow_connections_do_not_starve_a_normal_client(servers, figure):
+    raise_nofile(SLOW_CONNS + 1000)
+    args, deadline = head_deadline_args()
+    with child_nofile(1024):
+        srv = servers(args=["-q"] + args)
+    figure("server flags", " ".join(["-q"] + args) + f" (head deadline {deadline} s)")
+    figure("server RLIMIT_NOFILE after start (started with soft 1024)", nofile_limit(srv.proc.pid))
+    with RawConn(srv.port) as c:
+        assert c.request("PUT", "/stress/k", b"hello").status == 200
+
+    head = (b"GET /stress/k HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris\r\nX-Pad: "
+            + b"a" * 4000 + b"\r\n\r\n")
+    slow = SlowClients(srv.port, SLOW_CONNS, head)
+    t0 = time.monotonic()
+    try:
+        slow.open_all()
+        # Connects complete as the server accepts; a few rounds give every connection its
+        # first bytes (bounded in time).
+        while time.monotonic() - t0 < CONNECT_BOUND_S:
+            slow.round(ROUND_S)
+            if all(c.sent > 0 or c.outcome for c in slow.conns):
+                break
+        open_at_normal = slow.open_count()
+        figure("slow connections opened / still open when the normal request is sent",
+               f"{SLOW_CONNS} / {open_at_normal} (after {time.monotonic() - t0:.1f} s)")
+
+        # The normal client, while the slow ones are held: raw HTTP, then a boto3 GET.
+        t1 = time.monotonic()
+        try:
+            with RawConn(srv.port, timeout=NORMAL_BOUND_S) as c:
+                r = c.request("GET", "/stress/k")
+            normal = (r.status, r.body)
+        except OSError as e:
+            normal = ("no answer", repr(e))
+        normal_s = time.monotonic() - t1
+        figure("normal raw GET while slow connections are held", f"{normal[0]} in {normal_s:.3f} s")
+        t2 = time.monotonic()
+        try:
+            body = srv.client().get_object(Bucket="stress", Key="k")["Body"].read()
+        except Exception as e:  # the figure is what matters; asserted below
+            body = repr(e)
+        boto_s = time.monotonic() - t2
+        figure("normal boto3 GetObject while slow connections are held",
+               f"{'ok' if body == b'hello' else body} in {boto_s:.3f} s")
+
+        # Keep trickling until every slow connection has been answered or closed by the
+        # deadline (bounded: the deadline plus a generous minute).
+        end = t1 + deadline + 30
+        while slow.open_count() and time.monotonic() < end:
+            slow.round(ROUND_S)
+        still_open = slow.open_count()
+    finally:
+        slow.close_all()
+
+    outcomes = {}
+    early = 0
+    for c in slow.conns:
+        outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
+        # Closed or reset well before the deadline, with no answer: dropped, not timed out.
+        if c.outcome in ("closed", "reset", "connect-failed") and c.ended - c.opened < deadline * 0.8:
+            early += 1
+    statuses = sorted({c.status for c in slow.conns if c.outcome == "answered"})
+    figure("slow connections refused with 503", outcomes.get("503", 0))
+    figure("slow connections closed by the head deadline",
+           sum(1 for c in slow.conns if c.outcome in ("closed", "reset", "answered")
+               and c.ended - c.opened >= deadline * 0.8))
+    figure("slow connections dropped early without an answer", early)
+    figure("outcomes", dict(sorted(outcomes.items(), key=lambda kv: str(kv[0]))))
+    if statuses:
+        figure("other statuses answered to slow connections", statuses)
+
+    problems = []
+    if normal != (200, b"hello") or normal_s >= NORMAL_BOUND_S:
+        problems.append(f"normal raw GET while slow connections were held: {normal} in {normal_s:.1f} s")
+    if body != b"hello":
+        problems.append(f"normal boto3 GetObject while slow connections were held: {body}")
+    if still_open:
+        problems.append(f"{still_open} slow connections still open or never accepted {deadline} s + "
+                        "30 s after the normal request: no head deadline, or a full accept queue")
+    if early:
+        problems.append(f"{early} slow connections were dropped early without an answer (want 503)")
+    if not set(outcomes) <= {"503", "closed", "reset", "answered"}:
+        problems.append(f"outcomes: {outcomes}")
+    # The server is still fine afterwards.
+    try:
+        with RawConn(srv.port) as c:
+            after = c.request("GET", "/stress/k").body
+    except OSError as e:
+        after = repr(e)
+    if after != b"hello":
+        problems.append(f"GET after the slow connections ended: {after}")
+    assert not problems, "\n".join(problems)
