@@ -72,14 +72,22 @@ class SlowClients:
             return
         if d:
             c.buf += d
-            if b"\r\n\r\n" in c.buf or len(c.buf) > 8192:
-                line = c.buf.split(b"\r\n", 1)[0].split()
-                c.status = int(line[1]) if len(line) > 1 and line[1].isdigit() else -1
-                if c.status == 503 and b"</Error>" not in c.buf and len(c.buf) < 8192:
-                    return  # the 503's body is still coming
-                self._end(c, "503" if c.status == 503 else "answered")
+            if b"\r\n\r\n" not in c.buf and len(c.buf) <= 8192:
+                return
+            c.status = self._status(c.buf)
+            if c.status == 503 and b"</Error>" not in c.buf and len(c.buf) <= 8192:
+                return  # the 503's body is still coming
+            self._end(c, "503" if c.status == 503 else "answered")
+        elif c.buf:
+            c.status = self._status(c.buf)
+            self._end(c, "503" if c.status == 503 else "answered")
         else:
-            self._end(c, "answered" if c.buf else "closed")
+            self._end(c, "closed")
+
+    @staticmethod
+    def _status(buf):
+        line = buf.split(b"\r\n", 1)[0].split()
+        return int(line[1]) if len(line) > 1 and line[1].isdigit() else -1
 
     def round(self, wait_s):
         """A byte to each open connection, then read whatever comes for wait_s."""
@@ -171,6 +179,8 @@ def test_slow_connections_do_not_starve_a_normal_client(servers, figure):
         if c.outcome in ("closed", "reset", "connect-failed") and c.ended - c.opened < deadline * 0.8:
             early += 1
     statuses = sorted({c.status for c in slow.conns if c.outcome == "answered"})
+    not_slowdown = sum(1 for c in slow.conns if c.outcome == "503" and b"<Code>SlowDown</Code>"
+                       not in c.buf)
     figure("slow connections refused with 503", outcomes.get("503", 0))
     figure("slow connections closed by the head deadline",
            sum(1 for c in slow.conns if c.outcome in ("closed", "reset", "answered")
@@ -190,6 +200,8 @@ def test_slow_connections_do_not_starve_a_normal_client(servers, figure):
                         "30 s after the normal request: no head deadline, or a full accept queue")
     if early:
         problems.append(f"{early} slow connections were dropped early without an answer (want 503)")
+    if not_slowdown:
+        problems.append(f"{not_slowdown} 503 answers without <Code>SlowDown</Code>")
     if not set(outcomes) <= {"503", "closed", "reset", "answered"}:
         problems.append(f"outcomes: {outcomes}")
     # The server is still fine afterwards.
