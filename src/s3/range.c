@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +39,28 @@ int range_parse(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
     return 1;
 }
 
+/* The decimal digits at *p (at least one, no sign or space, no overflow). */
+static int parse_digits(const char **p, uint64_t *v)
+{
+    if (!isdigit((unsigned char)**p)) return -1;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(*p, &end, 10);
+    if (errno) return -1;
+    *p = end;
+    *v = n;
+    return 0;
+}
+
 int range_parse_copy(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
 {
-    unsigned long long a, b;
-    char tail;
-    if (sscanf(h, "bytes=%llu-%llu%c", &a, &b, &tail) != 2 || b < a || b >= size) return -1;
+    /* Digits only: sscanf's %llu let "bytes=1- 2", "bytes=+1-2" and
+     * "bytes=-0-5" through (tests/fuzz/fuzz_range.c). */
+    uint64_t a, b;
+    if (strncmp(h, "bytes=", 6) != 0) return -1;
+    const char *p = h + 6;
+    if (parse_digits(&p, &a) || *p++ != '-' || parse_digits(&p, &b) || *p) return -1;
+    if (b < a || b >= size) return -1;
     *from = a;
     *to = b;
     return 0;

@@ -13,8 +13,9 @@
  * unsatisfiable (416). *from and *to are written only when 1 is returned. */
 int range_parse(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
 
-/* x-amz-copy-source-range: exactly "bytes=a-b" with a <= b < size. Returns 0
- * with [*from, *to], or -1 (InvalidArgument); nothing is written on -1. */
+/* x-amz-copy-source-range: exactly "bytes=a-b" (decimal digits only) with
+ * a <= b < size. Returns 0 with [*from, *to], or -1 (InvalidArgument);
+ * nothing is written on -1. */
 int range_parse_copy(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
 
 #endif

@@ -132,12 +132,28 @@ static void test_copy_range_table(void **state)
     }
 }
 
+/* sscanf's %llu took spaces and signs: "bytes=1- 2" copied bytes 1-2
+ * (found by tests/fuzz/fuzz_range.c). Only "bytes=" digits "-" digits. */
+static void test_copy_range_with_space_or_sign_is_refused(void **state)
+{
+    (void)state;
+    const char *const bad[] = {"bytes=1- 2", "bytes= 1-2",  "bytes=+1-2", "bytes=1-+2",
+                               "bytes=-0-5", "bytes=\t1-2", "bytes=1-2 "};
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        uint64_t from = UNSET, to = UNSET;
+        if (range_parse_copy(bad[i], 10, &from, &to) != -1) fail_msg("accepted \"%s\"", bad[i]);
+        assert_int_equal(from, UNSET);
+        assert_int_equal(to, UNSET);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_range_table),
         cmocka_unit_test(test_range_every_prefix),
         cmocka_unit_test(test_copy_range_table),
+        cmocka_unit_test(test_copy_range_with_space_or_sign_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
