@@ -12,6 +12,8 @@
 #include "lib/util.h"
 #include "s3/mpu.h"
 #include "s3/payload.h"
+#include "s3/range.h"
+#include "s3/xmlin.h"
 
 #define OWNER_XML                                                                                  \
     "<ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"                    \
@@ -181,17 +183,6 @@ static int publish_part(s3_req_t *r, http_response_t *resp, store_part_t *part)
     return 0;
 }
 
-/* x-amz-copy-source-range: "bytes=a-b" within size. */
-static int parse_copy_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
-{
-    unsigned long long a, b;
-    char tail;
-    if (sscanf(h, "bytes=%llu-%llu%c", &a, &b, &tail) != 2 || b < a || b >= size) return -1;
-    *from = a;
-    *to = b;
-    return 0;
-}
-
 static void part_copy(s3_req_t *r, http_response_t *resp)
 {
     store_t *st = r->srv->store;
@@ -202,7 +193,7 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     store_reader_t *rd = cs.rd;
     uint64_t from = 0, to = src.size ? src.size - 1 : 0;
     const char *range = http_req_header(r->http, "x-amz-copy-source-range");
-    if (range && parse_copy_range(range, src.size, &from, &to)) {
+    if (range && range_parse_copy(range, src.size, &from, &to)) {
         s3_err_arg(r, resp,
                    "The x-amz-copy-source-range value must be of the form bytes=first-last "
                    "where first and last are the zero-based offsets of the first and last "

@@ -12,6 +12,7 @@
 #include "lib/util.h"
 #include "s3/auth/auth.h"
 #include "s3/payload.h"
+#include "s3/query.h"
 #include "s3/s3req.h"
 
 static const struct {
@@ -229,30 +230,6 @@ const char *s3_query_value(const s3_req_t *r, const char *name)
     return p ? p->value : NULL;
 }
 
-static int parse_query(s3_req_t *r, const char *q)
-{
-    while (*q) {
-        size_t n = strcspn(q, "&");
-        if (n) {
-            const char *eq = memchr(q, '=', n);
-            size_t nl = eq ? (size_t)(eq - q) : n;
-            size_t dl;
-            char *name = util_urldec(q, nl, 1, &dl);
-            char *value = eq ? util_urldec(eq + 1, n - nl - 1, 1, &dl) : xstrdup("");
-            if (!name || !value) {
-                free(name);
-                free(value);
-                return -1;
-            }
-            r->q = xgrow(r->q, &r->qcap, r->nq + 1, sizeof *r->q);
-            r->q[r->nq++] = (s3_qparam_t){name, value, eq != NULL};
-        }
-        q += n;
-        if (*q == '&') q++;
-    }
-    return 0;
-}
-
 /* ---- buckets ---- */
 
 int s3_bucket_name_ok(const char *name)
@@ -411,7 +388,7 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     const char *host = http_req_header(http, "Host");
     int bad_target = addr_parse(http_req_target(http), host, (const char *const *)srv->bases,
                                 srv->nbase, &r->t) != 0 ||
-                     parse_query(r, r->t.query) != 0;
+                     query_parse(r->t.query, &r->q, &r->nq) != 0;
     /* CORS: the bucket's rules, else fake-s3's flags. A preflight is
      * answered here, before anything else (no signature is asked of it). */
     if (strcmp(r->method, "OPTIONS") == 0) {

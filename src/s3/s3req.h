@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "lib/buf.h"
 #include "s3/addr.h"
+#include "s3/query.h"
 #include "s3/s3.h"
 #include "store/store.h"
 
@@ -38,11 +39,6 @@ struct s3_server {
     char *cors_origin, *cors_methods, *cors_preflight, *cors_postput, *cors_expose;
 };
 
-typedef struct s3_qparam {
-    char *name, *value; /* decoded; value is "" when absent */
-    int has_value;
-} s3_qparam_t;
-
 struct s3_req;
 typedef struct s3_op {
     const char *method;
@@ -70,7 +66,7 @@ typedef struct s3_req {
     char hostid[48];
     addr_target_t t;
     s3_qparam_t *q;
-    size_t nq, qcap;
+    size_t nq;
     const s3_op_t *op;
     /* who sent it: NULL for anonymous (and in the open mode) */
     const struct auth_user *user;
@@ -131,9 +127,6 @@ void s3_send_xml(http_response_t *resp, int status, buf_t *b);
 int s3_bucket_name_ok(const char *name);
 /* Ensure the bucket in r exists; answers NoSuchBucket (and returns -1) if not. */
 int s3_need_bucket(s3_req_t *r, http_response_t *resp);
-
-/* Whether an If-Match / If-None-Match style list names etag (or is "*"). */
-int s3_etag_matches(const char *list, const char *etag);
 
 /* Shared by object.c, multipart.c and complete.c. */
 /* The metadata S3 keeps from a PutObject-style request, as "Name: value\n":

@@ -746,6 +746,23 @@ def test_upload_part_copy(server, s3):
     assert get_bytes(s3, "cpy", "simple") == simple
 
 
+def test_copy_source_range_with_space_or_sign_is_invalid_argument(server, s3):
+    """sscanf let "bytes=1- 2" and friends through as a range (found by fuzz_range): only
+    bytes=first-last in digits is a range; anything else is InvalidArgument and no part."""
+    s3.put_object(Bucket="cpyr", Key="src", Body=b"0123456789")
+    uid = s3.create_multipart_upload(Bucket="cpyr", Key="dst")["UploadId"]
+    for bad in ("bytes=1- 2", "bytes= 1-2", "bytes=+1-2", "bytes=-0-5"):
+        r = raw(server.port, "PUT", f"/cpyr/dst?partNumber=1&uploadId={uid}",
+                headers=[("x-amz-copy-source", "/cpyr/src"), ("x-amz-copy-source-range", bad)])
+        assert r.status == 400, (bad, r.status, r.body)
+        assert r.xml().findtext("Code") == "InvalidArgument", (bad, r.body)
+    assert s3.list_parts(Bucket="cpyr", Key="dst", UploadId=uid).get("Parts", []) == []
+    r = raw(server.port, "PUT", f"/cpyr/dst?partNumber=1&uploadId={uid}",
+            headers=[("x-amz-copy-source", "/cpyr/src"), ("x-amz-copy-source-range", "bytes=1-2")])
+    assert r.status == 200, r.body
+    assert s3.list_parts(Bucket="cpyr", Key="dst", UploadId=uid)["Parts"][0]["Size"] == 2
+
+
 def test_upload_part_copy_into_checksummed_upload(server, s3):
     p = server.port
     s3.create_bucket(Bucket="cpyck")
