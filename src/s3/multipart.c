@@ -16,13 +16,10 @@
 
 #include "lib/checksum.h"
 #include "lib/util.h"
+#include "s3/owner.h"
 #include "s3/payload.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
-
-#define OWNER_XML                                                                                  \
-    "<ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"                    \
-    "<DisplayName>fakes3</DisplayName>"
 #define MIN_PART  (5ULL * 1024 * 1024)
 #define MAX_PARTS 10000
 
@@ -121,6 +118,7 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     u.headers = hdrs.p ? hdrs.p : "";
     snprintf(u.ck_alg, sizeof u.ck_alg, "%s", checksum_alg_name(alg));
     snprintf(u.ck_type, sizeof u.ck_type, "%s", type);
+    snprintf(u.owner, sizeof u.owner, "%s", s3_owner_caller(r));
     int rc = r->srv->store->ops->mpu_create(r->srv->store, &u, !r->srv->strict);
     buf_free(&hdrs);
     if (rc) {
@@ -750,6 +748,16 @@ static long query_uint(const s3_req_t *r, const char *name, long dflt, long cap)
     return n > cap ? cap : n;
 }
 
+/* <Initiator> and <Owner> of an upload: both the user who started it. */
+static void owner_pair(const s3_req_t *r, buf_t *b, const char *id)
+{
+    buf_puts(b, "<Initiator>");
+    s3_owner_xml(r, b, id);
+    buf_puts(b, "</Initiator><Owner>");
+    s3_owner_xml(r, b, id);
+    buf_puts(b, "</Owner>");
+}
+
 void s3_mpu_list_parts(s3_req_t *r, http_response_t *resp)
 {
     store_upload_t u;
@@ -782,8 +790,9 @@ void s3_mpu_list_parts(s3_req_t *r, http_response_t *resp)
     if (n) buf_printf(&b, "<NextPartNumberMarker>%u</NextPartNumberMarker>", parts[n - 1].num);
     buf_printf(&b, "<MaxParts>%ld</MaxParts><IsTruncated>%s</IsTruncated>", max,
                truncated ? "true" : "false");
-    buf_puts(&b, "<Initiator>" OWNER_XML "</Initiator><Owner>" OWNER_XML "</Owner>"
-                 "<StorageClass>STANDARD</StorageClass>");
+    /* One user is one account here: the initiator is the object's owner-to-be. */
+    owner_pair(r, &b, u.owner);
+    buf_puts(&b, "<StorageClass>STANDARD</StorageClass>");
     if (ua != CK_NONE) {
         s3_xml_elem_s(&b, "ChecksumAlgorithm", u.ck_alg);
         s3_xml_elem_s(&b, "ChecksumType", u.ck_type);
@@ -874,8 +883,8 @@ void s3_mpu_list_uploads(s3_req_t *r, http_response_t *resp)
         buf_puts(&b, "<Upload>");
         ENC("Key", up->key, up->key_len);
         s3_xml_elem_s(&b, "UploadId", up->id);
-        buf_puts(&b, "<Initiator>" OWNER_XML "</Initiator><Owner>" OWNER_XML "</Owner>"
-                     "<StorageClass>STANDARD</StorageClass>");
+        owner_pair(r, &b, up->owner);
+        buf_puts(&b, "<StorageClass>STANDARD</StorageClass>");
         s3_xml_elem_s(&b, "Initiated", date);
         if (up->ck_alg[0]) {
             s3_xml_elem_s(&b, "ChecksumAlgorithm", up->ck_alg);
