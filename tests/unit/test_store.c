@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1232,6 +1233,69 @@ static void test_owners_kept_and_listed(void **state)
     assert_string_equal(b.owner, "alice");
 }
 
+/* Written by fakes3 at commit 2ba572d, schema 2 (see tests/fixtures/roots/README.md). */
+#define ROOT_2BA572D "tests/fixtures/roots/main-2ba572d"
+
+static int schema_version(const char *root)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/meta.db", root);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Rows written before owners were kept are the default owner's; new ones
+ * keep theirs, also after reopening. */
+static void test_root_written_by_2ba572d_gains_owners(void **state)
+{
+    fx_t *f = *state;
+    f->st->ops->close(f->st);
+    f->st = NULL;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp -R %s/. %s/", ROOT_2BA572D, f->root);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(schema_version(f->root), 2);
+    f->st = open_root(f->root);
+    assert_int_equal(schema_version(f->root), 3);
+    store_t *st = f->st;
+    store_bucket_t b;
+    assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
+    assert_string_equal(b.owner, "dflt");
+    store_obj_t o;
+    assert_int_equal(st->ops->obj_get(st, "old2-bucket", "done.bin", 8, &o, NULL), STORE_OK);
+    assert_string_equal(o.owner, "dflt");
+    assert_int_equal(o.nparts, 1);
+    store_obj_free(&o);
+    store_upload_t u;
+    assert_int_equal(st->ops->mpu_get(st, "4fc7630310ae49d155bd5c8947930135", &u), STORE_OK);
+    assert_string_equal(u.owner, "dflt");
+    store_upload_free(&u);
+    store_bucket_t *bs;
+    size_t n;
+    assert_int_equal(st->ops->bucket_list(st, "dflt", &bs, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    free(bs);
+    assert_int_equal(st->ops->bucket_list(st, "alice", &bs, &n), STORE_OK);
+    assert_int_equal(n, 0);
+    free(bs);
+    assert_int_equal(st->ops->bucket_create(st, "new-bucket", "", "alice"), STORE_OK);
+    reopen(f);
+    st = f->st;
+    assert_int_equal(st->ops->bucket_list(st, "alice", &bs, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(bs[0].name, "new-bucket");
+    free(bs);
+    assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
+    assert_string_equal(b.owner, "dflt");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1240,6 +1304,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_buckets),
         T(test_owners_kept_and_listed),
+        T(test_root_written_by_2ba572d_gains_owners),
         T(test_put_get),
         T(test_autocreate),
         T(test_overwrite_retires_old_blob),
