@@ -20,6 +20,7 @@
 #include "s3/payload.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
+
 #define MIN_PART  (5ULL * 1024 * 1024)
 #define MAX_PARTS 10000
 
@@ -748,7 +749,9 @@ static long query_uint(const s3_req_t *r, const char *name, long dflt, long cap)
     return n > cap ? cap : n;
 }
 
-/* <Initiator> and <Owner> of an upload: both the user who started it. */
+/* <Initiator> and <Owner> of an upload: both the user who started it. A user
+ * is an account here, and S3's Owner is the object's owner-to-be, which is
+ * the initiator's account (CompleteMultipartUpload keeps it so). */
 static void owner_pair(const s3_req_t *r, buf_t *b, const char *id)
 {
     buf_puts(b, "<Initiator>");
@@ -790,7 +793,6 @@ void s3_mpu_list_parts(s3_req_t *r, http_response_t *resp)
     if (n) buf_printf(&b, "<NextPartNumberMarker>%u</NextPartNumberMarker>", parts[n - 1].num);
     buf_printf(&b, "<MaxParts>%ld</MaxParts><IsTruncated>%s</IsTruncated>", max,
                truncated ? "true" : "false");
-    /* One user is one account here: the initiator is the object's owner-to-be. */
     owner_pair(r, &b, u.owner);
     buf_puts(&b, "<StorageClass>STANDARD</StorageClass>");
     if (ua != CK_NONE) {
