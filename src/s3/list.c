@@ -7,11 +7,8 @@
 
 #include "lib/util.h"
 #include "s3/listparams.h"
+#include "s3/owner.h"
 #include "s3/s3req.h"
-
-#define OWNER_XML                                                                                  \
-    "<Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"             \
-    "<DisplayName>fakes3</DisplayName></Owner>"
 
 /* An element whose text is url-encoded when encoding-type=url. */
 static void elem(buf_t *b, const char *name, const char *s, size_t n, int url)
@@ -103,7 +100,11 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         s3_xml_elem_s(&b, "LastModified", date);
         buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", e->etag);
         buf_printf(&b, "<Size>%llu</Size>", (unsigned long long)e->size);
-        if (owner) buf_puts(&b, OWNER_XML);
+        if (owner) {
+            buf_puts(&b, "<Owner>");
+            s3_owner_xml(r, &b, e->owner);
+            buf_puts(&b, "</Owner>");
+        }
         buf_printf(&b, "<StorageClass>%s</StorageClass></Contents>",
                    e->sclass[0] ? e->sclass : "STANDARD");
     }

@@ -11,13 +11,11 @@
 #include "lib/checksum.h"
 #include "lib/util.h"
 #include "s3/mpu.h"
+#include "s3/owner.h"
 #include "s3/payload.h"
 #include "s3/range.h"
 #include "s3/xmlin.h"
 
-#define OWNER_XML                                                                                  \
-    "<ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"                    \
-    "<DisplayName>fakes3</DisplayName>"
 int s3_mpu_need_upload(s3_req_t *r, http_response_t *resp, store_upload_t *u)
 {
     const char *id = s3_query_value(r, "uploadId");
@@ -111,6 +109,7 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     u.headers = hdrs.p ? hdrs.p : "";
     snprintf(u.ck_alg, sizeof u.ck_alg, "%s", checksum_alg_name(alg));
     snprintf(u.ck_type, sizeof u.ck_type, "%s", type);
+    snprintf(u.owner, sizeof u.owner, "%s", s3_owner_caller(r));
     int rc = r->srv->store->ops->mpu_create(r->srv->store, &u, !r->srv->strict);
     buf_free(&hdrs);
     if (rc) {
@@ -306,6 +305,18 @@ static long query_uint(const s3_req_t *r, const char *name, long dflt, long cap)
     return n > cap ? cap : n;
 }
 
+/* <Initiator> and <Owner> of an upload: both the user who started it. A user
+ * is an account here, and S3's Owner is the object's owner-to-be, which is
+ * the initiator's account (CompleteMultipartUpload keeps it so). */
+static void owner_pair(const s3_req_t *r, buf_t *b, const char *id)
+{
+    buf_puts(b, "<Initiator>");
+    s3_owner_xml(r, b, id);
+    buf_puts(b, "</Initiator><Owner>");
+    s3_owner_xml(r, b, id);
+    buf_puts(b, "</Owner>");
+}
+
 void s3_mpu_list_parts(s3_req_t *r, http_response_t *resp)
 {
     store_upload_t u;
@@ -338,8 +349,8 @@ void s3_mpu_list_parts(s3_req_t *r, http_response_t *resp)
     if (n) buf_printf(&b, "<NextPartNumberMarker>%u</NextPartNumberMarker>", parts[n - 1].num);
     buf_printf(&b, "<MaxParts>%ld</MaxParts><IsTruncated>%s</IsTruncated>", max,
                truncated ? "true" : "false");
-    buf_puts(&b, "<Initiator>" OWNER_XML "</Initiator><Owner>" OWNER_XML "</Owner>"
-                 "<StorageClass>STANDARD</StorageClass>");
+    owner_pair(r, &b, u.owner);
+    buf_puts(&b, "<StorageClass>STANDARD</StorageClass>");
     if (ua != CK_NONE) {
         s3_xml_elem_s(&b, "ChecksumAlgorithm", u.ck_alg);
         s3_xml_elem_s(&b, "ChecksumType", u.ck_type);
@@ -431,8 +442,8 @@ void s3_mpu_list_uploads(s3_req_t *r, http_response_t *resp)
         buf_puts(&b, "<Upload>");
         ENC("Key", up->key, up->key_len);
         s3_xml_elem_s(&b, "UploadId", up->id);
-        buf_puts(&b, "<Initiator>" OWNER_XML "</Initiator><Owner>" OWNER_XML "</Owner>"
-                     "<StorageClass>STANDARD</StorageClass>");
+        owner_pair(r, &b, up->owner);
+        buf_puts(&b, "<StorageClass>STANDARD</StorageClass>");
         s3_xml_elem_s(&b, "Initiated", date);
         if (up->ck_alg[0]) {
             s3_xml_elem_s(&b, "ChecksumAlgorithm", up->ck_alg);

@@ -9,6 +9,7 @@
 
 #include "lib/util.h"
 #include "s3/cond.h"
+#include "s3/owner.h"
 #include "s3/payload.h"
 #include "s3/range.h"
 #include "s3/s3req.h"
@@ -263,6 +264,7 @@ static int publish(s3_req_t *r, http_response_t *resp, store_obj_t *meta)
 {
     store_put_t *p = r->put;
     r->put = NULL;
+    snprintf(meta->owner, sizeof meta->owner, "%s", s3_owner_caller(r)); /* the writer's */
     int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, meta,
                                             !r->srv->strict, &r->cond);
     free(meta->blob);

@@ -146,8 +146,8 @@ void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const 
     if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
     if (r->t.bucket &&
         (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
-         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS ||
-         e == S3E_NO_SUCH_TAG_SET))
+         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_BUCKET_ALREADY_EXISTS ||
+         e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS || e == S3E_NO_SUCH_TAG_SET))
         s3_xml_elem_s(b, "BucketName", r->t.bucket);
     if (e == S3E_METHOD_NOT_ALLOWED) {
         s3_xml_elem_s(b, "Method", r->method);
