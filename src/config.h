@@ -27,7 +27,9 @@ typedef struct config {
     char *sslcert, *sslkey;
     /* fake-s3's CORS answers; NULL means its default */
     char *cors_origin, *cors_methods, *cors_headers, *cors_postput, *cors_expose;
-    char *probe; /* --probe: the URL to check, then exit; NULL when serving */
+    char *probe;              /* --probe: the URL to check, then exit; NULL when serving */
+    unsigned max_connections; /* --max-connections; 0: main picks one from the file limit */
+    double header_timeout_s;  /* --header-timeout: seconds to send a request head; 30 */
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

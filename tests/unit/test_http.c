@@ -270,7 +270,7 @@ static void t_done(void *rctx, const http_request_t *req, const http_response_t 
     free(q);
 }
 
-static const http_handler_t handler = {t_begin, t_body, t_end, t_done};
+static const http_handler_t handler = {t_begin, t_body, t_end, t_done, NULL};
 
 typedef struct fixture {
     app_t app;
