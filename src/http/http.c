@@ -61,6 +61,7 @@ struct http_request {
     int64_t content_length;
     int chunked;
     int started, queued, counted;
+    int app_owned; /* begin or reject ran: done is owed */
     void *rctx;
     http_response_t resp;
 };
@@ -512,7 +513,7 @@ static void req_release(struct http_request *r)
 {
     http_server_t *s = r->srv;
     if (r->hc && r->hc->req == r) r->hc->req = NULL;
-    s->h.done(r->rctx, r, &r->resp);
+    if (r->app_owned) s->h.done(r->rctx, r, &r->resp);
     resp_free(&r->resp);
     free(r->target);
     if (r->counted) atomic_fetch_sub(&s->inflight, 1);
@@ -537,6 +538,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         atomic_fetch_add(&s->inflight, 1);
         http_reject_t why = check_head(r);
         if (why) {
+            r->app_owned = s->h.reject != NULL;
             if (s->h.reject)
                 r->rctx = s->h.reject(s->app, r, why, &r->resp);
             else
@@ -547,6 +549,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             http_resp_ready(&r->resp);
             return queue(r);
         }
+        r->app_owned = 1;
         r->rctx = s->h.begin(s->app, r, &r->resp);
         /* Answering on the first call makes libmicrohttpd close the
          * connection; that is right only when a body would be skipped. */

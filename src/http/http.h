@@ -56,7 +56,9 @@ typedef struct http_handler {
     int (*body)(void *rctx, const char *data, size_t n, http_response_t *resp);
     /* The body is complete (or there was none): fill resp. */
     void (*end)(void *rctx, http_response_t *resp);
-    /* The exchange is over (sent, failed or aborted): free rctx. */
+    /* The exchange is over (sent, failed or aborted): free rctx. Called once
+     * for each begin or reject; a request dropped before its head was read
+     * reaches neither, nor done. */
     void (*done)(void *rctx, const http_request_t *req, const http_response_t *resp);
     /* Instead of begin, for a request the adapter refuses: fill resp (status,
      * headers, body; it goes out with "Connection: close") and return the
