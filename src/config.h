@@ -2,8 +2,9 @@
  *
  * Every flag of the Ruby fake-s3 is accepted (-r -p -a -H -q -l --sslcert
  * --sslkey and the --cors* family), plus --strict, --sync, --region,
- * --threads, --help and --version. Each also reads an environment variable
- * (FAKES3_ROOT, FAKES3_PORT, ...); a flag wins over the environment. */
+ * --threads, --max-connections, --header-timeout, --help and --version.
+ * Each also reads an environment variable (FAKES3_ROOT, FAKES3_PORT, ...);
+ * a flag wins over the environment. */
 #ifndef FAKES3_CONFIG_H
 #define FAKES3_CONFIG_H
 

@@ -4,16 +4,15 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "http/head.h"
+#include "http/watchdog.h"
 #include "lib/util.h"
 
 enum body_kind { BODY_NONE, BODY_BUF, BODY_FD, BODY_READER };
@@ -43,12 +42,9 @@ struct http_response {
  * while a request head is awaited. */
 struct http_conn {
     http_server_t *srv;
-    int fd;
     int busy; /* opened past max_connections */
     struct http_request *req;
-    struct http_conn *prev, *next; /* on srv's watchdog list while armed */
-    int armed;
-    int64_t deadline_us;
+    http_wd_entry_t wd; /* armed while a request head is awaited */
 };
 
 struct http_request {
@@ -76,14 +72,7 @@ struct http_server {
     unsigned port;
     int tls;
     char *cert, *key;
-    /* Head deadlines: armed connections in deadline order (one timeout for
-     * all, so appending keeps the order). */
-    int64_t head_timeout_us;
-    pthread_mutex_t wd_mu;
-    pthread_cond_t wd_cv;
-    struct http_conn *wd_head, *wd_tail;
-    pthread_t wd_thread;
-    int wd_running, wd_quit;
+    http_wd_t *wd; /* head deadlines */
 };
 
 /* ---- responses ---- */
@@ -243,7 +232,6 @@ int http_req_is_tls(const http_request_t *r)
 }
 
 static void req_release(struct http_request *r);
-static void wd_stop(http_server_t *s);
 
 /* libmicrohttpd's per-connection memory: half is the read buffer, the rest
  * holds the parsed fields (about 60 bytes each, query parameters included)
@@ -254,79 +242,6 @@ static void wd_stop(http_server_t *s);
  * pool before each request of a kept-alive connection: 64 KiB costs 0.5 us
  * more per request than 32 KiB. */
 #define HTTP_POOL_BYTES (64 * 1024)
-
-/* ---- head deadlines ---- */
-
-static void wd_unlink(http_server_t *s, struct http_conn *hc)
-{
-    if (!hc->armed) return;
-    if (hc->prev)
-        hc->prev->next = hc->next;
-    else
-        s->wd_head = hc->next;
-    if (hc->next)
-        hc->next->prev = hc->prev;
-    else
-        s->wd_tail = hc->prev;
-    hc->prev = hc->next = NULL;
-    hc->armed = 0;
-}
-
-/* Start (or restart) the clock for the next request head. */
-static void wd_arm(struct http_conn *hc)
-{
-    http_server_t *s = hc->srv;
-    if (!s->wd_running) return;
-    pthread_mutex_lock(&s->wd_mu);
-    wd_unlink(s, hc);
-    hc->deadline_us = util_mono_us() + s->head_timeout_us;
-    hc->prev = s->wd_tail;
-    if (s->wd_tail)
-        s->wd_tail->next = hc;
-    else
-        s->wd_head = hc;
-    s->wd_tail = hc;
-    hc->armed = 1;
-    if (s->wd_head == hc) pthread_cond_signal(&s->wd_cv);
-    pthread_mutex_unlock(&s->wd_mu);
-}
-
-static void wd_disarm(struct http_conn *hc)
-{
-    http_server_t *s = hc->srv;
-    if (!s->wd_running) return;
-    pthread_mutex_lock(&s->wd_mu);
-    wd_unlink(s, hc);
-    pthread_mutex_unlock(&s->wd_mu);
-}
-
-/* libmicrohttpd cannot be told to close a connection from another thread,
- * but shutting its socket down makes its next poll see the end, and it then
- * cleans up as for a client that left. shutdown() keeps the descriptor, and
- * a connection leaves the list (under wd_mu) before libmicrohttpd closes it,
- * so the number is never reused under us. */
-static void *wd_main(void *arg)
-{
-    http_server_t *s = arg;
-    pthread_mutex_lock(&s->wd_mu);
-    while (!s->wd_quit) {
-        int64_t now = util_mono_us();
-        struct http_conn *hc;
-        while ((hc = s->wd_head) && hc->deadline_us <= now) {
-            wd_unlink(s, hc);
-            shutdown(hc->fd, SHUT_RDWR);
-        }
-        int64_t wait_us = hc ? hc->deadline_us - now : s->head_timeout_us;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (wait_us % 1000000) * 1000;
-        ts.tv_sec += (time_t)(wait_us / 1000000 + ns / 1000000000);
-        ts.tv_nsec = (long)(ns % 1000000000);
-        pthread_cond_timedwait(&s->wd_cv, &s->wd_mu, &ts);
-    }
-    pthread_mutex_unlock(&s->wd_mu);
-    return NULL;
-}
 
 /* ---- libmicrohttpd callbacks ---- */
 
@@ -339,16 +254,17 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         hc->srv = s;
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        hc->fd = ci ? ci->connect_fd : -1;
+        hc->wd.fd = ci ? ci->connect_fd : -1;
         int open = atomic_fetch_add(&s->open, 1) + 1;
         hc->busy = s->max_conns && (unsigned)open > s->max_conns;
         *socket_context = hc;
-        if (hc->fd >= 0) wd_arm(hc);
+        /* From accept: a client that never sends a head is cut too. */
+        if (hc->wd.fd >= 0) http_wd_arm(s->wd, &hc->wd);
         return;
     }
     struct http_conn *hc = *socket_context;
     if (!hc) return;
-    wd_disarm(hc);
+    http_wd_disarm(s->wd, &hc->wd);
     if (hc->req) {
         /* libmicrohttpd gave up on it without NOTIFY_COMPLETED (a head it
          * could not hold, a client gone mid-head): release it here. */
@@ -431,82 +347,11 @@ static enum MHD_Result queue(struct http_request *r)
     return ret;
 }
 
-static int is_tchar(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-struct head_check {
-    const char *cl;
-    size_t cl_len;
-    unsigned ncl, nte;
-    uint64_t bytes;
-    http_reject_t why;
-};
-
-/* One header field as libmicrohttpd keeps it. It ends the name at the colon
- * and the value at the line end, in its read buffer: the value follows the
- * name's NUL after optional whitespace. libmicrohttpd 0.9.75 joins a folded
- * continuation line onto the NAME (x-amz-meta-a + " b: c" became
- * "x-amz-meta-ab: c") in a copy elsewhere in its pool; the value is then no
- * longer where the name says, which is how a fold shows. */
-static enum MHD_Result check_field(void *cls, enum MHD_ValueKind kind, const char *k, size_t klen,
-                                   const char *v, size_t vlen)
-{
-    (void)kind;
-    struct head_check *hk = cls;
-    if (!v) v = "";
-    if (!klen) goto bad;
-    for (size_t i = 0; i < klen; i++)
-        if (!is_tchar((unsigned char)k[i])) goto bad;
-    uintptr_t kend = (uintptr_t)k + klen, vp = (uintptr_t)v;
-    if (vp <= kend || vp - kend > 256) goto bad;
-    for (const char *p = k + klen + 1; p < v; p++)
-        if (*p != ' ' && *p != '\t') goto bad;
-    for (size_t i = 0; i < vlen; i++) {
-        unsigned char ch = (unsigned char)v[i];
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) goto bad; /* a bare CR, a NUL, ... */
-    }
-    hk->bytes += klen + vlen;
-    if (klen == 14 && strncasecmp(k, "Content-Length", 14) == 0) {
-        if (hk->ncl++ && (vlen != hk->cl_len || memcmp(v, hk->cl, vlen) != 0)) goto bad;
-        hk->cl = v;
-        hk->cl_len = vlen;
-    } else if (klen == 17 && strncasecmp(k, "Transfer-Encoding", 17) == 0) {
-        hk->nte++;
-    }
-    return MHD_YES;
-bad:
-    hk->why = HTTP_REJECT_MALFORMED;
-    return MHD_NO;
-}
-
 /* What RFC 9112 and our limits say of the head; 0 when it may go on. */
 static http_reject_t check_head(struct http_request *r)
 {
-    http_server_t *s = r->srv;
     if (r->hc && r->hc->busy) return HTTP_REJECT_BUSY;
-    struct head_check hk = {0};
-    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, check_field, &hk);
-    if (hk.why) return hk.why;
-    if (s->max_head && hk.bytes > s->max_head) return HTTP_REJECT_HEAD_TOO_LARGE;
-    if (hk.nte) {
-        /* libmicrohttpd reads a body only for exactly "chunked" (its test). */
-        const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding");
-        if (hk.nte > 1 || !te || strcasecmp(te, "chunked") != 0) return HTTP_REJECT_TE_UNSUPPORTED;
-        r->chunked = 1;
-    }
-    if (hk.ncl) {
-        /* libmicrohttpd takes any uint64; UINT64_MAX is its "unknown size". */
-        char *end;
-        errno = 0;
-        long long v = strtoll(hk.cl, &end, 10);
-        if (errno || end == hk.cl || *end || v < 0 || hk.cl[0] == '-' || hk.cl[0] == '+')
-            return HTTP_REJECT_MALFORMED;
-        r->content_length = v;
-    }
-    return 0;
+    return http_head_check(r->conn, r->srv->max_head, &r->content_length, &r->chunked);
 }
 
 static void req_release(struct http_request *r)
@@ -533,7 +378,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         r->conn = c;
         r->method = method;
         /* The head is in: its deadline is met, and a stop now waits for it. */
-        if (r->hc) wd_disarm(r->hc);
+        if (r->hc) http_wd_disarm(s->wd, &r->hc->wd);
         r->counted = 1;
         atomic_fetch_add(&s->inflight, 1);
         http_reject_t why = check_head(r);
@@ -581,7 +426,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)c;
-    (void)cls;
+    http_server_t *s = cls;
     struct http_request *r = *req_cls;
     if (!r) return;
     *req_cls = NULL;
@@ -590,7 +435,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         r->resp.status = 499; /* the client went away before it was answered */
     req_release(r);
     /* A kept-alive connection now awaits its next head. */
-    if (hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) wd_arm(hc);
+    if (hc && hc->wd.fd >= 0 && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        http_wd_arm(s->wd, &hc->wd);
 }
 
 static void on_panic(void *cls, const char *file, unsigned line, const char *reason)
@@ -623,7 +469,6 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
     atomic_init(&s->open, 0);
     s->max_conns = opt->max_connections ? opt->max_connections : 1000;
     s->max_head = opt->max_head_bytes;
-    s->head_timeout_us = (int64_t)(opt->head_timeout_ms ? opt->head_timeout_ms : 30000) * 1000;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     /* poll, not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop can
@@ -675,17 +520,13 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
     }
     ops[i++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     MHD_set_panic_func(on_panic, NULL);
-    pthread_mutex_init(&s->wd_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wd_cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&s->wd_thread, NULL, wd_main, s) != 0) {
+    /* libmicrohttpd's idle timeout counts only silence: a head sent a byte at
+     * a time would hold its connection for ever. */
+    s->wd = http_wd_start((int64_t)(opt->head_timeout_ms ? opt->head_timeout_ms : 30000) * 1000);
+    if (!s->wd) {
         snprintf(err, errlen, "cannot start a thread: %s", strerror(errno));
         goto fail;
     }
-    s->wd_running = 1;
     s->d = MHD_start_daemon(flags, (uint16_t)opt->port, NULL, NULL, on_access, s, MHD_OPTION_ARRAY,
                             ops, MHD_OPTION_END);
     if (!s->d) {
@@ -699,24 +540,11 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
 bad_addr:
     snprintf(err, errlen, "bad listen address '%s'", addr);
 fail:
-    wd_stop(s);
+    http_wd_stop(s->wd);
     free(s->cert);
     free(s->key);
     free(s);
     return NULL;
-}
-
-static void wd_stop(http_server_t *s)
-{
-    if (!s->wd_running) return;
-    pthread_mutex_lock(&s->wd_mu);
-    s->wd_quit = 1;
-    pthread_cond_signal(&s->wd_cv);
-    pthread_mutex_unlock(&s->wd_mu);
-    pthread_join(s->wd_thread, NULL);
-    s->wd_running = 0;
-    pthread_cond_destroy(&s->wd_cv);
-    pthread_mutex_destroy(&s->wd_mu);
 }
 
 unsigned http_port(const http_server_t *s)
@@ -732,7 +560,7 @@ void http_stop(http_server_t *s, int grace_ms)
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
     MHD_stop_daemon(s->d);
-    wd_stop(s);
+    http_wd_stop(s->wd);
     free(s->cert);
     free(s->key);
     free(s);
