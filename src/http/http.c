@@ -259,12 +259,15 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         hc->busy = s->max_conns && (unsigned)open > s->max_conns;
         *socket_context = hc;
         /* From accept: a client that never sends a head is cut too. */
-        if (hc->wd.fd >= 0) http_wd_arm(s->wd, &hc->wd);
+        if (hc->wd.fd >= 0) {
+            http_wd_arm(s->wd, &hc->wd);
+            http_wd_add(s->wd, &hc->wd);
+        }
         return;
     }
     struct http_conn *hc = *socket_context;
     if (!hc) return;
-    http_wd_disarm(s->wd, &hc->wd);
+    if (hc->wd.fd >= 0) http_wd_remove(s->wd, &hc->wd);
     if (hc->req) {
         /* libmicrohttpd gave up on it without NOTIFY_COMPLETED (a head it
          * could not hold, a client gone mid-head): release it here. */
@@ -378,7 +381,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         r->conn = c;
         r->method = method;
         /* The head is in: its deadline is met, and a stop now waits for it. */
-        if (r->hc) http_wd_disarm(s->wd, &r->hc->wd);
+        if (r->hc) http_wd_disarm(&r->hc->wd);
         r->counted = 1;
         atomic_fetch_add(&s->inflight, 1);
         http_reject_t why = check_head(r);

@@ -9,53 +9,44 @@
 #include "lib/util.h"
 
 struct http_wd {
-    int64_t timeout_us;
+    int64_t timeout_us, tick_us;
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
-    http_wd_entry_t *head, *tail;
+    pthread_cond_t cv; /* on CLOCK_MONOTONIC; signalled to quit */
+    http_wd_entry_t *head;
     pthread_t thread;
     int quit;
 };
 
-static void unlink_entry(http_wd_t *w, http_wd_entry_t *e)
+void http_wd_add(http_wd_t *w, http_wd_entry_t *e)
 {
-    if (!e->armed) return;
+    pthread_mutex_lock(&w->mu);
+    e->prev = NULL;
+    e->next = w->head;
+    if (w->head) w->head->prev = e;
+    w->head = e;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void http_wd_remove(http_wd_t *w, http_wd_entry_t *e)
+{
+    pthread_mutex_lock(&w->mu);
     if (e->prev)
         e->prev->next = e->next;
     else
         w->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        w->tail = e->prev;
+    if (e->next) e->next->prev = e->prev;
     e->prev = e->next = NULL;
-    e->armed = 0;
+    pthread_mutex_unlock(&w->mu);
 }
 
 void http_wd_arm(http_wd_t *w, http_wd_entry_t *e)
 {
-    pthread_mutex_lock(&w->mu);
-    unlink_entry(w, e);
-    /* Read the clock under the lock, so that the list stays in order. */
-    e->deadline_us = util_mono_us() + w->timeout_us;
-    e->prev = w->tail;
-    if (w->tail)
-        w->tail->next = e;
-    else
-        w->head = e;
-    w->tail = e;
-    e->armed = 1;
-    /* No wake-up: the thread sleeps at most timeout_us, and this deadline is
-     * timeout_us away, so it comes no earlier than the thread's next look.
-     * (Waking it here cost a context switch per request.) */
-    pthread_mutex_unlock(&w->mu);
+    atomic_store_explicit(&e->deadline_us, util_mono_us() + w->timeout_us, memory_order_relaxed);
 }
 
-void http_wd_disarm(http_wd_t *w, http_wd_entry_t *e)
+void http_wd_disarm(http_wd_entry_t *e)
 {
-    pthread_mutex_lock(&w->mu);
-    unlink_entry(w, e);
-    pthread_mutex_unlock(&w->mu);
+    atomic_store_explicit(&e->deadline_us, 0, memory_order_relaxed);
 }
 
 static void *wd_main(void *arg)
@@ -64,16 +55,17 @@ static void *wd_main(void *arg)
     pthread_mutex_lock(&w->mu);
     while (!w->quit) {
         int64_t now = util_mono_us();
-        http_wd_entry_t *e;
-        while ((e = w->head) && e->deadline_us <= now) {
-            unlink_entry(w, e);
-            shutdown(e->fd, SHUT_RDWR);
+        for (http_wd_entry_t *e = w->head; e; e = e->next) {
+            int64_t d = atomic_load_explicit(&e->deadline_us, memory_order_relaxed);
+            if (d && d <= now) {
+                atomic_store_explicit(&e->deadline_us, 0, memory_order_relaxed);
+                shutdown(e->fd, SHUT_RDWR);
+            }
         }
-        int64_t wait_us = e ? e->deadline_us - now : w->timeout_us;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (wait_us % 1000000) * 1000;
-        ts.tv_sec += (time_t)(wait_us / 1000000 + ns / 1000000000);
+        int64_t ns = ts.tv_nsec + w->tick_us * 1000;
+        ts.tv_sec += (time_t)(ns / 1000000000);
         ts.tv_nsec = (long)(ns % 1000000000);
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
     }
@@ -85,6 +77,9 @@ http_wd_t *http_wd_start(int64_t timeout_us)
 {
     http_wd_t *w = xcalloc(1, sizeof *w);
     w->timeout_us = timeout_us;
+    w->tick_us = timeout_us / 4;
+    if (w->tick_us > 1000000) w->tick_us = 1000000;
+    if (w->tick_us < 1000) w->tick_us = 1000;
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
