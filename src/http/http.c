@@ -38,8 +38,8 @@ struct http_response {
 
 /* One per connection, from libmicrohttpd's STARTED notice to CLOSED: it owns
  * the request being read, so that a request libmicrohttpd drops without
- * NOTIFY_COMPLETED is still released, and it sits on the watchdog's list
- * while a request head is awaited. */
+ * NOTIFY_COMPLETED is still released, and its watchdog entry is armed while
+ * a request head is awaited (from accept, and after each exchange). */
 struct http_conn {
     http_server_t *srv;
     int busy; /* opened past max_connections */
