@@ -87,6 +87,9 @@ typedef struct s3_req {
     store_cond_t cond;
     char cond_etag[48];
     int is_copy;
+    /* an operation's own state (PostObject); on_done calls op_free(op_ctx) */
+    void *op_ctx;
+    void (*op_free)(void *ctx);
     /* UploadPart */
     char *upload_id;
     char upload_alg[16];
@@ -189,6 +192,10 @@ void s3_cors_actual(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
+/* PostObject (postobject.c): a browser form upload. */
+int s3_post_object_start(s3_req_t *r, http_response_t *resp);
+int s3_post_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
+void s3_post_object(s3_req_t *r, http_response_t *resp);
 void s3_mpu_create(s3_req_t *r, http_response_t *resp);
 int s3_mpu_part_start(s3_req_t *r, http_response_t *resp);
 void s3_mpu_part(s3_req_t *r, http_response_t *resp);
