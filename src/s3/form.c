@@ -48,27 +48,27 @@ int form_boundary(const char *ct, char out[FORM_MAX_BOUNDARY + 1])
             p++;
             while (*p && *p != '"') {
                 if (*p == '\\' && p[1]) p++;
-                if (n > FORM_MAX_BOUNDARY) return -1;
+                if (n > FORM_MAX_BOUNDARY) return -2;
                 v[n++] = *p++;
             }
-            if (*p != '"') return -1;
+            if (*p != '"') return -2;
             p++;
         } else {
             while (*p && *p != ';' && *p != ' ' && *p != '\t') {
-                if (n > FORM_MAX_BOUNDARY) return -1;
+                if (n > FORM_MAX_BOUNDARY) return -2;
                 v[n++] = *p++;
             }
         }
         while (*p && *p != ';')
             p++;
         if (is_b) {
-            if (n == 0 || n > FORM_MAX_BOUNDARY) return -1;
+            if (n == 0 || n > FORM_MAX_BOUNDARY) return -2;
             memcpy(out, v, n);
             out[n] = '\0';
             return 0;
         }
     }
-    return -1;
+    return -2;
 }
 
 void form_init(form_t *f, const char *boundary, size_t max_fields, const form_cb_t *cb, void *ctx)
@@ -189,7 +189,7 @@ static const char *param_value(const char *p, buf_t *out)
 static int part_begin(form_t *f)
 {
     buf_t filename = BUF_INIT, ctype = BUF_INIT, tmp = BUF_INIT;
-    int have_name = 0, rc = FORM_OK;
+    int have_name = 0, have_filename = 0, rc = FORM_OK;
     buf_reset(&f->name);
     char *line = f->hdr.p;
     while (line && *line) {
@@ -228,6 +228,7 @@ static int part_begin(form_t *f)
                     } else if (pl == 8 && strncasecmp(pn, "filename", 8) == 0) {
                         buf_reset(&filename);
                         buf_append(&filename, str(&tmp), tmp.len);
+                        have_filename = 1;
                     }
                 }
             } else if (nl == 12 && strncasecmp(line, "Content-Type", 12) == 0) {
@@ -244,7 +245,8 @@ static int part_begin(form_t *f)
     if (strcasecmp(str(&f->name), "file") == 0) {
         f->state = S_FILE;
         f->in_file = 1;
-        if (f->cb->file_begin(f->ctx, str(&filename), str(&ctype))) rc = FORM_ECALLBACK;
+        if (f->cb->file_begin(f->ctx, have_filename ? str(&filename) : NULL, str(&ctype)))
+            rc = FORM_ECALLBACK;
     } else {
         if (f->fields_len + f->name.len > f->max_fields) {
             rc = FORM_ETOOBIG;

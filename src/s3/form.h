@@ -35,7 +35,8 @@ enum {
 typedef struct form_cb {
     /* A field before the file: name NUL-terminated, value n bytes (NUL after). */
     int (*field)(void *ctx, const char *name, const char *value, size_t n);
-    /* The file part starts; filename and content_type are "" when absent. */
+    /* The file part starts; filename is NULL when its Content-Disposition has
+     * none (filename="" gives ""), content_type "" when absent. */
     int (*file_begin)(void *ctx, const char *filename, const char *content_type);
     int (*file_data)(void *ctx, const char *p, size_t n);
     /* The file part ended at its boundary. */
@@ -59,8 +60,8 @@ typedef struct form {
 } form_t;
 
 /* The boundary parameter of a multipart/form-data Content-Type into out
- * (FORM_MAX_BOUNDARY + 1 bytes). Returns 0, or -1 when the type is not
- * multipart/form-data or the boundary is missing, empty or too long. */
+ * (FORM_MAX_BOUNDARY + 1 bytes). Returns 0, -1 when the type is not
+ * multipart/form-data, -2 when its boundary is missing, empty or too long. */
 int form_boundary(const char *content_type, char out[FORM_MAX_BOUNDARY + 1]);
 /* Start reading a body with this boundary (form_boundary's). */
 void form_init(form_t *f, const char *boundary, size_t max_fields, const form_cb_t *cb, void *ctx);

@@ -83,55 +83,85 @@ static int on_field(void *ctx, const char *name, const char *value, size_t n)
     return 0;
 }
 
-/* The signature fields, with users configured; 0 or an answered error. */
+/* <name>hex bytes, space-separated</name>, as S3 shows a string to sign. */
+static void hex_bytes(buf_t *b, const char *name, const char *s)
+{
+    buf_printf(b, "<%s>", name);
+    for (const char *c = s; *c; c++)
+        buf_printf(b, "%s%02x", c == s ? "" : " ", (unsigned char)*c);
+    buf_printf(b, "</%s>", name);
+}
+
+/* The signature fields, with users configured; 0 or an answered error. The
+ * signature is checked over the policy as sent, before it is decoded. */
 static int check_signature(post_t *p)
 {
     s3_req_t *r = p->r;
     const char *policy = field(p, "policy");
-    const char *v4sig = field(p, "x-amz-signature");
-    const char *v2sig = field(p, "signature");
-    const auth_users_t *users = r->srv->users;
-    if (!v4sig && !v2sig) {
+    const char *alg = field(p, "x-amz-algorithm"), *cred = field(p, "x-amz-credential");
+    const char *amzdate = field(p, "x-amz-date"), *v4sig = field(p, "x-amz-signature");
+    const char *ak = field(p, "AWSAccessKeyId"), *v2sig = field(p, "signature");
+    int v4 = alg || cred || amzdate || v4sig;
+    if (!v4 && !ak && !v2sig) {
         /* Anonymous: only a bucket open to the world's writes would take it. */
         s3_err(r, p->resp, S3E_ACCESS_DENIED);
         return 1;
     }
-    if (!policy) return missing_field(p, "policy");
-    const auth_user_t *u;
-    buf_t extra = BUF_INIT;
-    int bad;
-    const char *ak, *given;
+    /* The fields S3 names when one is missing, in the order it checks them. */
+    const char *given;
     sigv4_cred_t c;
-    if (v4sig) {
-        const char *alg = field(p, "x-amz-algorithm");
-        const char *cred = field(p, "x-amz-credential");
-        if (!alg) return missing_field(p, "x-amz-algorithm");
-        if (!cred) return missing_field(p, "x-amz-credential");
-        if (!field(p, "x-amz-date")) return missing_field(p, "x-amz-date");
+    if (v4) {
+        if (!alg) return missing_field(p, "X-Amz-Algorithm");
+        if (!cred) return missing_field(p, "X-Amz-Credential");
+        if (!amzdate) return missing_field(p, "X-Amz-Date");
+        if (!v4sig) return missing_field(p, "X-Amz-Signature");
         if (strcmp(alg, SIGV4_ALGORITHM) != 0) {
-            s3_err_arg(r, p->resp, "POST algorithm must be AWS4-HMAC-SHA256", "x-amz-algorithm",
-                       alg);
+            s3_err_arg(r, p->resp, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"",
+                       "X-Amz-Algorithm", alg);
             return 1;
         }
         if (sigv4_parse_cred(cred, strlen(cred), &c)) {
-            s3_err_arg(r, p->resp, "Invalid credential", "x-amz-credential", cred);
+            s3_err_arg(r, p->resp,
+                       "the Credential is mal-formed; expecting "
+                       "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+                       "X-Amz-Credential", cred);
+            return 1;
+        }
+        if (strcmp(c.region, r->srv->region) != 0) {
+            char msg[200];
+            buf_t x = BUF_INIT;
+            snprintf(msg, sizeof msg, "the region '%s' is wrong; expecting '%s'", c.region,
+                     r->srv->region);
+            s3_xml_elem_s(&x, "ArgumentName", "X-Amz-Credential");
+            s3_xml_elem_s(&x, "ArgumentValue", cred);
+            s3_xml_elem_s(&x, "Region", r->srv->region);
+            s3_err_full(r, p->resp, S3E_INVALID_ARGUMENT, msg, x.p);
+            buf_free(&x);
+            return 1;
+        }
+        if (strlen(amzdate) != 16 || amzdate[8] != 'T' || amzdate[15] != 'Z') {
+            s3_err_arg(r, p->resp, "X-Amz-Date must be formated via ISO8601 Long format",
+                       "X-Amz-Date", amzdate);
             return 1;
         }
         ak = c.ak;
         given = v4sig;
     } else {
-        ak = field(p, "AWSAccessKeyId");
         if (!ak) return missing_field(p, "AWSAccessKeyId");
+        if (!v2sig) return missing_field(p, "Signature");
         given = v2sig;
     }
-    u = auth_users_find(users, ak);
+    if (!policy) return missing_field(p, "Policy");
+    const auth_user_t *u = auth_users_find(r->srv->users, ak);
+    buf_t extra = BUF_INIT;
     if (!u) {
         s3_xml_elem_s(&extra, "AWSAccessKeyId", ak);
         s3_err_full(r, p->resp, S3E_INVALID_ACCESS_KEY_ID, NULL, extra.p);
         buf_free(&extra);
         return 1;
     }
-    if (v4sig) {
+    int bad;
+    if (v4) {
         uint8_t key[32];
         char calc[SIGV4_HEX];
         sigv4_signing_key(u->secret_key, c.date, c.region, c.service, key);
@@ -140,7 +170,7 @@ static int check_signature(post_t *p)
     } else {
         char calc[SIGV2_B64];
         sigv2_sign(u->secret_key, policy, strlen(policy), calc);
-        bad = strcmp(calc, v2sig) != 0;
+        bad = !sigv4_sig_equal(calc, v2sig, strlen(v2sig));
     }
     if (!bad) {
         r->user = u;
@@ -149,6 +179,7 @@ static int check_signature(post_t *p)
     s3_xml_elem_s(&extra, "AWSAccessKeyId", ak);
     s3_xml_elem_s(&extra, "StringToSign", policy);
     s3_xml_elem_s(&extra, "SignatureProvided", given);
+    hex_bytes(&extra, "StringToSignBytes", policy);
     s3_err_full(r, p->resp, S3E_SIGNATURE_MISMATCH, NULL, extra.p);
     buf_free(&extra);
     return 1;
@@ -174,10 +205,11 @@ static int on_file_begin(void *ctx, const char *filename, const char *ctype)
     s3_req_t *r = p->r;
     const char *key = field(p, "key");
     if (!key) return missing_field(p, "key");
-    /* ${filename}, wherever it is in the key. */
+    /* ${filename}, wherever it is in the key; S3 keeps it as it is when the
+     * file part names no filename at all. */
     buf_t k = BUF_INIT;
     for (const char *s = key; *s;) {
-        const char *v = strstr(s, "${filename}");
+        const char *v = filename ? strstr(s, "${filename}") : NULL;
         if (!v) {
             buf_puts(&k, s);
             break;
@@ -227,12 +259,13 @@ static int on_file_begin(void *ctx, const char *filename, const char *ctype)
             return 1;
         }
         buf_free(&msg);
-    } else if (field(p, "x-amz-signature") || field(p, "signature")) {
-        return missing_field(p, "policy");
     }
     const char *sc = field(p, "x-amz-storage-class");
     if (sc && !valid_storage_class(sc)) {
-        s3_err(r, p->resp, S3E_INVALID_STORAGE_CLASS);
+        buf_t x = BUF_INIT;
+        s3_xml_elem_s(&x, "StorageClassRequested", sc);
+        s3_err_full(r, p->resp, S3E_INVALID_STORAGE_CLASS, NULL, x.p);
+        buf_free(&x);
         return 1;
     }
     /* A checksum field names the algorithm and the value to verify; else
@@ -291,7 +324,12 @@ static const form_cb_t form_cbs = {on_field, on_file_begin, on_file_data, on_fil
 int s3_post_object_start(s3_req_t *r, http_response_t *resp)
 {
     char boundary[FORM_MAX_BOUNDARY + 1];
-    if (form_boundary(http_req_header(r->http, "Content-Type"), boundary)) {
+    int b = form_boundary(http_req_header(r->http, "Content-Type"), boundary);
+    if (b == -2) {
+        s3_err(r, resp, S3E_MALFORMED_POST_REQUEST);
+        return 1;
+    }
+    if (b) {
         s3_err_full(r, resp, S3E_PRECONDITION_FAILED, NULL,
                     "<Condition>Bucket POST must be of the enclosure-type "
                     "multipart/form-data</Condition>");
@@ -312,7 +350,13 @@ static void form_error(post_t *p, http_response_t *resp, int rc)
 {
     switch (rc) {
     case FORM_ECALLBACK: break;
-    case FORM_ETOOBIG: s3_err(p->r, resp, S3E_MAX_POST_PRE_DATA); break;
+    case FORM_ETOOBIG: {
+        char x[96];
+        snprintf(x, sizeof x, "<MaxPostPreDataLengthBytes>%d</MaxPostPreDataLengthBytes>",
+                 FORM_MAX_FIELDS);
+        s3_err_full(p->r, resp, S3E_MAX_POST_PRE_DATA, NULL, x);
+        break;
+    }
     case FORM_ENOFILE:
         s3_err_arg(p->r, resp, "POST requires exactly one file upload per request.", "file", "0");
         break;
@@ -401,7 +445,29 @@ static void object_url(const s3_req_t *r, const char *key, size_t key_len, buf_t
         buf_urlenc(out, r->t.bucket, strlen(r->t.bucket), 0);
         buf_putc(out, '/');
     }
-    buf_urlenc(out, key, key_len, 1);
+    buf_urlenc(out, key, key_len, 0); /* S3 encodes the key's '/' too */
+}
+
+/* Form encoding, as S3 writes the redirect's query: space as '+'. */
+static void form_enc(buf_t *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ')
+            buf_putc(b, '+');
+        else
+            buf_urlenc(b, s + i, 1, 0);
+    }
+}
+
+/* success_action_redirect (or redirect): honoured when an absolute http(s)
+ * URL, as S3 ignores a relative one. */
+static const char *redirect_url(const post_t *p)
+{
+    const char *u = field(p, "success_action_redirect");
+    if (!u || !*u) u = field(p, "redirect");
+    if (!u || strpbrk(u, "\r\n")) return NULL;
+    if (strncasecmp(u, "http://", 7) != 0 && strncasecmp(u, "https://", 8) != 0) return NULL;
+    return u;
 }
 
 void s3_post_object(s3_req_t *r, http_response_t *resp)
@@ -464,18 +530,17 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
     http_resp_header(resp, "ETag", etag);
     http_resp_header(resp, ckname, ck_value);
     http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
-    const char *redirect = field(p, "success_action_redirect");
-    if (!redirect || !*redirect) redirect = field(p, "redirect");
-    if (redirect && *redirect && !strpbrk(redirect, "\r\n")) {
+    const char *redirect = redirect_url(p);
+    if (redirect) {
         buf_t u = BUF_INIT;
         buf_puts(&u, redirect);
         buf_putc(&u, strchr(redirect, '?') ? '&' : '?');
         buf_puts(&u, "bucket=");
-        buf_urlenc(&u, r->t.bucket, strlen(r->t.bucket), 0);
+        form_enc(&u, r->t.bucket, strlen(r->t.bucket));
         buf_puts(&u, "&key=");
-        buf_urlenc(&u, p->key, p->key_len, 0);
+        form_enc(&u, p->key, p->key_len);
         buf_puts(&u, "&etag=");
-        buf_urlenc(&u, etag, strlen(etag), 0);
+        form_enc(&u, etag, strlen(etag));
         http_resp_header(resp, "Location", u.p);
         buf_free(&u);
         http_resp_status(resp, 303);

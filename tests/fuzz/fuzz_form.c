@@ -46,7 +46,7 @@ static int on_begin(void *ctx, const char *filename, const char *ctype)
     result_t *r = ctx;
     if (r->begun++) abort(); /* one file */
     r->event_hash = fnv(r->event_hash, "B", 1);
-    r->event_hash = fnv(r->event_hash, filename, strlen(filename) + 1);
+    if (filename) r->event_hash = fnv(r->event_hash, filename, strlen(filename) + 1);
     r->event_hash = fnv(r->event_hash, ctype, strlen(ctype) + 1);
     return 0;
 }

@@ -50,9 +50,9 @@ def encode(fields, file=("f.txt", b"hello"), after=(), boundary="----fakes3FormB
                 .encode() + (value if isinstance(value, bytes) else value.encode()) + b"\r\n")
     if file is not None:
         fname, data = file
-        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"{fname}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                .encode() + data + b"\r\n")
+        fn = "" if fname is None else f"; filename=\"{fname}\""
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"{fn}\r\n"
+                "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
     for name, value in after:
         out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
                 f"{value}\r\n").encode()
@@ -100,7 +100,8 @@ def test_presigned_post_stores_object_with_metadata(signed, v2):
     assert r.status_code == 204, r.text
     assert r.content == b""
     assert r.headers["ETag"] == '"%s"' % hashlib.md5(data).hexdigest()
-    assert r.headers["Location"] == f"{signed.endpoint}/forms/up/photo.txt"
+    # S3 percent-encodes the key in Location, '/' included.
+    assert r.headers["Location"] == f"{signed.endpoint}/forms/up%2Fphoto.txt"
     got = s3.get_object(Bucket="forms", Key="up/photo.txt")
     assert got["Body"].read() == data
     assert got["ContentType"] == "text/plain"
@@ -124,6 +125,7 @@ def test_wrong_signature_is_refused_and_stores_nothing(signed, v2):
     assert code == "SignatureDoesNotMatch"
     assert root.findtext("StringToSign") == p["fields"]["policy"]
     assert root.findtext("SignatureProvided") == p["fields"][sig]
+    assert bytes.fromhex(root.findtext("StringToSignBytes")) == p["fields"]["policy"].encode()
     assert_absent(client(signed), "k")
 
 
@@ -161,8 +163,52 @@ def test_signature_without_policy_is_refused(signed):
     assert r.status_code == 400
     code, msg, root = error(r)
     assert code == "InvalidArgument"
-    assert root.findtext("ArgumentName") == "policy"
+    assert root.findtext("ArgumentName") == "Policy"
     assert_absent(client(signed), "k")
+
+
+@pytest.mark.parametrize("v2,drop,named", [
+    (False, ["x-amz-algorithm", "x-amz-credential"], "X-Amz-Algorithm"),
+    (False, ["x-amz-credential"], "X-Amz-Credential"),
+    (False, ["x-amz-signature"], "X-Amz-Signature"),
+    (True, ["AWSAccessKeyId"], "AWSAccessKeyId"),
+    (True, ["signature"], "Signature"),
+])
+def test_missing_signature_field_is_named(signed, v2, drop, named):
+    p = client(signed, v2=v2).generate_presigned_post("forms", "k")
+    for f in drop:
+        del p["fields"][f]
+    r = post(p["url"], p["fields"])
+    assert r.status_code == 400, r.text
+    code, msg, root = error(r)
+    assert code == "InvalidArgument"
+    assert msg == (f"Bucket POST must contain a field named '{named}'.  If it is specified, "
+                   "please check the order of the fields.")
+    assert root.findtext("ArgumentName") == named
+    assert_absent(client(signed), "k")
+
+
+def test_credential_for_another_region_is_refused(signed):
+    cfg = Config(s3={"addressing_style": "path"}, signature_version="s3v4")
+    s3 = _session().client("s3", endpoint_url=signed.endpoint, region_name="eu-west-3",
+                           aws_access_key_id=AK, aws_secret_access_key=SK, config=cfg)
+    p = s3.generate_presigned_post("forms", "k")
+    r = post(p["url"], p["fields"])
+    assert r.status_code == 400, r.text
+    code, msg, root = error(r)
+    assert (code, msg) == ("InvalidArgument", "the region 'eu-west-3' is wrong; expecting "
+                                              "'us-east-1'")
+    assert root.findtext("Region") == "us-east-1"
+    assert root.findtext("ArgumentValue") == p["fields"]["x-amz-credential"]
+
+
+def test_field_names_in_any_case_are_accepted(signed):
+    p = client(signed).generate_presigned_post("forms", "k")
+    fields = {("Policy" if k == "policy" else k.title() if k.startswith("x-amz-") else k): v
+              for k, v in p["fields"].items()}
+    assert "X-Amz-Credential" in fields
+    r = post(p["url"], fields)
+    assert r.status_code == 204, r.text
 
 
 def test_tampered_policy_fails_the_signature(signed):
@@ -182,8 +228,19 @@ def test_filename_variable_in_key(signed):
     p = s3.generate_presigned_post("forms", "uploads/${filename}")
     r = post(p["url"], p["fields"], file=("my file.bin", b"abc"))
     assert r.status_code == 204, r.text
-    assert r.headers["Location"] == f"{signed.endpoint}/forms/uploads/my%20file.bin"
+    assert r.headers["Location"] == f"{signed.endpoint}/forms/uploads%2Fmy%20file.bin"
     assert s3.get_object(Bucket="forms", Key="uploads/my file.bin")["Body"].read() == b"abc"
+
+
+def test_filename_variable_kept_when_the_part_names_no_filename(open_srv):
+    """S3 replaces ${filename} with an empty string for filename="" but keeps it as it is when
+    the file part has no filename parameter."""
+    r = post(f"{open_srv.endpoint}/forms", [("key", "a-${filename}")], file=(None, b"1"))
+    assert r.status_code == 204, r.text
+    r = post(f"{open_srv.endpoint}/forms", [("key", "b-${filename}")], file=("", b"2"))
+    assert r.status_code == 204, r.text
+    keys = [o["Key"] for o in open_srv.client().list_objects_v2(Bucket="forms")["Contents"]]
+    assert keys == ["a-${filename}", "b-"]
 
 
 def test_expired_policy_is_refused(signed):
@@ -282,9 +339,13 @@ def open_post(srv, conditions, fields, **kw):
     # a field the condition names but the form lacks
     ([{"key": "a"}, ["eq", "$x-amz-meta-m", "v"]], [("key", "a")],
      '["eq", "$x-amz-meta-m", "v"]'),
+    # a field the form lacks fails even with starts-with "" (S3, 2012 capture)
+    ([{"key": "a"}, ["starts-with", "$Content-Type", ""]], [("key", "a")],
+     '["starts-with", "$Content-Type", ""]'),
     # an operator S3 does not know
     ([{"key": "a"}, ["ends-with", "$key", "a"]], [("key", "a")], '["ends-with", "$key", "a"]'),
-], ids=["simple", "eq-case", "starts-with", "content-type-list", "bucket", "absent", "unknown-op"])
+], ids=["simple", "eq-case", "starts-with", "content-type-list", "bucket", "absent",
+        "absent-starts-with-empty", "unknown-op"])
 def test_policy_condition_failed(open_srv, conds, fields, failed):
     r = open_post(open_srv, conds, fields)
     assert r.status_code == 403, r.text
@@ -316,13 +377,13 @@ def test_open_mode_checks_expiry_of_a_sent_policy(open_srv):
 
 
 @pytest.mark.parametrize("doc,msg", [
-    (b"not base64!", "Invalid Policy: Invalid Base64."),
+    (b"not base64!", "Invalid Policy: invalid Base64 encoding."),
     (base64.b64encode(b"{not json"), "Invalid Policy: Invalid JSON."),
-    (base64.b64encode(b'{"conditions": []}'), "Invalid Policy: Missing expiration."),
+    (base64.b64encode(b'{"conditions": []}'), "Invalid Policy: Policy missing expiration."),
     (base64.b64encode(b'{"expiration": "tomorrow", "conditions": []}'),
-     "Invalid Policy: Invalid expiration."),
+     "Invalid Policy: Invalid 'expiration' value: 'tomorrow'"),
     (base64.b64encode(b'{"expiration": "2099-01-01T00:00:00.000Z"}'),
-     "Invalid Policy: Missing conditions."),
+     "Invalid Policy: Policy missing conditions."),
     (base64.b64encode(b'{"expiration": "2099-01-01T00:00:00Z", "conditions": [{"a": "1", '
                       b'"b": "2"}]}'),
      "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one "
@@ -345,11 +406,12 @@ def test_success_action_status(open_srv, status):
     want = {"200": 200, "201": 201}.get(status, 204)
     assert r.status_code == want, r.text
     assert r.headers["ETag"] == etag
-    assert r.headers["Location"] == f"{open_srv.endpoint}/forms/dir/a%20b.txt"
+    assert r.headers["Location"] == f"{open_srv.endpoint}/forms/dir%2Fa%20b.txt"
     if want == 201:
+        assert r.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>')
         root = ET.fromstring(r.content)
         assert root.tag == "PostResponse"
-        assert root.findtext("Location") == f"{open_srv.endpoint}/forms/dir/a%20b.txt"
+        assert root.findtext("Location") == f"{open_srv.endpoint}/forms/dir%2Fa%20b.txt"
         assert root.findtext("Bucket") == "forms"
         assert root.findtext("Key") == "dir/a b.txt"
         assert root.findtext("ETag") == etag
@@ -361,12 +423,20 @@ def test_success_action_status(open_srv, status):
 @pytest.mark.parametrize("url,sep", [("http://example.com/done", "?"),
                                      ("http://example.com/done?x=1", "&")])
 def test_redirect_after_upload(open_srv, name, url, sep):
-    r = post(f"{open_srv.endpoint}/forms", [("key", "r/k&1"), (name, url),
+    r = post(f"{open_srv.endpoint}/forms", [("key", "r/k &1"), (name, url),
                                             ("success_action_status", "201")])
     assert r.status_code == 303, r.text
     etag = hashlib.md5(b"hello").hexdigest()
-    assert r.headers["Location"] == f"{url}{sep}bucket=forms&key=r%2Fk%261&etag=%22{etag}%22"
-    assert open_srv.client().get_object(Bucket="forms", Key="r/k&1")["Body"].read() == b"hello"
+    # Form-encoded as S3 writes it: '/' as %2F, a space as '+', the ETag quoted.
+    assert r.headers["Location"] == f"{url}{sep}bucket=forms&key=r%2Fk+%261&etag=%22{etag}%22"
+    assert r.content == b""
+    assert open_srv.client().get_object(Bucket="forms", Key="r/k &1")["Body"].read() == b"hello"
+
+
+def test_relative_redirect_is_ignored(open_srv):
+    r = post(f"{open_srv.endpoint}/forms", [("key", "k"),
+                                            ("success_action_redirect", "/wrong/relative")])
+    assert r.status_code == 204, r.text
 
 
 def test_tagging_checksum_storage_class_and_acl_stored(open_srv):
@@ -458,7 +528,26 @@ def test_truncated_form_is_malformed_and_stores_nothing(open_srv):
 def test_fields_over_20kb_are_refused(open_srv):
     r = post(f"{open_srv.endpoint}/forms", [("key", "k"), ("x-amz-meta-big", "v" * 21000)])
     assert r.status_code == 400
-    assert error(r)[0] == "MaxPostPreDataLengthExceeded"
+    code, _, root = error(r)
+    assert code == "MaxPostPreDataLengthExceeded"
+    assert root.findtext("MaxPostPreDataLengthBytes") == "20480"
+    assert "Contents" not in open_srv.client().list_objects_v2(Bucket="forms")
+
+
+def test_multipart_without_boundary_is_malformed(open_srv):
+    r = requests.post(f"{open_srv.endpoint}/forms", data=b"x", timeout=30,
+                      headers={"Content-Type": "multipart/form-data"})
+    assert r.status_code == 400
+    assert error(r)[0] == "MalformedPOSTRequest"
+
+
+def test_invalid_storage_class_is_refused(open_srv):
+    r = post(f"{open_srv.endpoint}/forms", [("key", "k"), ("x-amz-storage-class", "FakeClass")])
+    assert r.status_code == 400
+    code, _, root = error(r)
+    assert code == "InvalidStorageClass"
+    assert root.findtext("StorageClassRequested") == "FakeClass"
+    assert "Contents" not in open_srv.client().list_objects_v2(Bucket="forms")
 
 
 def test_missing_bucket_is_not_created(open_srv):

@@ -29,13 +29,30 @@ static void test_parse_errors(void **state)
     } cases[] = {
         {"[1]", "Invalid Policy: Invalid JSON."},
         {"{\"expiration\": \"2026-01-01T00:00:00Z\"", "Invalid Policy: Invalid JSON."},
-        {"{\"conditions\": []}", "Invalid Policy: Missing expiration."},
-        {"{\"expiration\": 5, \"conditions\": []}", "Invalid Policy: Invalid expiration."},
+        {"{\"conditions\": []}", "Invalid Policy: Policy missing expiration."},
+        {"{\"expiration\": 5, \"conditions\": []}",
+         "Invalid Policy: Invalid 'expiration' value: '5'"},
         {"{\"expiration\": \"2026-13-01T00:00:00Z\", \"conditions\": []}",
-         "Invalid Policy: Invalid expiration."},
-        {"{\"expiration\": \"2026-01-01T00:00:00\", \"conditions\": []}",
-         "Invalid Policy: Invalid expiration."},
-        {"{\"expiration\": \"2026-01-01T00:00:00Z\"}", "Invalid Policy: Missing conditions."},
+         "Invalid Policy: Invalid 'expiration' value: '2026-13-01T00:00:00Z'"},
+        {"{\"expiration\": \"2011-09-13T07:52:58+02:00\", \"conditions\": []}",
+         "Invalid Policy: Invalid 'expiration' value: '2011-09-13T07:52:58+02:00'"},
+        {"{\"expiration\": \"2015-10-17 03:15:59 UTC\", \"conditions\": []}",
+         "Invalid Policy: Invalid 'expiration' value: '2015-10-17 03:15:59 UTC'"},
+        {"{\"expiration\": \"2026-01-01T00:00:00Z\"}",
+         "Invalid Policy: Policy missing conditions."},
+        {"{\"expiration\": \"2026-01-01T00:00:00Z\", \"conditions\": {}}",
+         "Invalid Policy: Invalid 'conditions' value: must be a List."},
+        {"{\"expiration\": \"2026-01-01T00:00:00Z\", \"conditions\": [[]]}",
+         "Invalid Policy: Invalid Condition: missing operation identifier."},
+        {"{\"expiration\": \"2026-01-01T00:00:00Z\", \"conditions\": [{\"Content-Length\": "
+         "6199034}]}",
+         "Invalid Policy: Invalid Simple-Condition: value must be a string."},
+        {"{\"expiration\": \"2026-01-01T00:00:00Z\", \"conditions\": [{\"a\": null}]}",
+         "Invalid Policy: Invalid JSON."},
+        {"{\"expiration\": \"2026-01-01T00:00:00Z\", \"conditions\": [[\"content-length-range\", "
+         "0, "
+         "512.0]]}",
+         "Invalid Policy: Invalid JSON."},
         {"{\"expiration\": \"2026-01-01T00:00:00Z\", \"conditions\": [{}]}",
          "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one "
          "property specified."},
@@ -51,7 +68,7 @@ static void test_parse_errors(void **state)
     postpolicy_t p;
     buf_t msg = BUF_INIT;
     assert_int_equal(postpolicy_parse(&p, "e30=!", 5, &msg), S3E_INVALID_POLICY_DOCUMENT);
-    assert_string_equal(msg.p, "Invalid Policy: Invalid Base64.");
+    assert_string_equal(msg.p, "Invalid Policy: invalid Base64 encoding.");
     postpolicy_free(&p);
     buf_free(&msg);
 }
@@ -96,6 +113,11 @@ static void test_conditions(void **state)
         {"[[\"eq\", \"$key\"]]", "[\"eq\", \"$key\"]"},
         {"[\"text\"]", "[\"text\"]"},
         {"[[\"EQ\", \"$key\", 5]]", "[\"EQ\", \"$key\", 5]"},
+        /* a field the form lacks fails, even with starts-with "" */
+        {"[[\"starts-with\", \"$x-amz-meta-absent\", \"\"]]",
+         "[\"starts-with\", \"$x-amz-meta-absent\", \"\"]"},
+        {"[{\"Content-Disposition\": \"filename=\\\"a.png\\\"\"}]",
+         "[\"eq\", \"$Content-Disposition\", \"filename=\\\"a.png\\\"\"]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         buf_t msg = BUF_INIT;

@@ -12,11 +12,16 @@
 
 #include "lib/util.h"
 
-#define MSG_BASE64     "Invalid Policy: Invalid Base64."
+/* S3's texts where captures show them (Invalid JSON, the expiration value,
+ * Simple-Conditions, the operation identifier); else those of S3-compatible
+ * servers modelled on it (versitygw, RGW). */
+#define MSG_BASE64     "Invalid Policy: invalid Base64 encoding."
 #define MSG_JSON       "Invalid Policy: Invalid JSON."
-#define MSG_NO_EXPIRY  "Invalid Policy: Missing expiration."
-#define MSG_BAD_EXPIRY "Invalid Policy: Invalid expiration."
-#define MSG_NO_CONDS   "Invalid Policy: Missing conditions."
+#define MSG_NO_EXPIRY  "Invalid Policy: Policy missing expiration."
+#define MSG_NO_CONDS   "Invalid Policy: Policy missing conditions."
+#define MSG_CONDS_LIST "Invalid Policy: Invalid 'conditions' value: must be a List."
+#define MSG_NO_OP      "Invalid Policy: Invalid Condition: missing operation identifier."
+#define MSG_NOT_STRING "Invalid Policy: Invalid Simple-Condition: value must be a string."
 #define MSG_SIMPLE                                                                                 \
     "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property "  \
     "specified."
@@ -137,12 +142,19 @@ s3_err_t postpolicy_parse(postpolicy_t *p, const char *b64, size_t n, buf_t *msg
         goto out;
     }
     if (!json_is_string(exp) || parse_iso(json_string_value(exp), &p->expiration_ms)) {
-        m = MSG_BAD_EXPIRY;
+        char *v = json_dumps(exp, JSON_COMPACT | JSON_ENCODE_ANY);
+        const char *t = json_is_string(exp) ? json_string_value(exp) : v ? v : "";
+        buf_printf(msg, "Invalid Policy: Invalid 'expiration' value: '%s'", t);
+        free(v);
         goto out;
     }
     json_t *conds = json_object_get(root, "conditions");
-    if (!json_is_array(conds)) {
+    if (!conds) {
         m = MSG_NO_CONDS;
+        goto out;
+    }
+    if (!json_is_array(conds)) {
+        m = MSG_CONDS_LIST;
         goto out;
     }
     p->n = json_array_size(conds);
@@ -155,18 +167,36 @@ s3_err_t postpolicy_parse(postpolicy_t *p, const char *b64, size_t n, buf_t *msg
                 goto out;
             }
             const char *k = json_object_iter_key(json_object_iter(c));
+            json_t *val = json_object_iter_value(json_object_iter(c));
+            if (json_is_null(val)) {
+                m = MSG_JSON;
+                goto out;
+            }
+            if (!json_is_string(val)) {
+                m = MSG_NOT_STRING;
+                goto out;
+            }
             json_t *el[3];
             el[0] = json_string("eq");
             buf_t fk = BUF_INIT;
             buf_printf(&fk, "$%s", k);
             el[1] = json_string(fk.p);
             buf_free(&fk);
-            el[2] = json_object_iter_value(json_object_iter(c));
+            el[2] = val;
             cond_from(&p->conds[i], el, 3);
             json_decref(el[0]);
             json_decref(el[1]);
         } else if (json_is_array(c)) {
             size_t ne = json_array_size(c);
+            if (ne == 0) {
+                m = MSG_NO_OP;
+                goto out;
+            }
+            for (size_t j = 0; j < ne; j++)
+                if (json_is_real(json_array_get(c, j))) {
+                    m = MSG_JSON; /* S3 reads no fractional numbers */
+                    goto out;
+                }
             json_t **el = xcalloc(ne ? ne : 1, sizeof *el);
             for (size_t j = 0; j < ne; j++)
                 el[j] = json_array_get(c, j);
@@ -236,9 +266,9 @@ s3_err_t postpolicy_check(const postpolicy_t *p, const char *bucket,
         } else {
             const char *v =
                 strcmp(c->field, "bucket") == 0 ? bucket : field_value(fields, n, c->field);
-            if (!v) v = "";
-            ok = c->op == POSTPOLICY_EQ ? strcmp(v, c->value) == 0
-                                        : starts_with(c->field, v, c->value);
+            /* A condition on a field the form lacks fails, even starts-with "". */
+            ok = v && (c->op == POSTPOLICY_EQ ? strcmp(v, c->value) == 0
+                                              : starts_with(c->field, v, c->value));
         }
         if (!ok) {
             buf_printf(msg, "Invalid according to Policy: Policy Condition failed: %s",
