@@ -501,6 +501,19 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
     }
     unsigned char md5[MD5_DIGEST_SIZE];
     md5_digest(&p->md5, MD5_DIGEST_SIZE, md5);
+    const char *cmd5 = field(p, "Content-MD5");
+    if (cmd5) {
+        unsigned char want[MD5_DIGEST_SIZE + 4];
+        size_t wn = sizeof want;
+        if (util_unbase64(cmd5, strlen(cmd5), want, &wn) != 0 || wn != MD5_DIGEST_SIZE) {
+            s3_err(r, resp, S3E_INVALID_DIGEST);
+            return;
+        }
+        if (memcmp(want, md5, MD5_DIGEST_SIZE) != 0) {
+            s3_err(r, resp, S3E_BAD_DIGEST);
+            return;
+        }
+    }
     buf_t hdrs = BUF_INIT;
     if (object_headers(p, resp, &hdrs)) {
         buf_free(&hdrs);

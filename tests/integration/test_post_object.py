@@ -467,6 +467,41 @@ def test_checksum_field_mismatch_stores_nothing(open_srv):
     assert "Contents" not in open_srv.client().list_objects_v2(Bucket="forms")
 
 
+@pytest.mark.parametrize("md5,code", [
+    (base64.b64encode(hashlib.md5(b"hello").digest()).decode(), None),
+    (base64.b64encode(hashlib.md5(b"other").digest()).decode(), "BadDigest"),
+    ("not-an-md5", "InvalidDigest"),
+])
+def test_content_md5_field_is_verified(open_srv, md5, code):
+    r = post(f"{open_srv.endpoint}/forms", [("key", "m"), ("Content-MD5", md5)])
+    if code is None:
+        assert r.status_code == 204, r.text
+        return
+    assert r.status_code == 400
+    assert error(r)[0] == code
+    assert "Contents" not in open_srv.client().list_objects_v2(Bucket="forms")
+
+
+def test_no_content_headers_on_204(open_srv):
+    r = post(f"{open_srv.endpoint}/forms", [("key", "k")])
+    assert r.status_code == 204
+    assert "Content-Type" not in r.headers
+    assert r.headers["x-amz-checksum-type"] == "FULL_OBJECT"
+    assert "x-amz-checksum-crc64nvme" in r.headers
+
+
+def test_cors_rule_answers_a_browser_post(open_srv):
+    s3 = open_srv.client()
+    s3.put_bucket_cors(Bucket="forms", CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["https://app.example"], "AllowedMethods": ["POST"],
+        "ExposeHeaders": ["ETag", "Location"]}]})
+    r = post(f"{open_srv.endpoint}/forms", [("key", "c")],
+             headers={"Origin": "https://app.example"})
+    assert r.status_code == 204, r.text
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "Location" in r.headers["Access-Control-Expose-Headers"]
+
+
 def test_fields_after_the_file_are_ignored(open_srv):
     r = post(f"{open_srv.endpoint}/forms", [("key", "k")],
              after=[("key", "other"), ("x-amz-meta-late", "1"), ("success_action_status", "201")])
