@@ -185,18 +185,6 @@ static int check_signature(post_t *p)
     return 1;
 }
 
-static int valid_storage_class(const char *sc)
-{
-    static const char *const classes[] = {
-        "STANDARD",        "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-        "GLACIER",         "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
-        "EXPRESS_ONEZONE",
-    };
-    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
-        if (strcmp(sc, classes[i]) == 0) return 1;
-    return 0;
-}
-
 /* Every field is in: authenticate, check the policy, open the object. */
 static int on_file_begin(void *ctx, const char *filename, const char *ctype)
 {
@@ -261,7 +249,7 @@ static int on_file_begin(void *ctx, const char *filename, const char *ctype)
         buf_free(&msg);
     }
     const char *sc = field(p, "x-amz-storage-class");
-    if (sc && !valid_storage_class(sc)) {
+    if (sc && !s3_storage_class_valid(sc)) {
         buf_t x = BUF_INIT;
         s3_xml_elem_s(&x, "StorageClassRequested", sc);
         s3_err_full(r, p->resp, S3E_INVALID_STORAGE_CLASS, NULL, x.p);
@@ -395,21 +383,11 @@ static int tag_elem(void *ctx, const char *path, const char *text, size_t n)
 }
 
 /* Header lines the object keeps, from the form's fields. */
-static const char *const stored_fields[] = {
-    "Content-Type",
-    "Content-Encoding",
-    "Content-Disposition",
-    "Content-Language",
-    "Cache-Control",
-    "Expires",
-    "x-amz-website-redirect-location",
-};
-
 static int object_headers(post_t *p, http_response_t *resp, buf_t *h)
 {
-    for (size_t i = 0; i < sizeof stored_fields / sizeof *stored_fields; i++) {
-        const char *v = field(p, stored_fields[i]);
-        if (v && !strpbrk(v, "\r\n")) buf_printf(h, "%s: %s\n", stored_fields[i], v);
+    for (size_t i = 0; i < S3_NSTORED_HEADERS; i++) {
+        const char *v = field(p, s3_stored_headers[i]);
+        if (v && !strpbrk(v, "\r\n")) buf_printf(h, "%s: %s\n", s3_stored_headers[i], v);
     }
     if (!field(p, "Content-Type")) buf_puts(h, "Content-Type: binary/octet-stream\n");
     const char *sc = field(p, "x-amz-storage-class");

@@ -143,6 +143,12 @@ int s3_etag_matches(const char *list, const char *etag);
  * content headers and x-amz-meta-*, storage class, tags (S3_OH_* bits). */
 enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
 void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
+/* The request headers an object keeps (Content-Type, ..., Expires,
+ * x-amz-website-redirect-location), beside x-amz-meta-*. */
+#define S3_NSTORED_HEADERS 7
+extern const char *const s3_stored_headers[S3_NSTORED_HEADERS];
+/* Whether sc names a storage class S3 knows. */
+int s3_storage_class_valid(const char *sc);
 /* The storage class such header lines give ("STANDARD" when none) into out. */
 const char *s3_storage_class_of(const char *headers, char out[24]);
 /* Storage class and conditional-write headers; 0 or an answered error. */
