@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import subprocess
 import time
 import http.client as http_client
@@ -28,12 +29,21 @@ def keyed(server_factory, *extra):
     return server_factory(args=["--access-key", AK, "--secret-key", SK, *extra])
 
 
-def client(endpoint, ak=AK, sk=SK, sig="s3v4", style="path", **s3cfg):
-    cfg = Config(signature_version=sig, s3={"addressing_style": style, **s3cfg},
+def client(endpoint, ak=AK, sk=SK, sig="s3v4", style="path", connect_to=None):
+    """boto3 with these keys; connect_to=(addr, port) sends every request there while the Host
+    stays the endpoint's (virtual-host buckets without name resolution)."""
+    cfg = Config(signature_version=sig, s3={"addressing_style": style},
                  retries={"total_max_attempts": 1})
-    return boto3.session.Session().client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                                          aws_access_key_id=ak, aws_secret_access_key=sk,
-                                          config=cfg)
+    c = boto3.session.Session().client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                                       aws_access_key_id=ak, aws_secret_access_key=sk, config=cfg)
+    if connect_to:
+        def redirect(request, **_):
+            parts = urllib.parse.urlsplit(request.url)
+            request.headers["Host"] = parts.netloc
+            request.url = urllib.parse.urlunsplit(
+                (parts.scheme, "%s:%d" % connect_to, parts.path, parts.query, parts.fragment))
+        c.meta.events.register("before-send.s3", redirect)
+    return c
 
 
 def http(method, url, data=None):
@@ -121,33 +131,54 @@ def chunk_signed_body(data, ctx, chunk=65536, corrupt=None, trailer=None):
 
 
 # --- boto3 ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sig", ["s3v4", "s3"], ids=["sigv4", "sigv2"])
 @pytest.mark.parametrize("style", ["path", "virtual"])
-def test_boto3_with_the_right_keys_works_and_wrong_ones_are_refused(server_factory, style):
+def test_boto3_with_the_right_keys_works_and_wrong_ones_are_refused(server_factory, style, sig):
     srv = keyed(server_factory)
-    if style == "virtual":
-        from s3lib import make_client  # the compose-alias host, sent to 127.0.0.1
-        s3 = make_client(f"http://fakes3:{srv.port}", addressing_style="virtual",
-                         connect_to=("127.0.0.1", srv.port))
+    if style == "virtual":  # the compose-alias host (auth-bkt.fakes3:PORT), sent to 127.0.0.1
+        kw = dict(sig=sig, style="virtual", connect_to=("127.0.0.1", srv.port))
+        endpoint = f"http://fakes3:{srv.port}"
     else:
-        s3 = client(srv.endpoint)
+        kw, endpoint = dict(sig=sig), srv.endpoint
+    s3 = client(endpoint, **kw)
     s3.create_bucket(Bucket="auth-bkt")
     s3.put_object(Bucket="auth-bkt", Key="a b/c+d.txt", Body=b"hello")
     assert s3.get_object(Bucket="auth-bkt", Key="a b/c+d.txt")["Body"].read() == b"hello"
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="auth-bkt", Prefix="a b/")["Contents"]]
+    # botocore signs ListObjectsV2 for SigV2 with "?list-type=2" in the resource, which S3 does
+    # not sign (boto/boto3#4433): SigV2 lists with ListObjects.
+    lister = s3.list_objects_v2 if sig == "s3v4" else s3.list_objects
+    keys = [o["Key"] for o in lister(Bucket="auth-bkt", Prefix="a b/")["Contents"]]
     assert keys == ["a b/c+d.txt"]
     s3.delete_object(Bucket="auth-bkt", Key="a b/c+d.txt")
 
     with pytest.raises(ClientError) as e:
-        client(srv.endpoint, sk="wrong-secret").list_objects_v2(Bucket="auth-bkt")
+        client(endpoint, sk="wrong-secret", **kw).list_objects(Bucket="auth-bkt")
     assert error_code(e.value) == "SignatureDoesNotMatch"
     with pytest.raises(ClientError) as e:
-        client(srv.endpoint, ak="AKIDUNKNOWN").put_object(Bucket="auth-bkt", Key="x", Body=b"1")
+        client(endpoint, ak="AKIDUNKNOWN", **kw).put_object(Bucket="auth-bkt", Key="x", Body=b"1")
     assert error_code(e.value) == "InvalidAccessKeyId"
-    assert "x" not in [o["Key"] for o in s3.list_objects_v2(Bucket="auth-bkt").get("Contents", [])]
+    assert "x" not in [o["Key"] for o in lister(Bucket="auth-bkt").get("Contents", [])]
 
 
-def test_debian_boto3_signs_v4_and_v2_that_verify(server_factory, tmp_path):
-    """Debian's /usr/bin/python3 boto3 1.26 (botocore 1.29) against the keyed server."""
+def other_pythons():
+    """Debian's /usr/bin/python3 (boto3 1.26) and the newer python3 on PATH (pyenv's boto3 1.43),
+    when it has boto3."""
+    found = ["/usr/bin/python3"]
+    try:
+        p = subprocess.run(["pyenv", "which", "python3"], capture_output=True, text=True,
+                           timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        p = shutil.which("python3") or ""
+    if p and os.path.realpath(p) != os.path.realpath("/usr/bin/python3") and subprocess.run(
+            [p, "-c", "import boto3"], capture_output=True, timeout=60).returncode == 0:
+        found.append(p)
+    return found
+
+
+@pytest.mark.parametrize("python", other_pythons())
+def test_boto3_of_each_python_signs_v4_and_v2_that_verify(server_factory, tmp_path, python):
+    """Each installed boto3 (Debian's 1.26 / botocore 1.29, and the newer one) against the
+    keyed server, SigV4 and SigV2."""
     srv = keyed(server_factory)
     code = f"""
 import boto3
@@ -164,7 +195,7 @@ for sig in ("s3v4", "s3"):
     c.delete_object(Bucket=b, Key="k")
 print("ok")
 """
-    r = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
+    r = subprocess.run([python, "-c", code], capture_output=True, text=True,
                        timeout=120, env={"PATH": os.environ["PATH"], "HOME": str(tmp_path),
                                          "AWS_CONFIG_FILE": os.devnull,
                                          "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
@@ -329,6 +360,32 @@ def test_malformed_users_file_exits_2_naming_the_line(tmp_path, text, line, fiel
     assert f"line {line}" in r.stderr, r.stderr
     if field:
         assert field in r.stderr, r.stderr
+
+
+def test_keys_from_the_environment(server_factory):
+    srv = server_factory(env={"FAKES3_ACCESS_KEY": "ENVAK", "FAKES3_SECRET_KEY": "ENVSK"})
+    client(srv.endpoint, "ENVAK", "ENVSK").create_bucket(Bucket="env-bkt")
+    with pytest.raises(ClientError) as e:
+        client(srv.endpoint).list_objects(Bucket="env-bkt")
+    assert error_code(e.value) == "InvalidAccessKeyId"
+
+
+def test_users_file_from_the_environment(server_factory, tmp_path):
+    p = tmp_path / "u.json"
+    p.write_text('{"users": [{"access_key": "FAK", "secret_key": "FSK"}]}')
+    srv = server_factory(env={"FAKES3_USERS": str(p)})
+    client(srv.endpoint, "FAK", "FSK").create_bucket(Bucket="envfile-bkt")
+    with pytest.raises(ClientError) as e:
+        client(srv.endpoint, "FAK", "wrong").list_objects(Bucket="envfile-bkt")
+    assert error_code(e.value) == "SignatureDoesNotMatch"
+
+
+@pytest.mark.parametrize("args", [["--access-key", "A"], ["--secret-key", "S"],
+                                  ["--access-key", "A", "--secret-key", "S", "--users", "/x"]])
+def test_half_a_key_pair_exits_2(tmp_path, args):
+    r = subprocess.run([fakes3_bin(), "-r", str(tmp_path / "root"), "-p", "0", *args],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
 
 
 def test_startup_line_names_the_mode(server_factory):

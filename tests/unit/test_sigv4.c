@@ -181,6 +181,124 @@ static void test_aws_example_chunk_signatures(void **state)
     free(a);
 }
 
+/* ---- S3's errors ---- */
+
+static void test_s3_errors_for_bad_credentials(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *authz, *target, *date, *sha;
+        s3_err_t err;
+        const char *msg; /* a part of the message; NULL: the table's */
+        const char *extra;
+    } cases[] = {
+        {NULL, "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_ACCESS_DENIED, NULL, NULL},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3/aws4_request", "/",
+         "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_AUTH_HEADER_MALFORMED,
+         "requires three components: Credential, SignedHeaders, and Signature.", NULL},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3,SignedHeaders=host,Signature=00",
+         "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_AUTH_HEADER_MALFORMED,
+         "the Credential is mal-formed; expecting", NULL},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/eu-west-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_AUTH_HEADER_MALFORMED,
+         "the region 'eu-west-1' is wrong; expecting 'us-east-1'", "<Region>us-east-1</Region>"},
+        {"AWS4-HMAC-SHA256 Credential=" AK
+         "/20130524/us-east-1/iam/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_AUTH_HEADER_MALFORMED,
+         "incorrect service \"iam\". This endpoint belongs to \"s3\".", NULL},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130523/us-east-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_AUTH_HEADER_MALFORMED,
+         "Invalid credential date \"20130523\". This date is not the same as X-Amz-Date: "
+         "\"20130524\".",
+         NULL},
+        {"AWS4-HMAC-SHA256 Credential=NOPE/20130524/us-east-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_INVALID_ACCESS_KEY_ID, NULL,
+         "<AWSAccessKeyId>NOPE</AWSAccessKeyId>"},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", NULL, SIGV4_EMPTY_SHA, S3E_ACCESS_DENIED,
+         "AWS authentication requires a valid Date or x-amz-date header", NULL},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", NULL, S3E_INVALID_REQUEST,
+         "Missing required header for this request: x-amz-content-sha256", NULL},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", "abc", S3E_INVALID_ARGUMENT, "x-amz-content-sha256 must be",
+         "<ArgumentName>x-amz-content-sha256</ArgumentName>"},
+        {"AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3/aws4_request,SignedHeaders=host,"
+         "Signature=00",
+         "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_SIGNATURE_MISMATCH, NULL,
+         "<CanonicalRequest>GET\n/\n\nhost:examplebucket.s3.amazonaws.com\n\nhost\n" SIGV4_EMPTY_SHA
+         "</CanonicalRequest>"},
+        {"AWS4-ECDSA-P256-SHA256 Credential=" AK "/20130524/s3/aws4_request", "/",
+         "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_INVALID_REQUEST,
+         "The authorization mechanism you have provided is not supported. Please use "
+         "AWS4-HMAC-SHA256.",
+         NULL},
+        {"Bearer xyz", "/", "20130524T000000Z", SIGV4_EMPTY_SHA, S3E_INVALID_ARGUMENT,
+         "Unsupported Authorization Type", "<ArgumentName>Authorization</ArgumentName>"},
+        {"AWS " AK ":abc", "/?X-Amz-Signature=1", "20130524T000000Z", SIGV4_EMPTY_SHA,
+         S3E_INVALID_ARGUMENT, "Only one auth mechanism allowed", NULL},
+        {NULL, "/?X-Amz-Algorithm=AWS4-HMAC-SHA256", NULL, NULL, S3E_AUTH_QUERY_ERROR,
+         "Query-string authentication version 4 requires the X-Amz-Algorithm", NULL},
+        {NULL,
+         "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" AK
+         "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires="
+         "604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+         NULL, NULL, S3E_AUTH_QUERY_ERROR,
+         "X-Amz-Expires must be less than a week (in seconds) that is 604800", NULL},
+        {NULL, "/?AWSAccessKeyId=" AK "&Expires=1369353700", NULL, NULL, S3E_ACCESS_DENIED,
+         "Query-string authentication requires the Signature, Expires and AWSAccessKeyId "
+         "parameters",
+         NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        authreq_hdr_t h[4];
+        size_t n = 0;
+        h[n++] = (authreq_hdr_t){"Host", "examplebucket.s3.amazonaws.com"};
+        if (cases[i].authz) h[n++] = (authreq_hdr_t){"Authorization", cases[i].authz};
+        if (cases[i].date) h[n++] = (authreq_hdr_t){"x-amz-date", cases[i].date};
+        if (cases[i].sha) h[n++] = (authreq_hdr_t){"x-amz-content-sha256", cases[i].sha};
+        authreq_t r = {"GET", cases[i].target, h, n};
+        auth_result_t res;
+        assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+        int ok = res.err == cases[i].err &&
+                 (cases[i].msg ? res.msg && strstr(res.msg, cases[i].msg) != NULL : !res.msg) &&
+                 (!cases[i].extra || (res.extra.p && strstr(res.extra.p, cases[i].extra)));
+        if (!ok)
+            fprintf(stderr, "case %zu: err %d msg %s extra %s\n", i, res.err, res.msg, res.extra.p);
+        assert_true(ok);
+        auth_result_free(&res);
+    }
+}
+
+/* fuzz_auth: X-Amz-Expires or Expires of 20 digits overflowed "seconds * 1000" (UBSan). */
+static void test_huge_expires_does_not_overflow(void **state)
+{
+    (void)state;
+    authreq_hdr_t h[] = {{"Host", "examplebucket.s3.amazonaws.com"}};
+    authreq_t r = {"GET",
+                   "/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" AK
+                   "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-"
+                   "Expires=99999999999999999999&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+                   h, 1};
+    auth_result_t res;
+    assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013 + 86400000, &res), AUTH_ANONYMOUS);
+    auth_result_free(&res);
+    assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+    assert_int_equal(res.err, S3E_AUTH_QUERY_ERROR);
+    auth_result_free(&res);
+    r.target = "/k?AWSAccessKeyId=" AK "&Signature=x&Expires=-99999999999999999999";
+    assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013, &res), AUTH_ERROR);
+    assert_string_equal(res.msg, "Request has expired");
+    auth_result_free(&res);
+}
+
 /* ---- every captured request ---- */
 
 /* The "now" a recorded request was signed at. */
@@ -404,6 +522,8 @@ int main(void)
         cmocka_unit_test(test_aws_example_list_objects),
         cmocka_unit_test(test_aws_example_presigned_url),
         cmocka_unit_test(test_aws_example_chunk_signatures),
+        cmocka_unit_test(test_s3_errors_for_bad_credentials),
+        cmocka_unit_test(test_huge_expires_does_not_overflow),
         cmocka_unit_test(test_every_wire_fixture_verifies_and_a_flipped_byte_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -82,7 +82,8 @@ static int parse_int(const char *s, long long *out)
     if (!*s) return -1;
     long long v = strtoll(s, &end, 10);
     if (*end) return -1;
-    *out = v;
+    /* Seconds, so that "* 1000" never overflows: past 10^12 s all is the same. */
+    *out = v > 1000000000000LL ? 1000000000000LL : v < -1000000000000LL ? -1000000000000LL : v;
     return 0;
 }
 
@@ -473,11 +474,13 @@ auth_kind_t auth_check(const auth_users_t *users, const char *region, const auth
     memset(res, 0, sizeof *res);
     int open = !users || users->n == 0;
     buf_t tmp = BUF_INIT;
-    int v4q = authreq_param(r, "X-Amz-Algorithm", &tmp) == 1 ||
-              authreq_param(r, "X-Amz-Signature", &tmp) == 1 ||
-              authreq_param(r, "X-Amz-Credential", &tmp) == 1;
-    int v2q = !v4q && (authreq_param(r, "AWSAccessKeyId", &tmp) == 1 ||
-                       authreq_param(r, "Signature", &tmp) == 1);
+    int has_query = *authreq_query(r) != '\0';
+    int v4q = has_query && (authreq_param(r, "X-Amz-Algorithm", &tmp) == 1 ||
+                            authreq_param(r, "X-Amz-Signature", &tmp) == 1 ||
+                            authreq_param(r, "X-Amz-Credential", &tmp) == 1);
+    int v2q =
+        has_query && !v4q &&
+        (authreq_param(r, "AWSAccessKeyId", &tmp) == 1 || authreq_param(r, "Signature", &tmp) == 1);
     buf_free(&tmp);
     const char *authz = authreq_header(r, "Authorization");
     if (authz && (v4q || v2q) && !open) {
