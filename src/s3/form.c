@@ -123,10 +123,16 @@ static int emit(form_t *f, const char *p, size_t n)
 }
 
 /* Scan p for the delimiter, delivering what is not part of it. Returns the
- * bytes consumed (the delimiter included when *found) or a negative error. */
+ * bytes consumed (the delimiter included when *found) or a negative error.
+ *
+ * The matcher holds the last f->match bytes of the stream, which are always
+ * delim[0..match). Those of them that came with earlier pieces ("carried")
+ * are re-emitted from delim when a mismatch releases them; the plain bytes of
+ * this piece go out in one run from the piece, at its end or before the
+ * delimiter, so the file reaches the store in pieces as large as they came. */
 static long scan(form_t *f, const char *p, size_t n, int *found)
 {
-    size_t i = 0, run = 0;
+    size_t i = 0;
     int rc;
     *found = 0;
     while (i < n) {
@@ -136,31 +142,31 @@ static long scan(form_t *f, const char *p, size_t n, int *found)
                 i = n;
                 break;
             }
-            i = (size_t)(cr - p);
-            if ((rc = emit(f, p + run, i - run))) return rc;
+            i = (size_t)(cr - p) + 1;
             f->match = 1; /* delim[0] is '\r' */
-            run = ++i;
             continue;
         }
         char c = p[i];
         while (f->match > 0 && c != f->delim[f->match]) {
             size_t nk = f->pi[f->match - 1];
-            if ((rc = emit(f, f->delim, f->match - nk))) return rc;
+            /* Carried bytes are the first match - i held ones. */
+            if (f->match > i) {
+                size_t carried = f->match - i, still = nk > i ? nk - i : 0;
+                if ((rc = emit(f, f->delim, carried - still))) return rc;
+            }
             f->match = nk;
         }
-        if (c == f->delim[f->match]) {
-            f->match++;
-            run = ++i;
-            if (f->match == f->dlen) {
-                f->match = 0;
-                *found = 1;
-                return (long)i;
-            }
-        } else {
-            run = i++;
+        if (c == f->delim[f->match]) f->match++;
+        i++;
+        if (f->match == f->dlen) {
+            f->match = 0;
+            *found = 1;
+            if (i > f->dlen && (rc = emit(f, p, i - f->dlen))) return rc;
+            return (long)i;
         }
     }
-    if ((rc = emit(f, p + run, i - run))) return rc;
+    size_t held = f->match < i ? f->match : i;
+    if ((rc = emit(f, p, i - held))) return rc;
     return (long)i;
 }
 
