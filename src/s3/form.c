@@ -195,7 +195,7 @@ static const char *param_value(const char *p, buf_t *out)
 static int part_begin(form_t *f)
 {
     buf_t filename = BUF_INIT, ctype = BUF_INIT, tmp = BUF_INIT;
-    int have_name = 0, have_filename = 0, rc = FORM_OK;
+    int have_name = 0, have_filename = 0, form_data = 0, rc = FORM_OK;
     buf_reset(&f->name);
     char *line = f->hdr.p;
     while (line && *line) {
@@ -209,11 +209,11 @@ static int part_begin(form_t *f)
             while (*v == ' ' || *v == '\t')
                 v++;
             if (nl == 19 && strncasecmp(line, "Content-Disposition", 19) == 0) {
-                if (strncasecmp(v, "form-data", 9) != 0) {
-                    rc = FORM_EMALFORMED;
-                    goto out;
-                }
-                const char *p = v + 9;
+                /* Only a form-data part named file is the file (S3 reads
+                 * "file; name=file" as a field). */
+                form_data = strncasecmp(v, "form-data", 9) == 0 &&
+                            (v[9] == '\0' || v[9] == ';' || v[9] == ' ' || v[9] == '\t');
+                const char *p = v + strcspn(v, ";");
                 while (*p) {
                     while (*p == ';' || *p == ' ' || *p == '\t')
                         p++;
@@ -248,7 +248,7 @@ static int part_begin(form_t *f)
         rc = FORM_EMALFORMED;
         goto out;
     }
-    if (strcasecmp(str(&f->name), "file") == 0) {
+    if (form_data && strcasecmp(str(&f->name), "file") == 0) {
         f->state = S_FILE;
         f->in_file = 1;
         if (f->cb->file_begin(f->ctx, have_filename ? str(&filename) : NULL, str(&ctype)))

@@ -222,11 +222,10 @@ static void test_malformed(void **state)
 {
     (void)state;
     static const char *const bodies[] = {
-        "--xyz\r\nContent-Disposition: form-data\r\n\r\nv\r\n--xyz--",          /* no name */
-        "--xyz\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--xyz--", /* not form-data */
-        "--xyz\r\n\r\nv\r\n--xyz--",                                            /* no headers */
-        "--xyzx\r\n",                                                           /* bad line end */
-        "--xyz-x",                                                              /* half a close */
+        "--xyz\r\nContent-Disposition: form-data\r\n\r\nv\r\n--xyz--", /* no name */
+        "--xyz\r\n\r\nv\r\n--xyz--",                                   /* no headers */
+        "--xyzx\r\n",                                                  /* bad line end */
+        "--xyz-x",                                                     /* half a close */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
         outcome_t o;
@@ -234,6 +233,20 @@ static void test_malformed(void **state)
         assert_int_equal(o.finish_rc, FORM_EMALFORMED);
         outcome_free(&o);
     }
+}
+
+/* Only a form-data part named file is the file: "file; name=file" is a field. */
+static void test_file_part_must_be_form_data(void **state)
+{
+    (void)state;
+    static const char body[] = "--xyz\r\nContent-Disposition: file; name=\"file\"; filename=a\r\n"
+                               "\r\nabc\r\n--xyz\r\nContent-Disposition: form-datax; name=\"file\""
+                               "\r\n\r\ndef\r\n--xyz--";
+    outcome_t o;
+    check_splits("xyz", body, sizeof body - 1, FORM_MAX_FIELDS, &o);
+    assert_int_equal(o.finish_rc, FORM_ENOFILE);
+    assert_string_equal(s(&o.trace), "field file=abc\nfield file=def\n");
+    outcome_free(&o);
 }
 
 /* Names and values before the file count together against the bound. */
@@ -336,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_boundary_param),
         cmocka_unit_test(test_file_bytes_go_out_one_call_per_piece),
+        cmocka_unit_test(test_file_part_must_be_form_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
