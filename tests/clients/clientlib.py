@@ -21,8 +21,8 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "py"))
 
-from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Netns, NetnsNotPermitted, Server,  # noqa: E402
-                   clean_env, crc32c, crc64nvme, md5_hex, signed_raw)
+from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Netns, NetnsNotPermitted, RawResponse,  # noqa: E402
+                   Server, clean_env, crc32c, crc64nvme, md5_hex, signed_raw)
 import rawcheck  # noqa: E402
 
 MiB = 1024 * 1024
@@ -233,9 +233,27 @@ class Srv:
         lines = self.server.stdout().splitlines()
         return "\n".join(lines[-n:])
 
-    def raw(self, method, target, **kw):
-        """s3lib.raw, signed with the server's keys when it has some."""
-        return signed_raw(self.port, method, target, keys=self.keys, **kw)
+    def raw(self, method, target, body=b"", headers=(), host=None, keys="server"):
+        """s3lib.raw, signed with the server's keys when it has some (or with keys=(ak, sk);
+        keys=None: unsigned); sent from inside the server's network namespace if it has one."""
+        keys = self.keys if keys == "server" else keys
+        if self.server.netns is None:
+            return signed_raw(self.port, method, target, body, headers, host, keys=keys)
+        code = ("import base64, json, sys\n"
+                f"sys.path.insert(0, {os.path.join(REPO, 'tests', 'integration')!r})\n"
+                "from s3lib import signed_raw\n"
+                "a = json.loads(sys.argv[1])\n"
+                "r = signed_raw(a['port'], a['method'], a['target'], base64.b64decode(a['body']),"
+                " [tuple(h) for h in a['headers']], a['host'], keys=a['keys'])\n"
+                "print(json.dumps([r.status, r.reason, r.headers, base64.b64encode(r.body).decode(),"
+                " r.version]))\n")
+        arg = json.dumps({"port": self.port, "method": method, "target": target,
+                          "body": base64.b64encode(body).decode(), "headers": list(headers),
+                          "host": host, "keys": keys})
+        r = self.server.netns.run(["/usr/bin/python3", "-c", code, arg], timeout=120)
+        assert r.returncode == 0, r.stderr
+        status, reason, hdrs, b, version = json.loads(r.stdout)
+        return RawResponse(status, reason, [tuple(h) for h in hdrs], base64.b64decode(b), version)
 
     def observe(self, bucket):
         if self.server.netns is None:
@@ -325,7 +343,8 @@ def boto3_env():
 
 def node_modules_ok():
     nm = os.path.join(HERE, "js", "node_modules")
-    for pkg in ("@aws-sdk/client-s3", "@aws-sdk/lib-storage", "minio"):
+    for pkg in ("@aws-sdk/client-s3", "@aws-sdk/lib-storage", "@aws-sdk/s3-request-presigner",
+                "minio"):
         if not os.path.exists(os.path.join(nm, pkg, "package.json")):
             pytest.fail(f"node package {pkg} is not installed in {nm}: {INSTALL_HINT}", pytrace=False)
 

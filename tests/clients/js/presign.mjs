@@ -40,14 +40,10 @@ if (spec.tool === "aws-sdk-js-v3") {
     endPoint: spec.host, port: spec.port, useSSL: false, pathStyle: true, region: "us-east-1",
     accessKey: spec.access_key, secretKey: spec.secret_key,
   });
-  if (when) {
-    // presignedGetObject/presignedPutObject take no clock: the general call does.
-    urls.GET = await mc.presignedUrl("GET", B, K, expires, {}, when);
-    urls.PUT = await mc.presignedUrl("PUT", B, K, expires, {}, when);
-  } else {
-    urls.GET = await mc.presignedGetObject(B, K, expires);
-    urls.PUT = await mc.presignedPutObject(B, K, expires);
-  }
+  urls.GET = await mc.presignedGetObject(B, K, expires, {}, when);
+  // presignedPutObject takes no clock: with one, the general call signs the PUT.
+  urls.PUT = when ? await mc.presignedUrl("PUT", B, K, expires, {}, when)
+    : await mc.presignedPutObject(B, K, expires);
   urls.HEAD = await mc.presignedUrl("HEAD", B, K, expires, {}, when);
   urls.DELETE = await mc.presignedUrl("DELETE", B, K, expires, {}, when);
 } else {

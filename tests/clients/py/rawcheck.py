@@ -40,13 +40,13 @@ def observe(host, port, bucket, host_header=None, keys=None):
     host_header = host_header or f"{host}:{port}"
     base = "" if host_header.startswith(bucket + ".") else "/" + quote(bucket)
     conn = http.client.HTTPConnection(host, port, timeout=60)
-    keys, token = [], None
+    creds, keys, token = keys, [], None
     try:
         while True:
             target = f"{base}/?list-type=2&max-keys=1000"
             if token:
                 target += "&continuation-token=" + quote(token, safe="")
-            status, _, body = _request(conn, "GET", target, host_header, keys)
+            status, _, body = _request(conn, "GET", target, host_header, creds)
             if status != 200:
                 return {"error": f"list answered {status}: {body[:500]!r}"}
             root = ET.fromstring(body)
@@ -57,7 +57,7 @@ def observe(host, port, bucket, host_header=None, keys=None):
         objects = {}
         for k in keys:
             status, headers, data = _request(conn, "GET", f"{base}/" + quote(k, safe="/~"),
-                                             host_header, keys)
+                                             host_header, creds)
             objects[k] = {"status": status, "size": len(data),
                           "md5": hashlib.md5(data).hexdigest(),
                           "sha256": hashlib.sha256(data).hexdigest(),
