@@ -318,22 +318,35 @@ def presign_awscli(v2):
     return presign
 
 
-def presign_boto3(sig):
+BOTO3_PRESIGN = """
+import json, sys
+import boto3
+from botocore.config import Config
+a = json.loads(sys.argv[1])
+c = boto3.session.Session().client(
+    "s3", endpoint_url=a["endpoint"], region_name="us-east-1", aws_access_key_id=a["ak"],
+    aws_secret_access_key=a["sk"],
+    config=Config(signature_version=a["sig"], s3={"addressing_style": "path"}))
+p = {"Bucket": a["bucket"], "Key": a["key"]}
+urls = {m: c.generate_presigned_url(op, Params=p, ExpiresIn=a["expires"]) for m, op in
+        (("GET", "get_object"), ("PUT", "put_object"), ("HEAD", "head_object"),
+         ("DELETE", "delete_object"))}
+if a["md5"]:
+    urls["PUT_MD5"] = c.generate_presigned_url("put_object", Params=dict(p, ContentMD5=a["md5"]),
+                                               ExpiresIn=a["expires"])
+print(json.dumps(urls))
+"""
+
+
+def presign_boto3(python, sig):
+    """generate_presigned_url of Debian's boto3 (1.26) or the pyenv one (1.43)."""
     def presign(srv, tmp_path, key, expires, past=False, md5=None):
-        import boto3
-        from botocore.config import Config
-        c = boto3.session.Session().client(
-            "s3", endpoint_url=srv.endpoint, region_name="us-east-1", aws_access_key_id=AK,
-            aws_secret_access_key=SK,
-            config=Config(signature_version=sig, s3={"addressing_style": "path"}))
-        p = {"Bucket": BUCKET, "Key": key}
-        urls = {m: c.generate_presigned_url(op, Params=p, ExpiresIn=expires) for m, op in
-                (("GET", "get_object"), ("PUT", "put_object"), ("HEAD", "head_object"),
-                 ("DELETE", "delete_object"))}
-        if md5:
-            urls["PUT_MD5"] = c.generate_presigned_url(
-                "put_object", Params={**p, "ContentMD5": md5}, ExpiresIn=expires)
-        return urls
+        exe = pyenv_python()[0] if python == "pyenv" else "/usr/bin/python3"
+        arg = json.dumps({"endpoint": srv.endpoint, "ak": AK, "sk": SK, "sig": sig,
+                          "bucket": BUCKET, "key": key, "expires": expires, "md5": md5})
+        r = run([exe, "-c", BOTO3_PRESIGN, arg], f"boto3 presign ({exe})", env=boto3_env(),
+                text=True)
+        return json.loads(r.stdout)
     return presign
 
 
@@ -370,15 +383,17 @@ def presign_js(tool):
 PRESIGNERS = {
     "awscli-v4": presign_awscli(False),
     "awscli-v2": presign_awscli(True),
-    "boto3-v4": presign_boto3("s3v4"),
-    "boto3-v2": presign_boto3("s3"),
+    "boto3-debian-v4": presign_boto3("debian", "s3v4"),
+    "boto3-debian-v2": presign_boto3("debian", "s3"),
+    "boto3-pyenv-v4": presign_boto3("pyenv", "s3v4"),
+    "boto3-pyenv-v2": presign_boto3("pyenv", "s3"),
     "s3cmd": presign_s3cmd,
     "aws-sdk-js-v3": presign_js("aws-sdk-js-v3"),
     "minio-js": presign_js("minio-js"),
 }
 # Which signature each tool's URLs carry, and the methods it signs.
-SIGV = {"awscli-v4": 4, "awscli-v2": 2, "boto3-v4": 4, "boto3-v2": 2, "s3cmd": 2,
-        "aws-sdk-js-v3": 4, "minio-js": 4}
+SIGV = {"awscli-v4": 4, "awscli-v2": 2, "boto3-debian-v4": 4, "boto3-debian-v2": 2,
+        "boto3-pyenv-v4": 4, "boto3-pyenv-v2": 2, "s3cmd": 2, "aws-sdk-js-v3": 4, "minio-js": 4}
 METHODS = {"awscli-v4": {"GET"}, "awscli-v2": {"GET"}, "s3cmd": {"GET"}}
 ALL = {"GET", "PUT", "HEAD", "DELETE"}
 

@@ -20,8 +20,10 @@ if (spec.tool === "aws-sdk-js-v3") {
     region: "us-east-1",
     forcePathStyle: true,
     credentials: { accessKeyId: spec.access_key, secretAccessKey: spec.secret_key },
-    // Else a presigned PutObject carries the CRC32 of an empty body (the SDK cannot know the
-    // body a URL will be used with), and every upload through it fails BadDigest.
+    // Else a presigned PutObject carries x-amz-checksum-crc32=AAAAAA== in its query, the CRC32
+    // of no body (the SDK cannot know the body the URL will carry), which S3 is reported to
+    // hold against any real body (seaweedfs/seaweedfs#10216); fakes3 ignores checksum
+    // parameters in a query.
     requestChecksumCalculation: "WHEN_REQUIRED",
   });
   const opts = { expiresIn: expires, signingDate: when };
