@@ -5,8 +5,9 @@
    refused; with a wrong secret it gets SignatureDoesNotMatch and with an unknown access key
    InvalidAccessKeyId, on one short request (ListBuckets, or a mount for s3fs), as the client
    reports it and as the access log shows (403).
-2. Presigned URLs from every tool that makes them (aws CLI, boto3 V2 and V4, s3cmd signurl, the
-   JS SDK v3's getSignedUrl, minio-js) work for the methods the tool signs, are refused with
+2. Presigned URLs from every tool that makes them (aws CLI, boto3 V2 and V4, path and virtual
+   host, s3cmd signurl, path and virtual host, the JS SDK v3's getSignedUrl, minio-js) work for
+   the methods the tool signs, are refused with
    SignatureDoesNotMatch when the path, the query, a signed header, the method or the body is
    changed, and answer AccessDenied "Request has expired" once expired: signed with a clock in
    the past where the tool takes one, else signed for 1 s and polled until refused."""
@@ -287,12 +288,18 @@ def md5_b64(data):
 
 def fetch(method, url, body=None, headers=None):
     """(status, body) of one plain request for a URL (http.client, as curl sends it: no
-    Content-Type unless given)."""
+    Content-Type unless given). A virtual-host URL (BUCKET.fakes3:PORT) goes to 127.0.0.1 with
+    the URL's Host, as curl --connect-to sends it."""
     u = urllib.parse.urlsplit(url)
-    c = http_client.HTTPConnection(u.hostname, u.port, timeout=60)
+    headers = dict(headers or {})
+    addr = u.hostname
+    if addr.endswith(".fakes3"):
+        addr = "127.0.0.1"
+        headers.setdefault("Host", u.netloc)
+    c = http_client.HTTPConnection(addr, u.port, timeout=60)
     try:
         c.request(method, u.path + ("?" + u.query if u.query else ""), body=body,
-                  headers=headers or {})
+                  headers=headers)
         r = c.getresponse()
         return r.status, r.read()
     finally:
@@ -326,7 +333,7 @@ a = json.loads(sys.argv[1])
 c = boto3.session.Session().client(
     "s3", endpoint_url=a["endpoint"], region_name="us-east-1", aws_access_key_id=a["ak"],
     aws_secret_access_key=a["sk"],
-    config=Config(signature_version=a["sig"], s3={"addressing_style": "path"}))
+    config=Config(signature_version=a["sig"], s3={"addressing_style": a["style"]}))
 p = {"Bucket": a["bucket"], "Key": a["key"]}
 urls = {m: c.generate_presigned_url(op, Params=p, ExpiresIn=a["expires"]) for m, op in
         (("GET", "get_object"), ("PUT", "put_object"), ("HEAD", "head_object"),
@@ -338,11 +345,13 @@ print(json.dumps(urls))
 """
 
 
-def presign_boto3(python, sig):
-    """generate_presigned_url of Debian's boto3 (1.26) or the pyenv one (1.43)."""
+def presign_boto3(python, sig, style="path"):
+    """generate_presigned_url of Debian's boto3 (1.26) or the pyenv one (1.43); style "virtual"
+    signs for BUCKET.fakes3:PORT (the compose-alias host)."""
     def presign(srv, tmp_path, key, expires, past=False, md5=None):
         exe = pyenv_python()[0] if python == "pyenv" else "/usr/bin/python3"
-        arg = json.dumps({"endpoint": srv.endpoint, "ak": AK, "sk": SK, "sig": sig,
+        endpoint = srv.endpoint if style == "path" else f"http://fakes3:{srv.port}"
+        arg = json.dumps({"endpoint": endpoint, "ak": AK, "sk": SK, "sig": sig, "style": style,
                           "bucket": BUCKET, "key": key, "expires": expires, "md5": md5})
         r = run([exe, "-c", BOTO3_PRESIGN, arg], f"boto3 presign ({exe})", env=boto3_env(),
                 text=True)
@@ -350,16 +359,18 @@ def presign_boto3(python, sig):
     return presign
 
 
-def presign_s3cmd(srv, tmp_path, key, expires, past=False, md5=None):
-    need("/usr/bin/s3cmd", "s3cmd")
-    hp = f"127.0.0.1:{srv.port}"
-    s3c = S3cmd(tmp_path, hp, hp)
-    # signurl takes an absolute expiry (epoch seconds) or +seconds from now.
-    when = str(int(time.time()) - 60) if past else f"+{expires}"
-    return {"GET": s3c("signurl", f"s3://{BUCKET}/{key}", when).stdout.strip()}
-
-
-presign_s3cmd.past = True
+def presign_s3cmd(style):
+    def presign(srv, tmp_path, key, expires, past=False, md5=None):
+        need("/usr/bin/s3cmd", "s3cmd")
+        if style == "path":
+            s3c = S3cmd(tmp_path, f"127.0.0.1:{srv.port}", f"127.0.0.1:{srv.port}")
+        else:  # signurl puts the bucket before host_base (host_bucket plays no part)
+            s3c = S3cmd(tmp_path, f"fakes3:{srv.port}", f"%(bucket)s.fakes3:{srv.port}")
+        # signurl takes an absolute expiry (epoch seconds) or +seconds from now.
+        when = str(int(time.time()) - 60) if past else f"+{expires}"
+        return {"GET": s3c("signurl", f"s3://{BUCKET}/{key}", when).stdout.strip()}
+    presign.past = True
+    return presign
 
 
 def presign_js(tool):
@@ -387,14 +398,18 @@ PRESIGNERS = {
     "boto3-debian-v2": presign_boto3("debian", "s3"),
     "boto3-pyenv-v4": presign_boto3("pyenv", "s3v4"),
     "boto3-pyenv-v2": presign_boto3("pyenv", "s3"),
-    "s3cmd": presign_s3cmd,
+    "boto3-vhost-v4": presign_boto3("debian", "s3v4", "virtual"),
+    "boto3-vhost-v2": presign_boto3("debian", "s3", "virtual"),
+    "s3cmd": presign_s3cmd("path"),
+    "s3cmd-vhost": presign_s3cmd("vhost"),
     "aws-sdk-js-v3": presign_js("aws-sdk-js-v3"),
     "minio-js": presign_js("minio-js"),
 }
 # Which signature each tool's URLs carry, and the methods it signs.
 SIGV = {"awscli-v4": 4, "awscli-v2": 2, "boto3-debian-v4": 4, "boto3-debian-v2": 2,
-        "boto3-pyenv-v4": 4, "boto3-pyenv-v2": 2, "s3cmd": 2, "aws-sdk-js-v3": 4, "minio-js": 4}
-METHODS = {"awscli-v4": {"GET"}, "awscli-v2": {"GET"}, "s3cmd": {"GET"}}
+        "boto3-pyenv-v4": 4, "boto3-pyenv-v2": 2, "boto3-vhost-v4": 4, "boto3-vhost-v2": 2,
+        "s3cmd": 2, "s3cmd-vhost": 2, "aws-sdk-js-v3": 4, "minio-js": 4}
+METHODS = {"awscli-v4": {"GET"}, "awscli-v2": {"GET"}, "s3cmd": {"GET"}, "s3cmd-vhost": {"GET"}}
 ALL = {"GET", "PUT", "HEAD", "DELETE"}
 
 
@@ -417,7 +432,8 @@ def with_query(url, extra):
 
 def with_path(url, key):
     u = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(u._replace(path=f"/{BUCKET}/" + urllib.parse.quote(key)))
+    base = "" if u.hostname.startswith(BUCKET + ".") else f"/{BUCKET}"
+    return urllib.parse.urlunsplit(u._replace(path=f"{base}/" + urllib.parse.quote(key)))
 
 
 @pytest.mark.parametrize("tool", PRESIGNERS)
@@ -428,6 +444,8 @@ def test_presigned_urls_work_and_a_changed_request_is_refused(keyed, tmp_path, t
     v4 = "X-Amz-Signature=" in urls["GET"]
     assert v4 == (SIGV[tool] == 4) and v4 != ("AWSAccessKeyId=" in urls["GET"]), urls["GET"]
     assert set(urls) - {"PUT_MD5"} == METHODS.get(tool, ALL), urls
+    vhost = urllib.parse.urlsplit(urls["GET"]).hostname == f"{BUCKET}.fakes3"
+    assert vhost == ("vhost" in tool), urls["GET"]
     try:
         want = SEED
         if "PUT" in urls:
