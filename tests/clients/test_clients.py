@@ -6,7 +6,9 @@ back without any client library (py/rawcheck.py) and compared.
 
 The clients are installed by tests/clients/install.sh. The library clients run helper programs
 (py/boto3_workflow.py, js/*.mjs, go/minio_go_workflow.go) that do the steps and write what they
-saw to a report; every assertion is made here, from the same expectations for all."""
+saw to a report; every assertion is made here, from the same expectations for all. The shared
+helpers and the per-test server live in clientlib.py; test_clients_auth.py runs these same
+workflows against a server with keys."""
 
 import json
 import os
