@@ -81,7 +81,11 @@ test-stress: build/asan/fakes3
 	@./scripts/deps.sh test
 	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -s -p no:cacheprovider tests/stress $(PYTEST_ARGS)
 
-bench: build/fakes3
+# What verifying a signature costs, in the release build's flags.
+build/auth_bench: bench/auth_bench.c $(LIB_SRC) $(HDRS) | $(DEPS_OK)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+bench: build/fakes3 build/auth_bench
 	./bench/run.sh
 
 FORMAT_FILES = $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c bench/*.c)

@@ -2,10 +2,7 @@
  * the AWS documentation's GET Object example (canonical request, string to sign, signing key,
  * HMAC), N times; and a SigV2 header for comparison.
  *
- * Build and run from the repository root:
- *   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc bench/auth_bench.c
- * src/s3/auth/{auth,authreq,sigv2,sigv4,users}.c \ src/lib/util.c src/lib/buf.c -lnettle -ljansson
- * -o build/auth_bench
+ * `make bench` builds it (build/auth_bench, release flags) and prints its lines;
  *   ./build/auth_bench [N] */
 #include <stdio.h>
 #include <stdlib.h>

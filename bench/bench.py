@@ -243,6 +243,12 @@ def main():
         else:
             print("wrk not installed: GET throughput not measured")
         stop(p)
+        auth = os.path.join(os.path.dirname(BIN), "auth_bench")
+        if os.path.exists(auth):
+            # auth_check on the AWS documentation's examples, 200,000 times each
+            for line in subprocess.run([auth], capture_output=True, text=True,
+                                       check=True).stdout.splitlines():
+                print(f"verify {line.strip()}")
         single_gib(work)
         multipart_gib(work)
     finally:
