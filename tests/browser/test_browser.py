@@ -1,0 +1,284 @@
+"""Browser tests in a real Chromium: a page served from another origin (a Python http.server on
+its own loopback port, http://127.0.0.1:PAGEPORT) talks to fakes3 (http://localhost:S3PORT, the
+ASan build) with fetch and a <form>, as a web application would. They prove that per-bucket CORS
+works for a browser — the preflight is answered, the actual answers carry what the browser needs
+(Access-Control-Allow-Origin, the exposed ETag) — that an origin the bucket does not allow is
+refused by the browser before anything is written, and that a browser POST upload with a SigV4
+policy works.
+
+Chromium (Debian's /usr/bin/chromium) is driven by run.mjs through playwright-core; both are
+installed by tests/browser/install.sh. run.mjs prints what the page observed as JSON; every
+assertion is made here. A screenshot of the page after each case is kept under the test's tmp dir
+(its path is printed)."""
+
+import base64
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+
+from s3lib import Server, error_code, free_port, make_client, raw  # noqa: E402
+
+INSTALL_HINT = "run tests/browser/install.sh"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BUCKET = "browser-bkt"
+# Every byte value, so that a text conversion anywhere on the way would show.
+BODY = bytes(range(256)) * 3 + "é ünïcode ✓\n".encode()
+
+
+# --- the pieces: fakes3, the page's origin, Chromium ---------------------------------------------
+@pytest.fixture(scope="module")
+def tools():
+    for what, path in (("node", shutil.which("node")), ("Chromium", CHROMIUM),
+                       ("playwright-core", os.path.join(HERE, "node_modules", "playwright-core",
+                                                        "package.json"))):
+        if not path or not os.path.exists(path):
+            pytest.fail(f"{what} is missing ({path}): {INSTALL_HINT}", pytrace=False)
+    return shutil.which("node")
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = Server(tmp_path)
+    srv.start()
+    yield srv
+    rc = srv.stop()
+    report = srv.sanitizer_report()
+    if report:
+        pytest.fail(f"sanitizer report from fakes3:\n{report[-6000:]}", pytrace=False)
+    if rc != 0:
+        pytest.fail(f"fakes3 exited {rc} on SIGTERM; stderr:\n{srv.stderr()[-3000:]}", pytrace=False)
+
+
+@pytest.fixture
+def s3(server):
+    return server.client()
+
+
+@pytest.fixture
+def s3_origin(server):
+    """fakes3 as the browser names it: `localhost`, while the page is on 127.0.0.1."""
+    return f"http://localhost:{server.port}"
+
+
+@pytest.fixture
+def presigner(s3_origin):
+    """A boto3 client whose URLs name fakes3 as the browser does (it signs the Host the browser
+    will send); it only signs, it never connects."""
+    return make_client(s3_origin)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture(scope="module")
+def page_origin():
+    """The test page (page/) on its own loopback port: a different origin from fakes3."""
+    handler = functools.partial(_QuietHandler, directory=os.path.join(HERE, "page"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    t.join()
+
+
+@pytest.fixture
+def browser(tools, page_origin, tmp_path):
+    """browser(case, spec, name) runs one case of page.js (or "form") in a fresh headless
+    Chromium and returns what the page observed; the screenshot is tmp_path/<name>.png."""
+    def run(case, spec, name):
+        shot = str(tmp_path / f"{name}.png")
+        spec_path = tmp_path / f"{name}.spec.json"
+        spec_path.write_text(json.dumps({"page_url": f"{page_origin}/index.html", "case": case,
+                                         "spec": spec, "screenshot": shot, "timeout_ms": 30000}))
+        p = subprocess.run([tools, os.path.join(HERE, "run.mjs"), str(spec_path)], cwd=HERE,
+                           capture_output=True, text=True, timeout=120)
+        try:
+            out = json.loads(p.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            pytest.fail(f"run.mjs exited {p.returncode} without a JSON result; stderr:\n"
+                        f"{p.stderr[-3000:]}\nstdout:\n{p.stdout[-2000:]}", pytrace=False)
+        assert "error" not in out, f"run.mjs failed: {out['error']}\nconsole: {out['console']}"
+        print(f"screenshot of {name}: {out['screenshot']}")
+        assert os.path.getsize(out["screenshot"]) > 0
+        return out
+    return run
+
+
+def put_cors(s3, origin, methods=("PUT", "GET", "POST")):
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": list(methods), "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 0}]})
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def quoted_md5(data):
+    return f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def log_lines(server, method, path):
+    rx = re.compile(rf"^{method} /{re.escape(path.lstrip('/'))}(\?\S*)? (\d{{3}}) ")
+    return [m.group(2) for m in map(rx.match, server.stdout().splitlines()) if m]
+
+
+def wait_log(server, method, path, timeout=10.0):
+    """The access-log statuses of METHOD on path, once at least one such line is there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = log_lines(server, method, path)
+        if got or time.monotonic() >= deadline:
+            return got
+        time.sleep(0.02)
+
+
+def object_or_none(s3, key):
+    try:
+        return s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    except ClientError as e:
+        assert error_code(e) == "NoSuchKey", e
+        return None
+
+
+# --- the cases ------------------------------------------------------------------------------------
+def test_presigned_put_then_get_from_allowed_origin(server, s3, presigner, page_origin, browser):
+    """The bucket allows the page's origin: the page PUTs a file through a presigned URL (its
+    Content-Type makes fetch send a preflight first), reads it back and can read the ETag."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    key = "uploads/from the browser.bin"
+    ctype = "application/octet-stream"
+    put_url = presigner.generate_presigned_url(
+        "put_object", Params={"Bucket": BUCKET, "Key": key, "ContentType": ctype}, ExpiresIn=600)
+    get_url = presigner.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=600)
+
+    out = browser("put_get", {"put_url": put_url, "get_url": get_url, "content_type": ctype,
+                              "body_b64": b64(BODY)}, "allowed_put_get")
+    put, get = out["result"]["put"], out["result"]["get"]
+    assert put["ok"], (put, out["console"])
+    assert put["status"] == 200
+    assert put["etag"] == quoted_md5(BODY), "the page cannot read the PUT's ETag (Expose-Headers)"
+    assert get["ok"], (get, out["console"])
+    assert get["status"] == 200
+    assert base64.b64decode(get["body_b64"]) == BODY
+    assert get["etag"] == quoted_md5(BODY)
+    assert get["content_type"] == ctype
+    # Only what the rule exposes is readable by the page.
+    assert put["request_id"] is None and get["request_id"] is None
+    # The browser asked first: the preflight, then the PUT, are in fakes3's access log.
+    path = f"/{BUCKET}/uploads/from%20the%20browser.bin"
+    assert wait_log(server, "OPTIONS", path) == ["200"], server.stdout()[-3000:]
+    assert wait_log(server, "PUT", path) == ["200"], server.stdout()[-3000:]
+    log = server.stdout()
+    assert log.index("OPTIONS " + path) < log.index("PUT " + path)
+    # And it is really stored.
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == BODY
+
+
+def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, browser):
+    """The bucket's rule names another origin: the preflight is refused, so the browser never
+    sends the PUT and the page's fetch rejects with a TypeError; nothing is written. A GET (no
+    preflight) reaches fakes3, but without Access-Control-Allow-Origin the page cannot read it."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, "https://only-this.example")
+    s3.put_object(Bucket=BUCKET, Key="existing", Body=b"secret")
+    key = "blocked.bin"
+    ctype = "application/octet-stream"
+    put_url = presigner.generate_presigned_url(
+        "put_object", Params={"Bucket": BUCKET, "Key": key, "ContentType": ctype}, ExpiresIn=600)
+
+    out = browser("put_get", {"put_url": put_url, "get_url": None, "content_type": ctype,
+                              "body_b64": b64(BODY)}, "blocked_put")
+    put = out["result"]["put"]
+    assert not put["ok"], put
+    assert put["error"] == "TypeError", put
+    assert out["result"]["get"] is None
+    path = f"/{BUCKET}/{key}"
+    assert wait_log(server, "OPTIONS", path) == ["403"], server.stdout()[-3000:]
+    assert log_lines(server, "PUT", path) == [], "the browser sent the PUT after a refused preflight"
+    assert object_or_none(s3, key) is None
+
+    get_url = presigner.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "existing"}, ExpiresIn=600)
+    out = browser("get", {"get_url": get_url}, "blocked_get")
+    get = out["result"]["get"]
+    assert not get["ok"] and get["error"] == "TypeError", get
+    assert wait_log(server, "GET", f"/{BUCKET}/existing") == ["200"], server.stdout()[-3000:]
+
+
+# --- browser POST uploads (PostObject) --------------------------------------------------------------
+def require_post_object(server):
+    r = raw(server.port, "POST", f"/{BUCKET}", b"--x--\r\n",
+            headers=[("Content-Type", "multipart/form-data; boundary=x")])
+    if r.status in (405, 501):
+        pytest.skip(f"this fakes3 build has no PostObject (POST on a bucket answers {r.status}); "
+                    "it comes with branch h7")
+
+
+def presigned_post(presigner, key, ctype, extra_fields=None, extra_conditions=()):
+    fields = {"Content-Type": ctype}
+    fields.update(extra_fields or {})
+    conditions = [{"Content-Type": ctype}, ["content-length-range", 1, 1 << 20]]
+    conditions += [{k: v} for k, v in (extra_fields or {}).items()]
+    conditions += list(extra_conditions)
+    p = presigner.generate_presigned_post(BUCKET, key, Fields=fields, Conditions=conditions,
+                                          ExpiresIn=600)
+    # key first, as S3's examples do; the file goes last (page.js / run.mjs add it).
+    return p["url"], sorted(p["fields"].items(), key=lambda kv: kv[0] != "key")
+
+
+def test_post_form_upload_with_sigv4_policy(server, s3, presigner, page_origin, browser):
+    """A real <form enctype=multipart/form-data> with boto3's generate_presigned_post fields and a
+    file chosen through the file input, submitted by a click; the object reads back."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    require_post_object(server)
+    key, ctype = "form/upload.bin", "application/octet-stream"
+    url, fields = presigned_post(presigner, key, ctype, {"success_action_status": "201"})
+    out = browser("form", {"url": url, "fields": fields, "file_name": "upload.bin",
+                           "content_type": ctype, "body_b64": b64(BODY)}, "post_form")
+    res = out["result"]
+    assert res["status"] == 201, (res, out["console"])
+    assert f"<Key>{key}</Key>" in (res["body"] or ""), res
+    assert f"<Bucket>{BUCKET}</Bucket>" in res["body"]
+    assert object_or_none(s3, key) == BODY
+    assert s3.head_object(Bucket=BUCKET, Key=key)["ContentType"] == ctype
+    assert wait_log(server, "POST", f"/{BUCKET}") == ["201"], server.stdout()[-3000:]
+
+
+def test_post_formdata_fetch_with_sigv4_policy(server, s3, presigner, page_origin, browser):
+    """The same upload as fetch(FormData) from the page: fakes3's answer (204) carries the CORS
+    headers, so the page can read its status and the exposed ETag."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    require_post_object(server)
+    key, ctype = "fetch/upload.bin", "application/octet-stream"
+    url, fields = presigned_post(presigner, key, ctype)
+    out = browser("post_formdata", {"url": url, "fields": fields, "file_name": "upload.bin",
+                                    "content_type": ctype, "body_b64": b64(BODY)}, "post_fetch")
+    post = out["result"]["post"]
+    assert post["ok"], (post, out["console"])
+    assert post["status"] == 204
+    assert post["etag"] == quoted_md5(BODY)
+    assert object_or_none(s3, key) == BODY
