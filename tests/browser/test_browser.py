@@ -31,7 +31,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from s3lib import Server, error_code, free_port, make_client, raw  # noqa: E402
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Server, clean_env, error_code,  # noqa: E402
+                   fakes3_bin, free_port, make_client, raw)
 
 INSTALL_HINT = "run tests/browser/install.sh"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -51,9 +54,28 @@ def tools():
     return shutil.which("node")
 
 
+@functools.lru_cache(maxsize=None)
+def has_signature_checks():
+    p = subprocess.run([fakes3_bin(), "--help"], capture_output=True, text=True, env=clean_env(),
+                       timeout=30)
+    return "--access-key" in p.stdout + p.stderr
+
+
+@pytest.fixture(params=["open", "signed"])
+def auth(request):
+    """open: fakes3's default, any credentials accepted. signed: fakes3 knows one key pair (the
+    one boto3 signs with here) and verifies every signature, so what the browser sends must be
+    exactly what boto3 signed."""
+    if request.param == "signed" and not has_signature_checks():
+        pytest.skip("this fakes3 build has no --access-key/--secret-key (signature verification "
+                    "comes with branch h5)")
+    return request.param
+
+
 @pytest.fixture
-def server(tmp_path):
-    srv = Server(tmp_path)
+def server(tmp_path, auth):
+    args = ["--access-key", DUMMY_KEY_ID, "--secret-key", DUMMY_SECRET] if auth == "signed" else []
+    srv = Server(tmp_path, args=args)
     srv.start()
     yield srv
     rc = srv.stop()
@@ -80,6 +102,16 @@ def presigner(s3_origin):
     """A boto3 client whose URLs name fakes3 as the browser does (it signs the Host the browser
     will send); it only signs, it never connects."""
     return make_client(s3_origin)
+
+
+@pytest.fixture
+def wrong_presigner(s3_origin):
+    """Signs with the right access key id and a wrong secret."""
+    session = boto3.session.Session(aws_access_key_id=DUMMY_KEY_ID,
+                                    aws_secret_access_key="not-the-secret-" + DUMMY_SECRET[15:],
+                                    region_name="us-east-1")
+    return session.client("s3", endpoint_url=s3_origin, region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -186,6 +218,7 @@ def test_presigned_put_then_get_from_allowed_origin(server, s3, presigner, page_
     assert get["content_type"] == ctype
     # Only what the rule exposes is readable by the page.
     assert put["request_id"] is None and get["request_id"] is None
+    assert out["console"] == [] and out["failed"] == [], (out["console"], out["failed"])
     # The browser asked first: the preflight, then the PUT, are in fakes3's access log.
     path = f"/{BUCKET}/uploads/from%20the%20browser.bin"
     assert wait_log(server, "OPTIONS", path) == ["200"], server.stdout()[-3000:]
@@ -214,6 +247,8 @@ def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, bro
     assert not put["ok"], put
     assert put["error"] == "TypeError", put
     assert out["result"]["get"] is None
+    assert any("blocked by CORS policy: Response to preflight request doesn't pass access control"
+               in line for line in out["console"]), out["console"]
     path = f"/{BUCKET}/{key}"
     assert wait_log(server, "OPTIONS", path) == ["403"], server.stdout()[-3000:]
     assert log_lines(server, "PUT", path) == [], "the browser sent the PUT after a refused preflight"
@@ -224,13 +259,49 @@ def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, bro
     out = browser("get", {"get_url": get_url}, "blocked_get")
     get = out["result"]["get"]
     assert not get["ok"] and get["error"] == "TypeError", get
+    assert any("blocked by CORS policy: No 'Access-Control-Allow-Origin' header" in line
+               for line in out["console"]), out["console"]
     assert wait_log(server, "GET", f"/{BUCKET}/existing") == ["200"], server.stdout()[-3000:]
 
 
+@pytest.mark.parametrize("auth", ["signed"], indirect=True)
+def test_wrong_signature_from_the_browser_is_refused_and_readable(server, s3, wrong_presigner,
+                                                                  page_origin, browser):
+    """With signatures checked, a presigned PUT signed with a wrong secret passes the preflight
+    (a preflight carries no credentials) and is refused with S3's 403 SignatureDoesNotMatch; the
+    refusal carries the CORS headers, so the page can read why; nothing is written."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    key, ctype = "badsig.bin", "application/octet-stream"
+    put_url = wrong_presigner.generate_presigned_url(
+        "put_object", Params={"Bucket": BUCKET, "Key": key, "ContentType": ctype}, ExpiresIn=600)
+    out = browser("put_get", {"put_url": put_url, "get_url": None, "content_type": ctype,
+                              "body_b64": b64(BODY)}, "wrong_signature")
+    put = out["result"]["put"]
+    assert put["ok"], ("the page could not read the refusal (no CORS headers on the error?)",
+                       put, out["console"])
+    assert put["status"] == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in base64.b64decode(put["body_b64"])
+    path = f"/{BUCKET}/{key}"
+    assert wait_log(server, "OPTIONS", path) == ["200"], server.stdout()[-3000:]
+    assert wait_log(server, "PUT", path) == ["403"], server.stdout()[-3000:]
+    assert object_or_none(s3, key) is None
+
+
 # --- browser POST uploads (PostObject) --------------------------------------------------------------
-def require_post_object(server):
-    r = raw(server.port, "POST", f"/{BUCKET}", b"--x--\r\n",
-            headers=[("Content-Type", "multipart/form-data; boundary=x")])
+@pytest.fixture(scope="module")
+def post_object(tmp_path_factory):
+    """Skips when this fakes3 build has no PostObject: asked once, of a server in open mode (with
+    signatures checked, a POST without one would be refused before it reached the operation)."""
+    srv = Server(tmp_path_factory.mktemp("probe"))
+    srv.start()
+    try:
+        raw(srv.port, "PUT", f"/{BUCKET}")
+        r = raw(srv.port, "POST", f"/{BUCKET}", b"--x--\r\n",
+                headers=[("Content-Type", "multipart/form-data; boundary=x")])
+    finally:
+        rc = srv.stop()
+    assert rc == 0 and not srv.sanitizer_report(), srv.stderr()[-3000:]
     if r.status in (405, 501):
         pytest.skip(f"this fakes3 build has no PostObject (POST on a bucket answers {r.status}); "
                     "it comes with branch h7")
@@ -248,12 +319,12 @@ def presigned_post(presigner, key, ctype, extra_fields=None, extra_conditions=()
     return p["url"], sorted(p["fields"].items(), key=lambda kv: kv[0] != "key")
 
 
-def test_post_form_upload_with_sigv4_policy(server, s3, presigner, page_origin, browser):
+def test_post_form_upload_with_sigv4_policy(post_object, server, s3, presigner, page_origin,
+                                            browser):
     """A real <form enctype=multipart/form-data> with boto3's generate_presigned_post fields and a
     file chosen through the file input, submitted by a click; the object reads back."""
     s3.create_bucket(Bucket=BUCKET)
     put_cors(s3, page_origin)
-    require_post_object(server)
     key, ctype = "form/upload.bin", "application/octet-stream"
     url, fields = presigned_post(presigner, key, ctype, {"success_action_status": "201"})
     out = browser("form", {"url": url, "fields": fields, "file_name": "upload.bin",
@@ -267,12 +338,12 @@ def test_post_form_upload_with_sigv4_policy(server, s3, presigner, page_origin, 
     assert wait_log(server, "POST", f"/{BUCKET}") == ["201"], server.stdout()[-3000:]
 
 
-def test_post_formdata_fetch_with_sigv4_policy(server, s3, presigner, page_origin, browser):
+def test_post_formdata_fetch_with_sigv4_policy(post_object, server, s3, presigner, page_origin,
+                                               browser):
     """The same upload as fetch(FormData) from the page: fakes3's answer (204) carries the CORS
     headers, so the page can read its status and the exposed ETag."""
     s3.create_bucket(Bucket=BUCKET)
     put_cors(s3, page_origin)
-    require_post_object(server)
     key, ctype = "fetch/upload.bin", "application/octet-stream"
     url, fields = presigned_post(presigner, key, ctype)
     out = browser("post_formdata", {"url": url, "fields": fields, "file_name": "upload.bin",
