@@ -36,17 +36,21 @@ try {
       mimeType: s.content_type,
       buffer: Buffer.from(s.body_b64, 'base64'),
     });
+    // With s.redirect the form posts into the page itself (target _self) and fakes3's 303 brings
+    // the browser back to the page's origin: wait for that URL too.
+    if (s.redirect) await page.evaluate(() => { document.getElementById('upload').target = '_self'; });
     const [resp] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(s.url)),
+      s.redirect ? page.waitForURL((u) => u.href.startsWith(s.redirect)) : null,
       page.click('#submit'),
     ]);
     let body = null;
     try {
       body = await resp.text();
     } catch (e) {
-      body = null; // a 204 has none
+      body = null; // a 204 or a redirect has none
     }
-    out.result = { status: resp.status(), headers: await resp.allHeaders(), body };
+    out.result = { status: resp.status(), headers: await resp.allHeaders(), body, url: page.url() };
     await page.evaluate((st) => {
       document.getElementById('log').textContent += `form POST -> ${st}\n`;
     }, resp.status());

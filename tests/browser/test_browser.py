@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 import pytest
 from botocore.exceptions import ClientError
@@ -336,6 +337,26 @@ def test_post_form_upload_with_sigv4_policy(post_object, server, s3, presigner, 
     assert object_or_none(s3, key) == BODY
     assert s3.head_object(Bucket=BUCKET, Key=key)["ContentType"] == ctype
     assert wait_log(server, "POST", f"/{BUCKET}") == ["201"], server.stdout()[-3000:]
+
+
+def test_post_form_redirects_back_to_the_page(post_object, server, s3, presigner, page_origin,
+                                             browser):
+    """success_action_redirect: after the upload fakes3 answers 303 and the browser lands on the
+    page's origin again with bucket, key and etag in the query, as S3 does."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    key, ctype = "form/redirected file.txt", "text/plain"
+    data = "uploaded by a form ✓\n".encode()
+    back = f"{page_origin}/index.html?from=fakes3"
+    url, fields = presigned_post(presigner, key, ctype, {"success_action_redirect": back})
+    out = browser("form", {"url": url, "fields": fields, "file_name": "redirected file.txt",
+                           "content_type": ctype, "body_b64": b64(data), "redirect": back},
+                  "post_form_redirect")
+    res = out["result"]
+    assert res["status"] == 303, (res, out["console"])
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(res["url"]).query)
+    assert q == {"from": ["fakes3"], "bucket": [BUCKET], "key": [key], "etag": [quoted_md5(data)]}
+    assert object_or_none(s3, key) == data
 
 
 def test_post_formdata_fetch_with_sigv4_policy(post_object, server, s3, presigner, page_origin,

@@ -87,6 +87,9 @@ const cases = {
   },
 };
 
+// Back from a form upload with success_action_redirect: show what fakes3 appended.
+if (location.search) log(`arrived with ${decodeURIComponent(location.search)}`);
+
 window.runCase = async function (name, spec) {
   document.getElementById('case').textContent = name;
   log(`case ${name}`);
