@@ -18,6 +18,7 @@ import http.server
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -133,23 +134,61 @@ def page_origin():
     t.join()
 
 
+class Chromium:
+    """One `node run.mjs --serve`: Chromium starts once per module; each case is one JSON line
+    in and one out, in a fresh browser context."""
+
+    def __init__(self, node, workdir):
+        self.stderr_path = os.path.join(workdir, "run.mjs.stderr")
+        self.stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen([node, os.path.join(HERE, "run.mjs"), "--serve"], cwd=HERE,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, text=True)
+
+    def run(self, spec, timeout=120.0):
+        self.proc.stdin.write(json.dumps(spec) + "\n")
+        self.proc.stdin.flush()
+        # run.mjs bounds every wait itself (30 s); this bound is for a wedged process.
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.proc.kill()
+            pytest.fail(f"run.mjs gave no answer (exit {self.proc.poll()}); stderr:\n"
+                        f"{self.read_stderr()[-3000:]}", pytrace=False)
+        return json.loads(line)
+
+    def read_stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def close(self):
+        self.proc.stdin.close()
+        try:
+            rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.stderr.close()
+        return rc
+
+
+@pytest.fixture(scope="module")
+def chromium(tools, tmp_path_factory):
+    c = Chromium(tools, str(tmp_path_factory.mktemp("chromium")))
+    yield c
+    rc = c.close()
+    assert rc == 0, f"run.mjs exited {rc}; stderr:\n{c.read_stderr()[-3000:]}"
+
+
 @pytest.fixture
-def browser(tools, page_origin, tmp_path):
-    """browser(case, spec, name) runs one case of page.js (or "form") in a fresh headless
-    Chromium and returns what the page observed; the screenshot is tmp_path/<name>.png."""
+def browser(chromium, page_origin, tmp_path):
+    """browser(case, spec, name) runs one case of page.js (or "form") in a fresh browser context
+    and returns what the page observed; the screenshot is tmp_path/<name>.png."""
     def run(case, spec, name):
         shot = str(tmp_path / f"{name}.png")
-        spec_path = tmp_path / f"{name}.spec.json"
-        spec_path.write_text(json.dumps({"page_url": f"{page_origin}/index.html", "case": case,
-                                         "spec": spec, "screenshot": shot, "timeout_ms": 30000}))
-        p = subprocess.run([tools, os.path.join(HERE, "run.mjs"), str(spec_path)], cwd=HERE,
-                           capture_output=True, text=True, timeout=120)
-        try:
-            out = json.loads(p.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            pytest.fail(f"run.mjs exited {p.returncode} without a JSON result; stderr:\n"
-                        f"{p.stderr[-3000:]}\nstdout:\n{p.stdout[-2000:]}", pytrace=False)
-        assert "error" not in out, f"run.mjs failed: {out['error']}\nconsole: {out['console']}"
+        out = chromium.run({"page_url": f"{page_origin}/index.html", "case": case, "spec": spec,
+                            "screenshot": shot, "timeout_ms": 30000})
+        assert "error" not in out, f"run.mjs failed: {out['error']}\nconsole: {out.get('console')}"
         print(f"screenshot of {name}: {out['screenshot']}")
         assert os.path.getsize(out["screenshot"]) > 0
         return out
