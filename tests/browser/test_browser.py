@@ -4,7 +4,10 @@ ASan build) with fetch and a <form>, as a web application would. They prove that
 works for a browser — the preflight is answered, the actual answers carry what the browser needs
 (Access-Control-Allow-Origin, the exposed ETag) — that an origin the bucket does not allow is
 refused by the browser before anything is written, and that a browser POST upload with a SigV4
-policy works.
+policy works (a <form> submitted by a click, with and without success_action_redirect, and
+fetch(FormData)). Each case runs twice: fakes3 in open mode, and with signatures checked
+(--access-key/--secret-key), where what the browser sends must verify against what boto3 signed,
+and a wrong signature is refused in a way the page can read.
 
 Chromium (Debian's /usr/bin/chromium) is driven by run.mjs through playwright-core; both are
 installed by tests/browser/install.sh. run.mjs prints what the page observed as JSON; every
