@@ -33,6 +33,20 @@ void *xrealloc(void *p, size_t n)
     return p;
 }
 
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return p;
+    size_t n = *cap ? *cap : 4;
+    while (n < need) {
+        if (n > SIZE_MAX / 2) abort();
+        n *= 2;
+    }
+    if (size && n > SIZE_MAX / size) abort();
+    p = xrealloc(p, n * size);
+    *cap = n;
+    return p;
+}
+
 char *xstrdup(const char *s)
 {
     return xstrndup(s, strlen(s));

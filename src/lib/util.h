@@ -14,6 +14,10 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Room for at least need elements of size bytes in the array p of *cap
+ * elements: returns p, or p reallocated with *cap at least doubled, so that
+ * growing one element at a time costs O(log n) reallocations. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 

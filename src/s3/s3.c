@@ -114,6 +114,8 @@ s3_err_t s3_err_from_store(int rc)
     case STORE_ENOTEMPTY: return S3E_BUCKET_NOT_EMPTY;
     case STORE_ETOOBIG: return S3E_ENTITY_TOO_LARGE;
     case STORE_EPRECOND: return S3E_PRECONDITION_FAILED;
+    case STORE_ENOSPC: return S3E_INSUFFICIENT_STORAGE;
+    case STORE_EMFILE: return S3E_SLOW_DOWN_NO_FILES;
     default: return S3E_INTERNAL_ERROR;
     }
 }

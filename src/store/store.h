@@ -11,7 +11,13 @@
  * Errors: functions return STORE_OK (0) or one of the negative STORE_E*
  * codes below. Strings returned inside structs are owned by the struct and
  * released by the matching *_free function. The store knows nothing of
- * HTTP or XML. */
+ * HTTP or XML.
+ *
+ * A full disk: the SQLite backend keeps a reserve file under the root
+ * (store_sqlite.c, RESERVE_BYTES) that it gives up when a delete cannot
+ * commit for lack of space, so that deleting always works and frees space.
+ * While the reserve cannot be put back, writes that add data fail with
+ * STORE_ENOSPC instead of taking the space deletes need. */
 #ifndef FAKES3_STORE_H
 #define FAKES3_STORE_H
 
@@ -29,7 +35,9 @@ enum {
     STORE_EPRECOND = -7,  /* a write condition did not hold */
     STORE_ENOUPLOAD = -8, /* no such multipart upload */
     STORE_EBADPART = -9,  /* a part changed or vanished while completing */
-    STORE_ENOCONF = -10,  /* the bucket has no configuration of that name */
+    STORE_ENOSPC = -10,   /* no space left on the device holding the root (ENOSPC, EDQUOT) */
+    STORE_EMFILE = -11,   /* out of file descriptors (EMFILE, ENFILE): try again later */
+    STORE_ENOCONF = -12,  /* the bucket has no configuration of that name */
 };
 
 /* Conditions checked atomically with publishing a write (S3 conditional
@@ -157,13 +165,16 @@ struct store_ops {
     int (*bucket_list)(store_t *st, store_bucket_t **out, size_t *n);
 
     /* Start receiving an object's bytes; *out is owned by the store until
-     * put_commit or put_abort, exactly one of which must follow. */
+     * put_commit or put_abort, exactly one of which must follow. A failure to
+     * store the bytes (STORE_ENOSPC, STORE_EMFILE, STORE_EIO), here or in
+     * put_write, is kept and returned by put_commit or mpu_part_commit, so
+     * that the body can be read to its end and the cause answered once. */
     int (*put_begin)(store_t *st, store_put_t **out);
     /* Start a put whose bytes are those of an open object, shared with it
      * where the backend can (hard links here, every part): nothing is copied.
      * Then put_commit or put_abort as for put_begin. */
     int (*put_begin_from)(store_t *st, store_reader_t *src, store_put_t **out);
-    /* Append bytes. */
+    /* Append bytes; see put_begin for failures. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
     /* Publish the bytes as bucket/key with meta (size, etag, headers used;
      * mtime and blob filled in on return). With autocreate, a missing
@@ -180,7 +191,9 @@ struct store_ops {
                    store_obj_t *out, int *fd);
     /* Open an object for reading: its metadata in out and a reader that keeps
      * these bytes readable until reader_close, whatever writers do meanwhile.
-     * STORE_ENOBUCKET, STORE_ENOKEY. */
+     * Its first file is opened here (reader_fd hands that descriptor over), so
+     * that STORE_EMFILE comes before anything is answered. STORE_ENOBUCKET,
+     * STORE_ENOKEY, STORE_EMFILE. */
     int (*obj_open)(store_t *st, const char *bucket, const char *key, size_t key_len,
                     store_obj_t *out, store_reader_t **rd);
     /* The object's parts (n == 0 for a single-blob object); owned by rd. */

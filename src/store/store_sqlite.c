@@ -24,6 +24,7 @@
 
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "store/space.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
@@ -131,8 +132,13 @@ static const char schema_sql[] =
     " upload TEXT NOT NULL, num INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
     " checksum TEXT NOT NULL, blob TEXT NOT NULL, mtime INTEGER NOT NULL,"
     " PRIMARY KEY (upload, num)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);"
-    "PRAGMA user_version = 1;";
+    "CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);";
+#define SCHEMA_VERSION 2 /* 2: bucket_confs */
+
+/* Bytes kept under the root for deletes on a full disk (space.h): a delete
+ * of a single-file object needs a few pages of WAL, one of a 10,000-part
+ * object with short keys about 3 MiB. */
+#define RESERVE_BYTES (4u << 20)
 
 struct conn {
     sqlite3 *db;
@@ -146,7 +152,7 @@ struct pin {
     size_t key_len;
     int count;
     char **doomed;
-    size_t ndoomed;
+    size_t ndoomed, capdoomed;
 };
 
 struct sq_store {
@@ -157,15 +163,17 @@ struct sq_store {
     pthread_key_t key;
     pthread_mutex_t mu;
     struct conn **conns;
-    size_t nconns;
+    size_t nconns, capconns;
     pthread_mutex_t pin_mu;
     struct pin *pins;
-    size_t npins;
+    size_t npins, cappins;
+    store_reserve_t reserve;
 };
 
 struct store_put {
     struct sq_store *s;
     int fd;
+    int err; /* the first failure to store the bytes, returned by the commit */
     char id[33];
     /* put_begin_from a multipart object: the linked parts (id unused) */
     store_part_t *parts;
@@ -199,8 +207,10 @@ static struct conn *conn_open(struct sq_store *s, char *err, size_t errlen)
         path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         if (err) snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "no memory");
+        int e = c->db ? sqlite3_system_errno(c->db) : ENOMEM;
         sqlite3_close(c->db);
         free(c);
+        errno = e ? e : EIO; /* for store_errno_code in the caller */
         return NULL;
     }
     sqlite3_busy_timeout(c->db, 30000);
@@ -208,7 +218,7 @@ static struct conn *conn_open(struct sq_store *s, char *err, size_t errlen)
     sqlite3_exec(c->db, s->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                  NULL, NULL);
     pthread_mutex_lock(&s->mu);
-    s->conns = xrealloc(s->conns, (s->nconns + 1) * sizeof *s->conns);
+    s->conns = xgrow(s->conns, &s->capconns, s->nconns + 1, sizeof *s->conns);
     s->conns[s->nconns++] = c;
     pthread_mutex_unlock(&s->mu);
     return c;
@@ -255,16 +265,30 @@ static sqlite3_stmt *stmt(struct conn *c, enum stmt_id id)
     return c->st[id];
 }
 
+/* The store's code for the connection's last failure: a full disk and
+ * descriptor exhaustion are told apart from other I/O errors. The system
+ * errno is consulted only for I/O errors: it keeps its value across later
+ * successes. */
+static int db_err(struct conn *c)
+{
+    switch (sqlite3_errcode(c->db)) {
+    case SQLITE_FULL: return STORE_ENOSPC;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN: return store_errno_code(sqlite3_system_errno(c->db));
+    default: return STORE_EIO;
+    }
+}
+
 /* Run a statement that returns no rows. */
 static int exec1(struct conn *c, enum stmt_id id)
 {
     sqlite3_stmt *st = stmt(c, id);
-    if (!st) return STORE_EIO;
+    if (!st) return db_err(c);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         util_err("store: '%s': %s", stmt_sql[id], sqlite3_errmsg(c->db));
-        return STORE_EIO;
+        return db_err(c);
     }
     return STORE_OK;
 }
@@ -278,7 +302,7 @@ static void rollback(struct conn *c)
 static int bucket_exists(struct conn *c, const char *bucket)
 {
     sqlite3_stmt *st = stmt(c, S_BUCKET_GET);
-    if (!st) return STORE_EIO;
+    if (!st) return db_err(c);
     sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -319,7 +343,7 @@ static void pin(struct sq_store *s, const char *bucket, const char *key, size_t 
     pthread_mutex_lock(&s->pin_mu);
     struct pin *p = pin_find(s, bucket, key, kn);
     if (!p) {
-        s->pins = xrealloc(s->pins, (s->npins + 1) * sizeof *s->pins);
+        s->pins = xgrow(s->pins, &s->cappins, s->npins + 1, sizeof *s->pins);
         p = &s->pins[s->npins++];
         memset(p, 0, sizeof *p);
         p->bucket = xstrdup(bucket);
@@ -357,7 +381,7 @@ static void retire(struct sq_store *s, const char *bucket, const char *key, size
     struct pin *p = bucket ? pin_find(s, bucket, key, kn) : NULL;
     for (size_t i = 0; i < n; i++) {
         if (p) {
-            p->doomed = xrealloc(p->doomed, (p->ndoomed + 1) * sizeof *p->doomed);
+            p->doomed = xgrow(p->doomed, &p->capdoomed, p->ndoomed + 1, sizeof *p->doomed);
             p->doomed[p->ndoomed++] = blobs[i];
         } else {
             unlink_blob(s, blobs[i]);
@@ -369,13 +393,13 @@ static void retire(struct sq_store *s, const char *bucket, const char *key, size
 
 struct blob_list {
     char **v;
-    size_t n;
+    size_t n, cap;
 };
 
 static void blob_list_add(struct blob_list *l, const char *b)
 {
     if (!b || !*b) return;
-    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
     l->v[l->n++] = xstrdup(b);
 }
 
@@ -385,7 +409,7 @@ static void blob_list_free(struct blob_list *l)
         free(l->v[i]);
     free(l->v);
     l->v = NULL;
-    l->n = 0;
+    l->n = l->cap = 0;
 }
 
 /* Inside a write transaction: the blobs of the current bucket/key object
@@ -396,7 +420,7 @@ static int take_old(struct conn *c, const char *bucket, const char *key, size_t 
 {
     *exists = 0;
     sqlite3_stmt *q = stmt(c, S_OBJ_BLOB);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
     int nparts = 0, rc = sqlite3_step(q);
@@ -407,23 +431,23 @@ static int take_old(struct conn *c, const char *bucket, const char *key, size_t 
         nparts = sqlite3_column_int(q, 2);
     }
     sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return STORE_EIO;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(c);
     if (!nparts) return STORE_OK;
     q = stmt(c, S_OPARTS_GET);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         blob_list_add(out, (const char *)sqlite3_column_text(q, 4));
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return STORE_EIO;
+    if (rc != SQLITE_DONE) return db_err(c);
     q = stmt(c, S_OPARTS_DELETE);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? STORE_OK : STORE_EIO;
+    return rc == SQLITE_DONE ? STORE_OK : db_err(c);
 }
 
 /* Inside a write transaction: insert the object row and, for a multipart
@@ -433,7 +457,7 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
                    size_t nparts)
 {
     sqlite3_stmt *q = stmt(c, S_OBJ_UPSERT);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)meta->size);
@@ -446,10 +470,10 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
                       SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return STORE_EIO;
+    if (rc != SQLITE_DONE) return db_err(c);
     for (size_t i = 0; i < nparts; i++) {
         q = stmt(c, S_OPARTS_INSERT);
-        if (!q) return STORE_EIO;
+        if (!q) return db_err(c);
         sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
         sqlite3_bind_int64(q, 3, (sqlite3_int64)i);
@@ -460,7 +484,7 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
         sqlite3_bind_text(q, 8, parts[i].blob, -1, SQLITE_STATIC);
         rc = sqlite3_step(q);
         sqlite3_reset(q);
-        if (rc != SQLITE_DONE) return STORE_EIO;
+        if (rc != SQLITE_DONE) return db_err(c);
     }
     return STORE_OK;
 }
@@ -489,9 +513,11 @@ static int drop_upload(struct conn *c, const char *id, struct blob_list *out);
 static int sq_bucket_create(store_t *st, const char *name, const char *region)
 {
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
+    int ret = store_reserve_ensure(&SQ(st)->reserve);
+    if (ret) return ret;
     sqlite3_stmt *q = stmt(c, S_BUCKET_INSERT);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, util_now_ms());
     sqlite3_bind_text(q, 3, region ? region : "", -1, SQLITE_STATIC);
@@ -500,17 +526,17 @@ static int sq_bucket_create(store_t *st, const char *name, const char *region)
     if (rc == SQLITE_DONE) return STORE_OK;
     if (rc == SQLITE_CONSTRAINT) return STORE_EEXIST;
     util_err("store: create bucket: %s", sqlite3_errmsg(c->db));
-    return STORE_EIO;
+    return db_err(c);
 }
 
 static int sq_bucket_get(store_t *st, const char *name, store_bucket_t *out)
 {
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     sqlite3_stmt *q = stmt(c, S_BUCKET_GET);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q), ret = STORE_EIO;
+    int rc = sqlite3_step(q), ret = db_err(c);
     if (rc == SQLITE_ROW) {
         if (out) {
             snprintf(out->name, sizeof out->name, "%s", name);
@@ -526,10 +552,10 @@ static int sq_bucket_get(store_t *st, const char *name, store_bucket_t *out)
     return ret;
 }
 
-static int sq_bucket_delete(store_t *st, const char *name)
+static int bucket_delete_once(store_t *st, const char *name)
 {
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     int ret = exec1(c, S_BEGIN_W);
     if (ret) return ret;
     ret = bucket_exists(c, name);
@@ -567,7 +593,7 @@ static int sq_bucket_delete(store_t *st, const char *name)
         goto done_parts;
     }
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    ret = sqlite3_step(q) == SQLITE_DONE ? STORE_OK : STORE_EIO;
+    ret = sqlite3_step(q) == SQLITE_DONE ? STORE_OK : db_err(c);
     sqlite3_reset(q);
     if (ret == STORE_OK && (ret = exec1(c, S_COMMIT)) == STORE_OK) {
         retire(SQ(st), NULL, NULL, 0, parts.v, parts.n);
@@ -581,14 +607,24 @@ done:
     return ret;
 }
 
+/* Deletes free space, so they must work on a full disk: one that cannot
+ * commit for lack of space gives up the reserve and tries again. */
+static int sq_bucket_delete(store_t *st, const char *name)
+{
+    int ret = bucket_delete_once(st, name);
+    if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
+        ret = bucket_delete_once(st, name);
+    return ret;
+}
+
 static int sq_bucket_list(store_t *st, store_bucket_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     sqlite3_stmt *q = stmt(c, S_BUCKET_LIST);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -621,35 +657,57 @@ void store_obj_free(store_obj_t *o)
     o->key = o->headers = o->blob = NULL;
 }
 
+/* The put failed: keep the first cause for the commit and give back the
+ * space its body took at once (other requests may need it). */
+static void put_fail(store_put_t *p, int err)
+{
+    if (!p->err) p->err = err;
+    if (p->fd >= 0 && !p->nparts) {
+        char path[48];
+        snprintf(path, sizeof path, "tmp/%s", p->id);
+        close(p->fd);
+        p->fd = -1;
+        unlinkat(p->s->rootfd, path, 0);
+    }
+}
+
 static int sq_put_begin(store_t *st, store_put_t **out)
 {
     struct sq_store *s = SQ(st);
     store_put_t *p = xcalloc(1, sizeof *p);
     p->s = s;
+    p->fd = -1;
+    *out = p;
     unsigned char rnd[16];
     util_random(rnd, sizeof rnd);
     util_hex(rnd, sizeof rnd, p->id);
+    int ret = store_reserve_ensure(&s->reserve);
+    if (ret) {
+        put_fail(p, ret);
+        return STORE_OK;
+    }
     char path[48];
     snprintf(path, sizeof path, "tmp/%s", p->id);
     p->fd = openat(s->rootfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (p->fd < 0) {
-        util_err("store: create %s: %s", path, strerror(errno));
-        free(p);
-        return STORE_EIO;
+        int e = errno;
+        util_err("store: create %s: %s", path, strerror(e));
+        put_fail(p, store_errno_code(e));
     }
-    *out = p;
     return STORE_OK;
 }
 
 static int sq_put_write(store_put_t *p, const void *data, size_t n)
 {
     const char *d = data;
-    while (n) {
+    while (n && !p->err) {
         ssize_t w = write(p->fd, d, n);
         if (w < 0) {
-            if (errno == EINTR) continue;
-            util_err("store: write: %s", strerror(errno));
-            return STORE_EIO;
+            int e = errno;
+            if (e == EINTR) continue;
+            util_err("store: write: %s", strerror(e));
+            put_fail(p, store_errno_code(e));
+            break;
         }
         d += w;
         n -= (size_t)w;
@@ -687,13 +745,16 @@ static int link_blob(struct sq_store *s, const char *blob, const char *to)
             linkat(s->rootfd, from, s->rootfd, to, 0) == 0)
             return STORE_OK;
     }
-    util_err("store: link %s: %s", from, strerror(errno));
-    return STORE_EIO;
+    int e = errno;
+    util_err("store: link %s: %s", from, strerror(e));
+    return store_errno_code(e);
 }
 
 static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out)
 {
     struct sq_store *s = SQ(st);
+    int ret = store_reserve_ensure(&s->reserve);
+    if (ret) return ret;
     store_put_t *p = xcalloc(1, sizeof *p);
     p->s = s;
     p->fd = -1;
@@ -701,15 +762,16 @@ static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out
     if (!src->nparts) {
         char to[48];
         snprintf(to, sizeof to, "tmp/%s", p->id);
-        if (link_blob(s, src->blob, to) != STORE_OK) {
+        if ((ret = link_blob(s, src->blob, to)) != STORE_OK) {
             free(p);
-            return STORE_EIO;
+            return ret;
         }
         p->fd = openat(s->rootfd, to, O_RDONLY | O_CLOEXEC);
         if (p->fd < 0) {
+            ret = store_errno_code(errno);
             unlinkat(s->rootfd, to, 0);
             free(p);
-            return STORE_EIO;
+            return ret;
         }
         *out = p;
         return STORE_OK;
@@ -725,9 +787,9 @@ static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out
         p->nparts = i + 1;
         char to[48];
         blob_path(d->blob, to);
-        if (link_blob(s, src->parts[i].blob, to) != STORE_OK) {
+        if ((ret = link_blob(s, src->parts[i].blob, to)) != STORE_OK) {
             sq_put_abort(p);
-            return STORE_EIO;
+            return ret;
         }
     }
     *out = p;
@@ -740,25 +802,33 @@ static int place_blob(struct sq_store *s, store_put_t *p)
     char tmp[48], dst[48];
     snprintf(tmp, sizeof tmp, "tmp/%s", p->id);
     blob_path(p->id, dst);
-    int synced = !s->sync || fsync(p->fd) == 0;
+    /* A file system that allocates late (delayed allocation, NFS) may
+     * report a full disk only here. */
+    int synced = !s->sync || fsync(p->fd) == 0, e = errno;
     close(p->fd);
     p->fd = -1;
     if (!synced) {
+        util_err("store: fsync %s: %s", tmp, strerror(e));
         unlinkat(s->rootfd, tmp, 0);
-        return STORE_EIO;
+        return store_errno_code(e);
     }
     int moved = renameat(s->rootfd, tmp, s->rootfd, dst);
-    if (moved != 0 && errno == ENOENT) {
-        /* blobs/ab/ is made on first use. */
+    e = errno;
+    if (moved != 0 && e == ENOENT) {
+        /* blobs/ab/ is made on first use (which takes space too). */
         char sub[16];
         snprintf(sub, sizeof sub, "blobs/%.2s", p->id);
-        if (mkdirat(s->rootfd, sub, 0755) == 0 || errno == EEXIST)
+        if (mkdirat(s->rootfd, sub, 0755) == 0 || errno == EEXIST) {
             moved = renameat(s->rootfd, tmp, s->rootfd, dst);
+            e = errno;
+        } else {
+            e = errno;
+        }
     }
     if (moved != 0) {
-        util_err("store: rename %s: %s", tmp, strerror(errno));
+        util_err("store: rename %s: %s", tmp, strerror(e));
         unlinkat(s->rootfd, tmp, 0);
-        return STORE_EIO;
+        return store_errno_code(e);
     }
     return STORE_OK;
 }
@@ -769,12 +839,17 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
     struct sq_store *s = p->s;
     struct blob_list old = {0};
     int placed = 0, ret;
+    if (p->err) {
+        ret = p->err;
+        sq_put_abort(p);
+        return ret;
+    }
     if (!p->nparts) {
         if ((ret = place_blob(s, p)) != STORE_OK) goto fail;
         placed = 1;
     }
     struct conn *c = conn_get(s);
-    ret = c ? exec1(c, S_BEGIN_W) : STORE_EIO;
+    ret = c ? exec1(c, S_BEGIN_W) : store_errno_code(errno);
     if (ret) goto fail;
     if (autocreate) {
         sqlite3_stmt *q = stmt(c, S_BUCKET_INSERT_IGNORE);
@@ -805,7 +880,7 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
     return STORE_OK;
 fail_io:
     util_err("store: put: %s", sqlite3_errmsg(c->db));
-    ret = STORE_EIO;
+    ret = db_err(c);
 fail_tx:
     rollback(c);
 fail:
@@ -828,19 +903,20 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     memset(out, 0, sizeof *out);
     /* A concurrent overwrite may unlink the blob between the lookup and the
      * open; looking up again then finds the new one. */
+    int e = EIO;
     for (int attempt = 0; attempt < 5; attempt++) {
         sqlite3_stmt *q = stmt(c, S_OBJ_GET);
-        if (!q) return STORE_EIO;
+        if (!q) return db_err(c);
         sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW) {
             sqlite3_reset(q);
-            if (rc != SQLITE_DONE) return STORE_EIO;
+            if (rc != SQLITE_DONE) return db_err(c);
             int b = bucket_exists(c, bucket);
             return b == STORE_OK ? STORE_ENOKEY : b;
         }
@@ -860,17 +936,18 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
         blob_path(out->blob, p);
         *fd = openat(s->rootfd, p, O_RDONLY | O_CLOEXEC);
         if (*fd >= 0) return STORE_OK;
-        if (errno != ENOENT) break;
+        e = errno;
+        if (e != ENOENT) break;
     }
     store_obj_free(out);
-    return STORE_EIO;
+    return store_errno_code(e);
 }
 
-static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_t key_len)
+static int obj_delete_once(store_t *st, const char *bucket, const char *key, size_t key_len)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     struct blob_list old = {0};
     int exists, ret = exec1(c, S_BEGIN_W);
     if (ret) return ret;
@@ -890,10 +967,19 @@ static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_
     free(old.v);
     return STORE_OK;
 fail_io:
-    ret = STORE_EIO;
+    ret = db_err(c);
 fail:
     rollback(c);
     blob_list_free(&old);
+    return ret;
+}
+
+/* See sq_bucket_delete: a delete on a full disk uses the reserve. */
+static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_t key_len)
+{
+    int ret = obj_delete_once(st, bucket, key, key_len);
+    if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
+        ret = obj_delete_once(st, bucket, key, key_len);
     return ret;
 }
 
@@ -919,12 +1005,14 @@ static void sq_reader_close(store_reader_t *rd)
     free(rd);
 }
 
+static int open_blob(struct sq_store *s, const char *blob);
+
 static int sq_obj_open(store_t *st, const char *bucket, const char *key, size_t key_len,
                        store_obj_t *out, store_reader_t **rdp)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     store_reader_t *rd = xcalloc(1, sizeof *rd);
     rd->s = s;
     rd->fd = -1;
@@ -969,6 +1057,15 @@ static int sq_obj_open(store_t *st, const char *bucket, const char *key, size_t 
     }
     rd->size = out->size;
     rd->blob = xstrdup(out->blob);
+    /* The first file is opened now, so that running out of descriptors is
+     * answered before anything is sent; reader_fd hands it over. */
+    rd->cur = 0;
+    rd->fd = open_blob(s, rd->nparts ? rd->parts[0].blob : rd->blob);
+    if (rd->fd < 0) {
+        ret = store_errno_code(errno);
+        store_obj_free(out);
+        goto fail;
+    }
     *rdp = rd;
     return STORE_OK;
 fail:
@@ -996,26 +1093,36 @@ static size_t part_at(const store_reader_t *rd, uint64_t off)
     return lo;
 }
 
+/* A descriptor for reading blob; -1 with errno set on failure. */
 static int open_blob(struct sq_store *s, const char *blob)
 {
     char p[48];
     blob_path(blob, p);
     int fd = openat(s->rootfd, p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) util_err("store: open %s: %s", p, strerror(errno));
+    if (fd < 0) {
+        int e = errno;
+        util_err("store: open %s: %s", p, strerror(e));
+        errno = e;
+    }
     return fd;
 }
 
 static int sq_reader_fd(store_reader_t *rd, uint64_t off, uint64_t len, int *fd, uint64_t *fdoff)
 {
-    if (!rd->nparts) {
-        *fd = open_blob(rd->s, rd->blob);
-        *fdoff = off;
-        return *fd >= 0 ? 0 : -1;
+    size_t i = 0;
+    *fdoff = off;
+    if (rd->nparts) {
+        i = part_at(rd, off);
+        if (len && off + len > rd->starts[i + 1]) return -1;
+        *fdoff = off - rd->starts[i];
     }
-    size_t i = part_at(rd, off);
-    if (len && off + len > rd->starts[i + 1]) return -1;
-    *fd = open_blob(rd->s, rd->parts[i].blob);
-    *fdoff = off - rd->starts[i];
+    if (rd->fd >= 0 && rd->cur == i) {
+        /* The file obj_open (or a read) opened: the caller's now. */
+        *fd = rd->fd;
+        rd->fd = -1;
+        return 0;
+    }
+    *fd = open_blob(rd->s, rd->nparts ? rd->parts[i].blob : rd->blob);
     return *fd >= 0 ? 0 : -1;
 }
 
@@ -1110,7 +1217,7 @@ static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
 {
     memset(res, 0, sizeof *res);
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     int ret = exec1(c, S_BEGIN_R);
     if (ret) return ret;
     if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto done;
@@ -1208,8 +1315,10 @@ void store_mpu_list_free(store_mpu_list_res_t *res)
 static int sq_mpu_create(store_t *st, store_upload_t *u, int autocreate)
 {
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
-    int ret = exec1(c, S_BEGIN_W);
+    if (!c) return store_errno_code(errno);
+    int ret = store_reserve_ensure(&SQ(st)->reserve);
+    if (ret) return ret;
+    ret = exec1(c, S_BEGIN_W);
     if (ret) return ret;
     sqlite3_stmt *q;
     if (autocreate) {
@@ -1240,7 +1349,7 @@ static int sq_mpu_create(store_t *st, store_upload_t *u, int autocreate)
     if (rc != SQLITE_DONE) goto fail_io;
     return exec1(c, S_COMMIT);
 fail_io:
-    ret = STORE_EIO;
+    ret = db_err(c);
 fail:
     rollback(c);
     return ret;
@@ -1251,7 +1360,7 @@ static int upload_get(struct conn *c, const char *id, store_upload_t *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *q = stmt(c, S_UP_GET);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
@@ -1273,7 +1382,7 @@ static int upload_get(struct conn *c, const char *id, store_upload_t *out)
 static int sq_mpu_get(store_t *st, const char *id, store_upload_t *out)
 {
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     return upload_get(c, id, out);
 }
 
@@ -1281,13 +1390,18 @@ static int sq_mpu_part_commit(store_put_t *p, const char *id, store_part_t *part
 {
     struct sq_store *s = p->s;
     struct blob_list old = {0};
+    if (p->err) {
+        int err = p->err;
+        sq_put_abort(p);
+        return err;
+    }
     int ret = place_blob(s, p);
     if (ret) {
         free(p);
         return ret;
     }
     struct conn *c = conn_get(s);
-    ret = c ? exec1(c, S_BEGIN_W) : STORE_EIO;
+    ret = c ? exec1(c, S_BEGIN_W) : store_errno_code(errno);
     if (ret) goto fail;
     store_upload_t u;
     if ((ret = upload_get(c, id, &u)) != STORE_OK) goto fail_tx;
@@ -1318,7 +1432,7 @@ static int sq_mpu_part_commit(store_put_t *p, const char *id, store_part_t *part
     free(p);
     return STORE_OK;
 fail_io:
-    ret = STORE_EIO;
+    ret = db_err(c);
 fail_tx:
     rollback(c);
 fail:
@@ -1335,7 +1449,7 @@ static int sq_mpu_parts(store_t *st, const char *id, uint32_t after, unsigned ma
     *n = 0;
     *truncated = 0;
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     int ret = exec1(c, S_BEGIN_R);
     if (ret) return ret;
     store_upload_t u;
@@ -1386,32 +1500,32 @@ done:
 static int drop_upload(struct conn *c, const char *id, struct blob_list *out)
 {
     sqlite3_stmt *q = stmt(c, S_PART_ALL_BLOBS);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         blob_list_add(out, (const char *)sqlite3_column_text(q, 0));
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return STORE_EIO;
+    if (rc != SQLITE_DONE) return db_err(c);
     q = stmt(c, S_PART_DELETE_ALL);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return STORE_EIO;
+    if (rc != SQLITE_DONE) return db_err(c);
     q = stmt(c, S_UP_DELETE);
-    if (!q) return STORE_EIO;
+    if (!q) return db_err(c);
     sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? STORE_OK : STORE_EIO;
+    return rc == SQLITE_DONE ? STORE_OK : db_err(c);
 }
 
-static int sq_mpu_abort(store_t *st, const char *id)
+static int mpu_abort_once(store_t *st, const char *id)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     struct blob_list old = {0};
     int ret = exec1(c, S_BEGIN_W);
     if (ret) return ret;
@@ -1429,12 +1543,23 @@ fail:
     return ret;
 }
 
+/* See sq_bucket_delete: an abort on a full disk uses the reserve. */
+static int sq_mpu_abort(store_t *st, const char *id)
+{
+    int ret = mpu_abort_once(st, id);
+    if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
+        ret = mpu_abort_once(st, id);
+    return ret;
+}
+
 static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *parts, size_t n,
                            store_obj_t *meta, const store_cond_t *cond)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
+    int reserved = store_reserve_ensure(&s->reserve);
+    if (reserved) return reserved;
     struct blob_list old = {0}, unused = {0};
     store_upload_t u = {0};
     int ret = exec1(c, S_BEGIN_W);
@@ -1487,7 +1612,7 @@ static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *part
     store_upload_free(&u);
     return STORE_OK;
 fail_io:
-    ret = STORE_EIO;
+    ret = db_err(c);
 fail:
     rollback(c);
     blob_list_free(&old);
@@ -1501,7 +1626,7 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
 {
     memset(res, 0, sizeof *res);
     struct conn *c = conn_get(SQ(st));
-    if (!c) return STORE_EIO;
+    if (!c) return store_errno_code(errno);
     int ret = exec1(c, S_BEGIN_R);
     if (ret) return ret;
     if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto done;
@@ -1613,6 +1738,7 @@ static void sq_close(store_t *st)
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->pin_mu);
     free(s->pins); /* readers are all closed by now */
+    if (s->reserve.bytes) store_reserve_destroy(&s->reserve);
     if (s->lockfd >= 0) close(s->lockfd);
     if (s->rootfd >= 0) close(s->rootfd);
     free(s->root);
@@ -1704,6 +1830,35 @@ static int sweep(struct sq_store *s, struct conn *c)
     return removed;
 }
 
+/* Create what the schema lacks. On a current database this writes nothing
+ * (every CREATE ... IF NOT EXISTS finds its table, the version is only
+ * written when it differs), so that a start on a full disk works. */
+static int schema_apply(struct conn *c, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    int ret = STORE_OK;
+    if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+        sq_conf_schema(c->db, &msg) != SQLITE_OK)
+        goto fail;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) goto fail;
+    int version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    if (version < 0) goto fail;
+    if (version != SCHEMA_VERSION) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+        if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) goto fail;
+    }
+    return STORE_OK;
+fail:
+    ret = db_err(c);
+    snprintf(err, errlen, "%s: %s", sqlite3_db_filename(c->db, "main"),
+             msg ? msg : sqlite3_errmsg(c->db));
+    sqlite3_free(msg);
+    return ret;
+}
+
 store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err, size_t errlen)
 {
     struct sq_store *s = xcalloc(1, sizeof *s);
@@ -1737,17 +1892,21 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
         snprintf(err, errlen, "root %s: %s", root, strerror(errno));
         goto fail;
     }
+    store_reserve_init(&s->reserve, s->rootfd, RESERVE_BYTES);
     struct conn *c = conn_open(s, err, errlen);
     if (!c) goto fail;
-    char *msg = NULL;
-    if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-        sq_conf_schema(c->db, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s/meta.db: %s", root, msg ? msg : "schema failed");
-        sqlite3_free(msg);
-        goto fail;
-    }
+    /* On a full disk even reading needs room (the WAL index): the reserve
+     * is there for that too. */
+    int ret = schema_apply(c, err, errlen);
+    if (ret == STORE_ENOSPC && store_reserve_release(&s->reserve))
+        ret = schema_apply(c, err, errlen);
+    if (ret) goto fail;
     int removed = sweep(s, c);
     if (removed) util_log("store: swept %d unreferenced file(s)", removed);
+    if (store_reserve_ensure(&s->reserve) == STORE_ENOSPC)
+        util_log("store: the disk holding %s is full: writes answer 'no space' until deletes "
+                 "free %u MiB",
+                 root, RESERVE_BYTES >> 20);
     return &s->base;
 fail:
     sq_close(&s->base);

@@ -83,8 +83,8 @@ def blob_files(root):
     for dirpath, _, files in os.walk(root):
         for f in files:
             p = os.path.join(dirpath, f)
-            if os.path.basename(p).startswith("meta.db"):
-                continue
+            if os.path.basename(p).startswith("meta.db") or f == ".reserve":
+                continue  # the database, and the space kept for deletes on a full disk
             out.append(p)
     return out
 

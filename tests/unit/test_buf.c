@@ -106,10 +106,38 @@ static void test_hex_base64(void **state)
     assert_int_equal(util_unbase64("!!!!", 4, dec, &n), -1);
 }
 
+/* The store's lists (retired blobs, pins, connections) grew by one element
+ * per realloc: deleting a 10,000-part object made 10,000 reallocations, each
+ * possibly copying the whole array. xgrow doubles. */
+static void test_xgrow_one_at_a_time_reallocates_log_n_times(void **state)
+{
+    (void)state;
+    size_t cap = 0, changes = 0;
+    int *v = NULL;
+    for (size_t n = 0; n < 100000; n++) {
+        size_t before = cap;
+        v = xgrow(v, &cap, n + 1, sizeof *v);
+        assert_true(cap >= n + 1);
+        if (cap != before) {
+            changes++;
+            assert_true(before == 0 || cap >= 2 * before);
+        }
+        v[n] = (int)n;
+    }
+    assert_true(changes <= 17); /* 4 << 15 > 100000 */
+    for (size_t n = 0; n < 100000; n++)
+        assert_int_equal(v[n], (int)n);
+    /* Room already there: nothing changes. */
+    int *same = xgrow(v, &cap, 10, sizeof *v);
+    assert_ptr_equal(same, v);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_and_printf),
+        cmocka_unit_test(test_xgrow_one_at_a_time_reallocates_log_n_times),
         cmocka_unit_test(test_xml_escape),
         cmocka_unit_test(test_urlenc),
         cmocka_unit_test(test_urldec),
