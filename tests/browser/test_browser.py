@@ -307,6 +307,23 @@ def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, bro
     assert wait_log(server, "GET", f"/{BUCKET}/existing") == ["200"], server.stdout()[-3000:]
 
 
+def test_method_the_rule_does_not_allow_is_blocked(server, s3, presigner, page_origin, browser):
+    """The rule allows the origin but not DELETE: the browser's preflight for the DELETE is
+    refused, the DELETE is never sent and the object stays."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    s3.put_object(Bucket=BUCKET, Key="keep", Body=b"still here")
+    url = presigner.generate_presigned_url("delete_object", Params={"Bucket": BUCKET, "Key": "keep"},
+                                           ExpiresIn=600)
+    out = browser("request", {"url": url, "method": "DELETE"}, "blocked_delete")
+    res = out["result"]["res"]
+    assert not res["ok"] and res["error"] == "TypeError", res
+    path = f"/{BUCKET}/keep"
+    assert wait_log(server, "OPTIONS", path) == ["403"], server.stdout()[-3000:]
+    assert log_lines(server, "DELETE", path) == []
+    assert object_or_none(s3, "keep") == b"still here"
+
+
 @pytest.mark.parametrize("auth", ["signed"], indirect=True)
 def test_wrong_signature_from_the_browser_is_refused_and_readable(server, s3, wrong_presigner,
                                                                   page_origin, browser):

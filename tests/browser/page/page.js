@@ -59,6 +59,11 @@ const cases = {
     return { get: await tryFetch(spec.get_url) };
   },
 
+  // Any other request, e.g. a presigned DELETE.
+  async request(spec) {
+    return { res: await tryFetch(spec.url, { method: spec.method, headers: spec.headers || {} }) };
+  },
+
   // Fills the form with the POST policy fields (in order; the file input comes after them).
   async fill_form(spec) {
     const form = document.getElementById('upload');
