@@ -433,3 +433,34 @@ def test_post_formdata_fetch_with_sigv4_policy(post_object, server, s3, presigne
     assert post["status"] == 204
     assert post["etag"] == quoted_md5(BODY)
     assert object_or_none(s3, key) == BODY
+
+
+@pytest.mark.parametrize("auth", ["signed"], indirect=True)
+def test_post_with_wrong_signature_or_tampered_key_is_refused(post_object, server, s3, presigner,
+                                                              wrong_presigner, page_origin,
+                                                              browser):
+    """With signatures checked, fetch(FormData) from the page: a policy signed with a wrong secret
+    answers 403 SignatureDoesNotMatch; a right policy with the key changed after signing answers
+    403 AccessDenied (the policy's key condition fails). The page reads both refusals; nothing is
+    written."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    ctype = "application/octet-stream"
+    url, fields = presigned_post(wrong_presigner, "post/wrong-secret.bin", ctype)
+    out = browser("post_formdata", {"url": url, "fields": fields, "file_name": "f.bin",
+                                    "content_type": ctype, "body_b64": b64(BODY)},
+                  "post_wrong_secret")
+    post = out["result"]["post"]
+    assert post["ok"] and post["status"] == 403, (post, out["console"])
+    assert b"<Code>SignatureDoesNotMatch</Code>" in base64.b64decode(post["body_b64"])
+
+    url, fields = presigned_post(presigner, "post/signed-key.bin", ctype)
+    fields = [(k, "post/other-key.bin" if k == "key" else v) for k, v in fields]
+    out = browser("post_formdata", {"url": url, "fields": fields, "file_name": "f.bin",
+                                    "content_type": ctype, "body_b64": b64(BODY)},
+                  "post_tampered_key")
+    post = out["result"]["post"]
+    assert post["ok"] and post["status"] == 403, (post, out["console"])
+    assert b"<Code>AccessDenied</Code>" in base64.b64decode(post["body_b64"])
+    for key in ("post/wrong-secret.bin", "post/signed-key.bin", "post/other-key.bin"):
+        assert object_or_none(s3, key) is None, key
