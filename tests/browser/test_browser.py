@@ -272,6 +272,30 @@ def test_presigned_put_then_get_from_allowed_origin(server, s3, presigner, page_
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == BODY
 
 
+def test_virtual_host_presigned_put_then_get(server, s3, s3_origin, page_origin, browser):
+    """Virtual-host style, as SDKs address S3 by default: Chromium resolves
+    `browser-bkt.localhost` to the loopback itself, fakes3 reads the bucket from the Host; the
+    preflight and both requests go to http://browser-bkt.localhost:S3PORT."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    vhost = make_client(s3_origin, addressing_style="virtual")
+    key, ctype = "vhost/file.bin", "application/octet-stream"
+    put_url = vhost.generate_presigned_url(
+        "put_object", Params={"Bucket": BUCKET, "Key": key, "ContentType": ctype}, ExpiresIn=600)
+    get_url = vhost.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=600)
+    assert put_url.startswith(f"http://{BUCKET}.localhost:{server.port}/{key}?"), put_url
+    out = browser("put_get", {"put_url": put_url, "get_url": get_url, "content_type": ctype,
+                              "body_b64": b64(BODY)}, "vhost_put_get")
+    put, get = out["result"]["put"], out["result"]["get"]
+    assert put["ok"] and put["status"] == 200, (put, out["console"])
+    assert put["etag"] == quoted_md5(BODY)
+    assert get["ok"] and get["status"] == 200, (get, out["console"])
+    assert base64.b64decode(get["body_b64"]) == BODY
+    assert wait_log(server, "OPTIONS", f"/{key}") == ["200"], server.stdout()[-3000:]
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == BODY
+
+
 def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, browser):
     """The bucket's rule names another origin: the preflight is refused, so the browser never
     sends the PUT and the page's fetch rejects with a TypeError; nothing is written. A GET (no
