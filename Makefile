@@ -1,5 +1,5 @@
 # fakes3 — see README.md. `make run` serves on :4569, `make test` runs every test.
-PKGS      := libmicrohttpd sqlite3 nettle expat libisal
+PKGS      := libmicrohttpd sqlite3 nettle expat libisal jansson
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror
 CSTD      := -std=c11 -D_GNU_SOURCE
@@ -8,8 +8,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CFLAGS    ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/store/*.c)) src/config.c
-HDRS      := $(wildcard src/*.h src/*/*.h src/s3/*.def)
+LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/s3/auth/*.c src/store/*.c)) src/config.c
+HDRS      := $(wildcard src/*.h src/*/*.h src/s3/auth/*.h src/s3/*.def)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 DEPS_OK   := build/.deps-ok
@@ -68,7 +68,7 @@ test: format-check test-unit test-integration test-compose
 bench: build/fakes3
 	./bench/run.sh
 
-FORMAT_FILES = $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c bench/*.c)
+FORMAT_FILES = $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 

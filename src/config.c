@@ -36,6 +36,10 @@ static const char usage[] =
     "      --corsexposeheaders V           Access-Control-Expose-Headers (default ETag)\n"
     "                        CORS headers go on answers to requests with an Origin header;\n"
     "                        OPTIONS (preflight) is always answered\n"
+    "      --access-key AK   with --secret-key: verify signatures for this user "
+    "[FAKES3_ACCESS_KEY]\n"
+    "      --secret-key SK   (default: any credentials accepted)              [FAKES3_SECRET_KEY]\n"
+    "      --users FILE      verify signatures for the users of a JSON file   [FAKES3_USERS]\n"
     "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
@@ -55,6 +59,9 @@ enum {
     OPT_CORS_EXPOSE,
     OPT_PROBE,
     OPT_HTTPS_PORT,
+    OPT_ACCESS_KEY,
+    OPT_SECRET_KEY,
+    OPT_USERS,
 };
 
 static void set_str(char **dst, const char *v)
@@ -153,6 +160,9 @@ int config_parse(config_t *c, int argc, char **argv)
     c->sync = truthy(getenv("FAKES3_SYNC"));
     if ((e = getenv("FAKES3_REGION")) && *e) set_str(&c->region, e);
     if ((e = getenv("FAKES3_SSLCERT")) && *e) set_str(&c->sslcert, e);
+    if ((e = getenv("FAKES3_ACCESS_KEY")) && *e) set_str(&c->access_key, e);
+    if ((e = getenv("FAKES3_SECRET_KEY")) && *e) set_str(&c->secret_key, e);
+    if ((e = getenv("FAKES3_USERS")) && *e) set_str(&c->users_file, e);
     if ((e = getenv("FAKES3_SSLKEY")) && *e) set_str(&c->sslkey, e);
     if ((e = getenv("FAKES3_LIMIT")) && *e && set_rate(c, "FAKES3_LIMIT", e)) return 2;
     int env_hosts = 0;
@@ -183,6 +193,9 @@ int config_parse(config_t *c, int argc, char **argv)
         {"corsexposeheaders", required_argument, NULL, OPT_CORS_EXPOSE},
         {"probe", optional_argument, NULL, OPT_PROBE},
         {"https-port", required_argument, NULL, OPT_HTTPS_PORT},
+        {"access-key", required_argument, NULL, OPT_ACCESS_KEY},
+        {"secret-key", required_argument, NULL, OPT_SECRET_KEY},
+        {"users", required_argument, NULL, OPT_USERS},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -237,6 +250,9 @@ int config_parse(config_t *c, int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_ACCESS_KEY: set_str(&c->access_key, optarg); break;
+        case OPT_SECRET_KEY: set_str(&c->secret_key, optarg); break;
+        case OPT_USERS: set_str(&c->users_file, optarg); break;
         case ':':
             if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
                 fprintf(stderr, "fakes3: option -%c needs a value (see --help)\n", optopt);
@@ -259,6 +275,14 @@ int config_parse(config_t *c, int argc, char **argv)
     }
     if (!*c->root) {
         fprintf(stderr, "fakes3: --root is empty\n");
+        return 2;
+    }
+    if (!c->access_key != !c->secret_key) {
+        fprintf(stderr, "fakes3: --access-key and --secret-key go together\n");
+        return 2;
+    }
+    if (c->access_key && c->users_file) {
+        fprintf(stderr, "fakes3: --users and --access-key/--secret-key exclude each other\n");
         return 2;
     }
     if (!c->sslcert != !c->sslkey) {
@@ -293,5 +317,8 @@ void config_free(config_t *c)
     free(c->cors_postput);
     free(c->cors_expose);
     free(c->probe);
+    free(c->access_key);
+    free(c->secret_key);
+    free(c->users_file);
     memset(c, 0, sizeof *c);
 }

@@ -28,7 +28,9 @@ typedef struct config {
     unsigned https_port; /* --https-port: HTTPS there, HTTP on port; 0: TLS (if any) on port */
     /* fake-s3's CORS answers; NULL means its default */
     char *cors_origin, *cors_methods, *cors_headers, *cors_postput, *cors_expose;
-    char *probe; /* --probe: the URL to check, then exit; NULL when serving */
+    char *probe;                   /* --probe: the URL to check, then exit; NULL when serving */
+    char *access_key, *secret_key; /* one user; NULL: none */
+    char *users_file;              /* --users: a JSON users file; NULL: none */
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

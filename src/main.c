@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "s3/auth/users.h"
 #include "s3/s3.h"
 #include "store/store.h"
 
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
     s3_server_t *app = NULL;
     http_server_t *srv = NULL, *tls_srv = NULL;
     char *cert = NULL, *key = NULL;
+    auth_users_t users = {0};
     char err[512];
 
     /* Signals are taken by sigwait below; block them before any thread starts. */
@@ -73,6 +75,11 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    if (cfg.users_file && auth_users_load(&users, cfg.users_file, err, sizeof err) != 0) {
+        fprintf(stderr, "fakes3: --users %s\n", err);
+        goto out;
+    }
+    if (cfg.access_key) auth_users_add(&users, cfg.access_key, cfg.secret_key);
     store_options_t so = {.sync = cfg.sync};
     st = store_sqlite_open(cfg.root, &so, err, sizeof err);
     if (!st) {
@@ -86,6 +93,7 @@ int main(int argc, char **argv)
         .quiet = cfg.quiet,
         .region = cfg.region,
         .rate_limit = cfg.limit_bps,
+        .users = &users,
         .cors_origin = cfg.cors_origin,
         .cors_methods = cfg.cors_methods,
         .cors_preflight_headers = cfg.cors_headers,
@@ -124,6 +132,11 @@ int main(int argc, char **argv)
              cfg.strict ? ", strict" : "");
     if (tls_srv)
         util_log("fakes3 also listening on https://%s:%u", cfg.address, http_port(tls_srv));
+    if (users.n)
+        util_log("fakes3: signatures verified (SigV4, SigV2) for %zu user%s", users.n,
+                 users.n == 1 ? "" : "s");
+    else
+        util_log("fakes3: open mode: any credentials accepted");
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)
         ;
@@ -137,6 +150,7 @@ out:
     http_stop(tls_srv, 0);
     s3_free(app);
     if (st) st->ops->close(st);
+    auth_users_free(&users);
     free(cert);
     free(key);
     config_free(&cfg);

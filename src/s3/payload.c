@@ -24,6 +24,7 @@ static int take(void *ctx, const char *d, size_t n)
         fail(p, S3E_ENTITY_TOO_LARGE, NULL);
         return 1;
     }
+    if (p->verify) p->verify->data(p->verify_ctx, d, n);
     md5_update(&p->md5, n, (const uint8_t *)d);
     checksum_update(&p->ck, d, n);
     if (p->sha_check) sha256_update(&p->sha, n, (const uint8_t *)d);
@@ -42,9 +43,24 @@ static int valid_b64(checksum_alg_t alg, const char *v, size_t n)
     return n && util_unbase64(v, n, raw, &rn) == 0 && rn == checksum_len(alg);
 }
 
+static int on_chunk_end(void *ctx, const char *sig, size_t siglen, uint64_t len)
+{
+    s3_payload_t *p = ctx;
+    (void)len;
+    if (p->verify && p->verify->chunk_end(p->verify_ctx, sig, siglen)) {
+        fail(p, S3E_SIGNATURE_MISMATCH, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 static int on_trailer(void *ctx, const char *name, size_t nl, const char *value, size_t vl)
 {
     s3_payload_t *p = ctx;
+    if (p->verify && p->verify->trailer(p->verify_ctx, name, nl, value, vl)) {
+        fail(p, S3E_SIGNATURE_MISMATCH, NULL);
+        return 1;
+    }
     char hdr[64];
     if (nl >= sizeof hdr) return 0;
     memcpy(hdr, name, nl);
@@ -64,7 +80,7 @@ static int on_trailer(void *ctx, const char *name, size_t nl, const char *value,
     return 0;
 }
 
-static const chunked_cb_t chunked_cbs = {take, NULL, on_trailer};
+static const chunked_cb_t chunked_cbs = {take, on_chunk_end, on_trailer};
 
 struct find_ck {
     const char *name, *value;
@@ -114,7 +130,11 @@ s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sin
     }
     const char *ce = http_req_header(h, "Content-Encoding");
     if (ce && strcasestr(ce, "aws-chunked")) p->aws_chunked = 1;
-    if (p->aws_chunked) chunked_init(&p->dec, &chunked_cbs, p);
+    if (p->aws_chunked) {
+        chunked_init(&p->dec, &chunked_cbs, p);
+        p->verify = r->verify;
+        p->verify_ctx = r->verify_ctx;
+    }
 
     struct find_ck f = {0};
     if (!(flags & S3_PAYLOAD_CK_OF_OBJECT)) http_req_each_header(h, find_checksum_header, &f);
@@ -184,6 +204,8 @@ s3_err_t s3_payload_finish(s3_payload_t *p, const s3_req_t *r)
             fail(p, S3E_INCOMPLETE_BODY, NULL);
         else if (rc)
             fail(p, S3E_INVALID_REQUEST, chunked_error(&p->dec));
+        else if (p->verify && p->verify->finish(p->verify_ctx))
+            fail(p, S3E_SIGNATURE_MISMATCH, NULL);
         if (p->err) return p->err;
     }
     if (p->decoded_expected >= 0 && (uint64_t)p->decoded_expected != p->n) {

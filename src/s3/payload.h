@@ -18,6 +18,17 @@
 #include "s3/chunked.h"
 #include "s3/s3req.h"
 
+/* A verifier of aws-chunked chunk and trailer signatures (auth's, through
+ * s3.c): payload hands it every decoded byte, each chunk's signature and every
+ * trailer line, and knows nothing of keys. chunk_end, trailer and finish
+ * return 0, or non-zero for SignatureDoesNotMatch. */
+typedef struct s3_payload_verify {
+    void (*data)(void *ctx, const char *p, size_t n);
+    int (*chunk_end)(void *ctx, const char *sig, size_t siglen);
+    int (*trailer)(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen);
+    int (*finish)(void *ctx);
+} s3_payload_verify_t;
+
 /* Where decoded bytes go; non-zero return aborts with InternalError. */
 typedef int (*s3_payload_sink)(void *ctx, const char *p, size_t n);
 
@@ -26,6 +37,8 @@ typedef struct s3_payload {
     void *sink_ctx;
     int aws_chunked;
     chunked_t dec;
+    const s3_payload_verify_t *verify; /* r->verify for aws-chunked bodies, else NULL */
+    void *verify_ctx;
     int64_t decoded_expected; /* x-amz-decoded-content-length, or -1 */
     uint64_t n;               /* decoded bytes so far */
     struct md5_ctx md5;

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "lib/util.h"
+#include "s3/auth/auth.h"
 #include "s3/payload.h"
 #include "s3/s3req.h"
 
@@ -278,6 +279,66 @@ int s3_need_bucket(s3_req_t *r, http_response_t *resp)
     return -1;
 }
 
+/* ---- authentication ---- */
+
+/* Chunk signatures, from payload's hook to auth's verifier. */
+static void v_data(void *ctx, const char *p, size_t n)
+{
+    sigv4_stream_data(ctx, p, n);
+}
+static int v_chunk(void *ctx, const char *sig, size_t siglen)
+{
+    return sigv4_stream_chunk(ctx, sig, siglen);
+}
+static int v_trailer(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
+{
+    return sigv4_stream_trailer(ctx, name, nl, v, vl);
+}
+static int v_finish(void *ctx)
+{
+    return sigv4_stream_finish(ctx);
+}
+static const s3_payload_verify_t stream_verify = {v_data, v_chunk, v_trailer, v_finish};
+
+typedef struct hdr_list {
+    authreq_hdr_t *v;
+    size_t n;
+} hdr_list_t;
+
+static int collect_header(void *ctx, const char *name, const char *value)
+{
+    hdr_list_t *l = ctx;
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = (authreq_hdr_t){name, value ? value : ""};
+    return 0;
+}
+
+/* Who sent r: sets r->user (and the chunk verifier), or answers the error. */
+static int authenticate(s3_req_t *r, http_response_t *resp)
+{
+    hdr_list_t h = {0};
+    http_req_each_header(r->http, collect_header, &h);
+    authreq_t areq = {r->method, http_req_target(r->http), h.v, h.n};
+    auth_result_t res;
+    auth_check(r->srv->users, r->srv->region, &areq, r->t.vhost ? r->t.bucket : NULL, util_now_ms(),
+               &res);
+    free(h.v);
+    int rc = 0;
+    if (res.kind == AUTH_ERROR) {
+        s3_err_full(r, resp, res.err, res.msg, res.extra.p);
+        rc = -1;
+    } else {
+        r->user = res.user;
+        if (res.stream) {
+            r->verify = &stream_verify;
+            r->verify_ctx = res.stream;
+            res.stream = NULL;
+        }
+    }
+    auth_result_free(&res);
+    return rc;
+}
+
 /* ---- the http handler ---- */
 
 static int is_subresource(const char *name)
@@ -360,6 +421,7 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
         s3_err(r, resp, S3E_INVALID_URI);
         return r;
     }
+    if (authenticate(r, resp)) return r;
     if (r->t.key && r->t.key_len > S3_MAX_KEY) {
         s3_err(r, resp, S3E_KEY_TOO_LONG);
         return r;
@@ -436,6 +498,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     if (!r) return;
     if (r->put) r->srv->store->ops->put_abort(r->put);
     free(r->payload);
+    free(r->verify_ctx);
     const char *ua = http_req_header(r->http, "User-Agent");
     if (!r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0)) {
         int64_t us = util_mono_us() - http_req_start_us(http);
@@ -472,6 +535,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->strict = opt->strict;
     s->quiet = opt->quiet;
     s->rate_limit = opt->rate_limit;
+    s->users = opt->users;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
     /* fake-s3's defaults */
     s->cors_origin = xstrdup(opt->cors_origin ? opt->cors_origin : "*");

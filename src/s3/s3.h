@@ -20,6 +20,7 @@ typedef struct s3_options {
     int quiet;          /* no access log */
     const char *region; /* answered by GetBucketLocation for buckets created without one */
     double rate_limit;  /* fake-s3's -l: GET bodies go at most this many bytes/s; 0: no limit */
+    const struct auth_users *users; /* not owned; NULL or empty: the open mode */
     /* CORS, as fake-s3 answers it; NULL: fake-s3's defaults */
     const char *cors_origin, *cors_methods, *cors_preflight_headers, *cors_postput_headers,
         *cors_expose_headers;

@@ -33,6 +33,7 @@ struct s3_server {
     size_t nbase;
     int strict, quiet;
     double rate_limit;
+    const struct auth_users *users; /* borrowed; NULL or empty: open mode */
     char *region;
     char *cors_origin, *cors_methods, *cors_preflight, *cors_postput, *cors_expose;
 };
@@ -71,6 +72,11 @@ typedef struct s3_req {
     s3_qparam_t *q;
     size_t nq;
     const s3_op_t *op;
+    /* who sent it: NULL for anonymous (and in the open mode) */
+    const struct auth_user *user;
+    /* chunk signatures to verify in an aws-chunked body (payload.h), or NULL */
+    const struct s3_payload_verify *verify;
+    void *verify_ctx; /* owned by s3.c */
     /* body */
     buf_t body;
     uint64_t received;

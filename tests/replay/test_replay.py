@@ -21,7 +21,9 @@ import glob
 import hashlib
 import os
 import re
+import time
 import urllib.parse
+from datetime import datetime, timezone
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -290,6 +292,19 @@ class Replay:
         self.uploads[moto_id] = up
         return up
 
+    @staticmethod
+    def presigned_expired(target):
+        """Whether a presigned URL's validity has passed: the captures are older than their one
+        hour, and fakes3 refuses an expired presigned URL as S3 does, credentials or not."""
+        q = urllib.parse.parse_qs(target.partition("?")[2])
+        if "Expires" in q:
+            return time.time() > int(q["Expires"][0])
+        if "X-Amz-Date" in q and "X-Amz-Expires" in q:
+            t = datetime.strptime(q["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+            t = t.replace(tzinfo=timezone.utc).timestamp()
+            return time.time() > t + int(q["X-Amz-Expires"][0])
+        return False
+
     def step(self, i):
         e = INDEX[i]
         self.next = i + 1
@@ -338,9 +353,13 @@ class Replay:
         copy_src = None
         if op == "copy-object":
             copy_src = self.objects.get(copy_source(e["x-amz-copy-source"]))
-        self.apply_to_model(e, bk, payload, raw, up)
+        expired = op.startswith("presigned-") and self.presigned_expired(target)
+        if not expired:
+            self.apply_to_model(e, bk, payload, raw, up)
 
         want_status, want_code = EXPECTED.get(e["file"], EXPECTED_BY_OPERATION.get(op, (None, None)))
+        if expired:
+            want_status, want_code = 403, "AccessDenied"
         what = f"{e['file']} ({op} {method} {target[:100]})"
         with Conn(self.server.port) as c:
             if missing:
@@ -352,6 +371,9 @@ class Replay:
                 assert r.status == want_status, f"{what}: want {want_status} {want_code}, got {r!r}"
                 if want_code and method != "HEAD":
                     assert r.error_code() == want_code, f"{what}: want {want_code}, got {r!r}"
+            if expired:
+                assert b"<Message>Request has expired</Message>" in r.body, f"{what}: {r!r}"
+                return
             if hget(headers, "expect", "").lower() == "100-continue" and body:
                 assert 100 in r.interim, \
                     f"{what}: Expect: 100-continue but no 100 Continue before the answer {r.status}"

@@ -10,9 +10,9 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const env_names[] = {
-    "FAKES3_ROOT",  "FAKES3_PORT",    "FAKES3_ADDRESS", "FAKES3_HOSTNAME",
-    "FAKES3_QUIET", "FAKES3_STRICT",  "FAKES3_SYNC",    "FAKES3_REGION",
-    "FAKES3_LIMIT", "FAKES3_THREADS", "FAKES3_SSLCERT", "FAKES3_SSLKEY",
+    "FAKES3_ROOT",    "FAKES3_PORT",   "FAKES3_ADDRESS",    "FAKES3_HOSTNAME",   "FAKES3_QUIET",
+    "FAKES3_STRICT",  "FAKES3_SYNC",   "FAKES3_REGION",     "FAKES3_LIMIT",      "FAKES3_THREADS",
+    "FAKES3_SSLCERT", "FAKES3_SSLKEY", "FAKES3_ACCESS_KEY", "FAKES3_SECRET_KEY", "FAKES3_USERS",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -500,6 +500,41 @@ static void test_second_parse_after_help_inside_flag_cluster(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 
+static void test_credentials_flags_and_env(void **state)
+{
+    (void)state;
+    config_t c;
+    assert_int_equal(PARSE0(&c), -1);
+    assert_null(c.access_key);
+    assert_null(c.users_file);
+    config_free(&c);
+    assert_int_equal(PARSE(&c, "--access-key", "AK", "--secret-key", "SK"), -1);
+    assert_string_equal(c.access_key, "AK");
+    assert_string_equal(c.secret_key, "SK");
+    config_free(&c);
+    clear_env(NULL);
+    assert_int_equal(PARSE(&c, "--users", "/u.json"), -1);
+    assert_string_equal(c.users_file, "/u.json");
+    config_free(&c);
+    clear_env(NULL);
+    setenv("FAKES3_ACCESS_KEY", "EAK", 1);
+    setenv("FAKES3_SECRET_KEY", "ESK", 1);
+    assert_int_equal(PARSE(&c, "--secret-key", "FSK"), -1);
+    assert_string_equal(c.access_key, "EAK");
+    assert_string_equal(c.secret_key, "FSK"); /* the flag wins */
+    config_free(&c);
+    clear_env(NULL);
+    /* Half a pair, or a pair and a users file: exit 2. */
+    assert_int_equal(PARSE(&c, "--access-key", "AK"), 2);
+    config_free(&c);
+    clear_env(NULL);
+    assert_int_equal(PARSE(&c, "--secret-key", "SK"), 2);
+    config_free(&c);
+    clear_env(NULL);
+    assert_int_equal(PARSE(&c, "--access-key", "A", "--secret-key", "S", "--users", "/u"), 2);
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +551,7 @@ int main(void)
         T(test_error_names_the_bad_flag),
         T(test_second_parse_after_error_inside_flag_cluster),
         T(test_second_parse_after_help_inside_flag_cluster),
+        T(test_credentials_flags_and_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

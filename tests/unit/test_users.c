@@ -1,0 +1,84 @@
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "s3/auth/users.h"
+
+static char path[64];
+
+static void write_file(const char *text)
+{
+    snprintf(path, sizeof path, "/tmp/fakes3-users-%d.json", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_fields_and_what_is_derived(void **state)
+{
+    (void)state;
+    write_file("{\"users\": [\n"
+               " {\"access_key\": \"AK1\", \"secret_key\": \"SK1\", \"display_name\": \"alice\",\n"
+               "  \"canonical_id\": "
+               "\"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be\",\n"
+               "  \"email\": \"alice@example.com\", \"admin\": true},\n"
+               " {\"access_key\": \"AK2\", \"secret_key\": \"SK2\"}\n]}\n");
+    auth_users_t u = {0};
+    char err[256];
+    assert_int_equal(auth_users_load(&u, path, err, sizeof err), 0);
+    assert_int_equal(u.n, 2);
+    const auth_user_t *a = auth_users_find(&u, "AK1"), *b = auth_users_find(&u, "AK2");
+    assert_string_equal(a->display_name, "alice");
+    assert_string_equal(a->email, "alice@example.com");
+    assert_true(a->admin);
+    assert_false(b->admin);
+    assert_string_equal(b->display_name, "AK2");
+    /* sha256("AK2") in hex: stable across starts. */
+    assert_string_equal(b->canonical_id,
+                        "e462538fb939974d874f0c8268951eae18f98e8f9a90a745d9710b249b3cdc93");
+    assert_null(auth_users_find(&u, "AK3"));
+    auth_users_free(&u);
+    unlink(path);
+}
+
+static void test_errors_name_line_and_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"{\"users\": [\n {\"access_key\": \"A\"}\n]}",
+         "line 2: users[0]: \"secret_key\" is missing"},
+        {"{\"users\": [\n {\"access_key\": \"A\", \"secret_key\": \"S\"},\n"
+         " {\"access_key\": \"A\", \"secret_key\": \"T\"}\n]}",
+         "line 3: users[1]: \"access_key\" repeats"},
+        {"{\"users\": [\n {\"access_key\": \"A\",\n  \"secret_key\": \"S\",\n  \"admin\": "
+         "\"yes\"}]}",
+         "line 4: users[0]: \"admin\" must be true or false"},
+        {"{\"users\": [\n {\"access_key\": \"A\",,}]}", "line 2, column"},
+        {"{\"users\": []}", "\"users\" must be a non-empty array"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        write_file(cases[i].text);
+        auth_users_t u = {0};
+        char err[256];
+        assert_int_equal(auth_users_load(&u, path, err, sizeof err), -1);
+        if (!strstr(err, cases[i].want)) fprintf(stderr, "case %zu: %s\n", i, err);
+        assert_non_null(strstr(err, cases[i].want));
+        auth_users_free(&u);
+    }
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fields_and_what_is_derived),
+        cmocka_unit_test(test_errors_name_line_and_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
