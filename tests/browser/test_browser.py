@@ -296,6 +296,42 @@ def test_virtual_host_presigned_put_then_get(server, s3, s3_origin, page_origin,
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == BODY
 
 
+def test_multipart_upload_from_the_page(server, s3, presigner, page_origin, browser):
+    """The browser multipart pattern: the test (the application's back end) creates the upload
+    and presigns each UploadPart and the completion; the page PUTs the parts, reads each part's
+    ETag from its answer, and POSTs CompleteMultipartUpload with them (application/xml: a
+    preflight). The object is the parts' bytes and carries the multipart ETag."""
+    s3.create_bucket(Bucket=BUCKET)
+    put_cors(s3, page_origin)
+    key = "multipart/from the page.bin"
+    sizes = [5 * 1024 * 1024, 1234]  # every part but the last at S3's 5 MiB minimum
+    upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+    parts = [{"size": n, "url": presigner.generate_presigned_url(
+        "upload_part", Params={"Bucket": BUCKET, "Key": key, "UploadId": upload_id,
+                               "PartNumber": i + 1}, ExpiresIn=600)}
+        for i, n in enumerate(sizes)]
+    complete_url = presigner.generate_presigned_url(
+        "complete_multipart_upload", Params={"Bucket": BUCKET, "Key": key, "UploadId": upload_id},
+        ExpiresIn=600)
+    out = browser("multipart", {"parts": parts, "complete_url": complete_url}, "multipart")
+    res = out["result"]
+    # page.js's pattern(n, size); it repeats every 256 bytes (31 is odd).
+    datas = [(bytes((j * 31 + i * 7) & 255 for j in range(256)) * (n // 256 + 1))[:n]
+             for i, n in enumerate(sizes)]
+    for got, data in zip(res["parts"], datas):
+        assert got["ok"] and got["status"] == 200, (got, out["console"])
+        assert got["etag"] == quoted_md5(data)
+    complete = res["complete"]
+    assert complete["ok"] and complete["status"] == 200, (complete, out["console"])
+    md5s = b"".join(hashlib.md5(d).digest() for d in datas)
+    want_etag = f'"{hashlib.md5(md5s).hexdigest()}-{len(sizes)}"'
+    assert f"<ETag>{want_etag.replace(chr(34), '&quot;')}</ETag>" in complete["text"], \
+        complete["text"]
+    obj = s3.get_object(Bucket=BUCKET, Key=key)
+    assert obj["ETag"] == want_etag
+    assert obj["Body"].read() == b"".join(datas)
+
+
 def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, browser):
     """The bucket's rule names another origin: the preflight is refused, so the browser never
     sends the PUT and the page's fetch rejects with a TypeError; nothing is written. A GET (no

@@ -64,6 +64,28 @@ const cases = {
     return { res: await tryFetch(spec.url, { method: spec.method, headers: spec.headers || {} }) };
   },
 
+  // The browser multipart pattern (Uppy's, for one): parts PUT through presigned URLs, each part's
+  // ETag read from its answer (only possible when the bucket exposes ETag), then the completion
+  // POSTed with the XML the page builds from them. Part n's bytes are pattern(n, size).
+  async multipart(spec) {
+    const parts = [];
+    for (const [i, p] of spec.parts.entries()) {
+      const body = new Uint8Array(p.size);
+      for (let j = 0; j < p.size; j++) body[j] = (j * 31 + i * 7) & 255;
+      const res = await tryFetch(p.url, { method: 'PUT', body });
+      parts.push(res);
+      if (!res.ok) return { parts };
+    }
+    const xml = '<CompleteMultipartUpload>' + parts.map((r, i) =>
+      `<Part><PartNumber>${i + 1}</PartNumber><ETag>${r.etag}</ETag></Part>`).join('') +
+      '</CompleteMultipartUpload>';
+    const complete = await tryFetch(spec.complete_url, {
+      method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: xml,
+    });
+    if (complete.ok) complete.text = new TextDecoder().decode(b64decode(complete.body_b64));
+    return { parts, complete };
+  },
+
   // Fills the form with the POST policy fields (in order; the file input comes after them).
   async fill_form(spec) {
     const form = document.getElementById('upload');
