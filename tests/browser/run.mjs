@@ -51,7 +51,8 @@ async function runCase(browser, spec) {
       } catch (e) {
         body = null; // a 204 or a redirect has none
       }
-      out.result = { status: resp.status(), headers: await resp.allHeaders(), body, url: page.url() };
+      const headers = await resp.allHeaders();
+      out.result = { status: resp.status(), headers, body, url: page.url() };
       await page.evaluate((st) => {
         document.getElementById('log').textContent += `form POST -> ${st}\n`;
       }, resp.status());

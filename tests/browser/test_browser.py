@@ -88,7 +88,8 @@ def server(tmp_path, auth):
     if report:
         pytest.fail(f"sanitizer report from fakes3:\n{report[-6000:]}", pytrace=False)
     if rc != 0:
-        pytest.fail(f"fakes3 exited {rc} on SIGTERM; stderr:\n{srv.stderr()[-3000:]}", pytrace=False)
+        pytest.fail(f"fakes3 exited {rc} on SIGTERM; stderr:\n{srv.stderr()[-3000:]}",
+                    pytrace=False)
 
 
 @pytest.fixture
@@ -353,7 +354,7 @@ def test_origin_not_allowed_is_blocked_before_the_put(server, s3, presigner, bro
                in line for line in out["console"]), out["console"]
     path = f"/{BUCKET}/{key}"
     assert wait_log(server, "OPTIONS", path) == ["403"], server.stdout()[-3000:]
-    assert log_lines(server, "PUT", path) == [], "the browser sent the PUT after a refused preflight"
+    assert log_lines(server, "PUT", path) == [], "the browser sent the PUT despite the preflight"
     assert object_or_none(s3, key) is None
 
     get_url = presigner.generate_presigned_url(
@@ -372,8 +373,8 @@ def test_method_the_rule_does_not_allow_is_blocked(server, s3, presigner, page_o
     s3.create_bucket(Bucket=BUCKET)
     put_cors(s3, page_origin)
     s3.put_object(Bucket=BUCKET, Key="keep", Body=b"still here")
-    url = presigner.generate_presigned_url("delete_object", Params={"Bucket": BUCKET, "Key": "keep"},
-                                           ExpiresIn=600)
+    url = presigner.generate_presigned_url(
+        "delete_object", Params={"Bucket": BUCKET, "Key": "keep"}, ExpiresIn=600)
     out = browser("request", {"url": url, "method": "DELETE"}, "blocked_delete")
     res = out["result"]["res"]
     assert not res["ok"] and res["error"] == "TypeError", res
@@ -407,7 +408,7 @@ def test_wrong_signature_from_the_browser_is_refused_and_readable(server, s3, wr
     assert object_or_none(s3, key) is None
 
 
-# --- browser POST uploads (PostObject) --------------------------------------------------------------
+# --- browser POST uploads (PostObject) ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def post_object(tmp_path_factory):
     """Skips when this fakes3 build has no PostObject: asked once, of a server in open mode (with
