@@ -80,7 +80,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (cfg.access_key) auth_users_add(&users, cfg.access_key, cfg.secret_key);
-    store_options_t so = {.sync = cfg.sync};
+    store_options_t so = {.sync = cfg.sync, .default_owner = S3_DEFAULT_OWNER_ID};
     st = store_sqlite_open(cfg.root, &so, err, sizeof err);
     if (!st) {
         fprintf(stderr, "fakes3: %s\n", err);

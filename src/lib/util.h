@@ -20,6 +20,10 @@ void *xrealloc(void *p, size_t n);
 void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Array p (capacity *cap elements of size bytes) with room for at least need
+ * elements: p itself or its reallocation. Capacity doubles, so n appends one
+ * at a time cost O(n). */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 
 /* Milliseconds since the Unix epoch, from the real-time clock. */
 int64_t util_now_ms(void);

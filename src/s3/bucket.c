@@ -5,24 +5,27 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "s3/owner.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
-
-#define OWNER_ID   "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
-#define OWNER_NAME "fakes3"
 
 void s3_list_buckets(s3_req_t *r, http_response_t *resp)
 {
     store_bucket_t *bs;
     size_t n;
-    int rc = r->srv->store->ops->bucket_list(r->srv->store, &bs, &n);
+    /* A user sees its own buckets; in the open mode all are the one owner's. */
+    const char *me = s3_owner_caller(r);
+    int rc =
+        r->srv->store->ops->bucket_list(r->srv->store, s3_owner_users_mode(r) ? me : NULL, &bs, &n);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
     buf_t b = BUF_INIT;
     s3_xml_begin(&b, "ListAllMyBucketsResult");
-    buf_puts(&b, "<Owner><ID>" OWNER_ID "</ID><DisplayName>" OWNER_NAME "</DisplayName></Owner>");
+    buf_puts(&b, "<Owner>");
+    s3_owner_xml(r, &b, me);
+    buf_puts(&b, "</Owner>");
     buf_puts(&b, "<Buckets>");
     for (size_t i = 0; i < n; i++) {
         char date[25];
@@ -78,7 +81,20 @@ void s3_create_bucket(s3_req_t *r, http_response_t *resp)
     }
     /* us-east-1 is where a bucket without a constraint lives. */
     const char *region = strcmp(lc.region, "us-east-1") == 0 ? "" : lc.region;
-    int rc = r->srv->store->ops->bucket_create(r->srv->store, r->t.bucket, region);
+    const char *me = s3_owner_caller(r);
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        rc = r->srv->store->ops->bucket_create(r->srv->store, r->t.bucket, region, me);
+        if (rc != STORE_EEXIST || !s3_owner_users_mode(r)) break;
+        /* The name is taken: by you (answered as below), or by another user. */
+        store_bucket_t b;
+        rc = r->srv->store->ops->bucket_get(r->srv->store, r->t.bucket, &b);
+        if (rc == STORE_OK && strcmp(b.owner, me) != 0) {
+            s3_err(r, resp, S3E_BUCKET_ALREADY_EXISTS);
+            return;
+        }
+        if (rc != STORE_ENOBUCKET || attempt == 3) break; /* else deleted meanwhile: again */
+    }
     if (rc && rc != STORE_EEXIST) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;

@@ -6,14 +6,9 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "s3/listparams.h"
+#include "s3/owner.h"
 #include "s3/s3req.h"
-
-#define OWNER_XML                                                                                  \
-    "<Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"             \
-    "<DisplayName>fakes3</DisplayName></Owner>"
-
-#define TOKEN_MAGIC     "fakes3:"
-#define TOKEN_MAGIC_LEN 7
 
 /* An element whose text is url-encoded when encoding-type=url. */
 static void elem(buf_t *b, const char *name, const char *s, size_t n, int url)
@@ -28,61 +23,34 @@ static void elem(buf_t *b, const char *name, const char *s, size_t n, int url)
     buf_free(&e);
 }
 
+static const char *query_get(void *ctx, const char *name)
+{
+    return s3_query_value(ctx, name);
+}
+
 void s3_list_objects(s3_req_t *r, http_response_t *resp)
 {
-    const char *lt = s3_query_value(r, "list-type");
-    int v2 = lt && strcmp(lt, "2") == 0;
-    const char *prefix = s3_query_value(r, "prefix");
-    const char *delim = s3_query_value(r, "delimiter");
-    const char *enc = s3_query_value(r, "encoding-type");
-    const char *mk = s3_query_value(r, "max-keys");
-    const char *marker = v2 ? NULL : s3_query_value(r, "marker");
-    const char *start_after = v2 ? s3_query_value(r, "start-after") : NULL;
-    const char *token = v2 ? s3_query_value(r, "continuation-token") : NULL;
-    const char *fo = v2 ? s3_query_value(r, "fetch-owner") : NULL;
-    int url = 0, owner = !v2 || (fo && strcmp(fo, "true") == 0);
-    if (enc) {
-        if (strcmp(enc, "url") != 0) {
-            s3_err_msg(r, resp, S3E_INVALID_ARGUMENT,
-                       "Invalid Encoding Method specified in Request");
-            return;
-        }
-        url = 1;
+    listparams_t p;
+    switch (listparams_parse(query_get, r, &p)) {
+    case LISTPARAMS_OK: break;
+    case LISTPARAMS_BAD_ENCODING:
+        s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Invalid Encoding Method specified in Request");
+        return;
+    case LISTPARAMS_BAD_MAX_KEYS:
+        s3_err_arg(r, resp, "Provided max-keys not an integer or within integer range", "max-keys",
+                   p.max_keys);
+        return;
+    case LISTPARAMS_BAD_TOKEN:
+        s3_err_arg(r, resp, "The continuation token provided is incorrect", "continuation-token",
+                   p.token);
+        return;
     }
-    long max = 1000;
-    if (mk) {
-        char *end;
-        errno = 0;
-        long v = strtol(mk, &end, 10);
-        if (!*mk || *end || errno || v < 0 || v > 2147483647L) {
-            s3_err_arg(r, resp, "Provided max-keys not an integer or within integer range",
-                       "max-keys", mk);
-            return;
-        }
-        max = v > 1000 ? 1000 : v;
-    }
-    char *after = NULL;
-    size_t after_len = 0;
-    if (token) {
-        size_t n = strlen(token) + 4;
-        after = xmalloc(n);
-        after_len = n;
-        /* Tokens are ours: "fakes3:" + the last key or prefix listed, base64. */
-        if (!*token ||
-            util_unbase64(token, strlen(token), (unsigned char *)after, &after_len) != 0 ||
-            after_len < TOKEN_MAGIC_LEN || memcmp(after, TOKEN_MAGIC, TOKEN_MAGIC_LEN) != 0) {
-            free(after);
-            s3_err_arg(r, resp, "The continuation token provided is incorrect",
-                       "continuation-token", token);
-            return;
-        }
-        after_len -= TOKEN_MAGIC_LEN;
-        memmove(after, after + TOKEN_MAGIC_LEN, after_len);
-    } else if (marker || start_after) {
-        const char *m = marker ? marker : start_after;
-        after = xstrdup(m);
-        after_len = strlen(m);
-    }
+    int v2 = p.v2, url = p.url, owner = p.owner;
+    const char *prefix = p.prefix, *delim = p.delim, *marker = p.marker;
+    const char *start_after = p.start_after, *token = p.token;
+    long max = p.max;
+    char *after = p.after;
+    size_t after_len = p.after_len;
     store_list_req_t q = {
         .prefix = prefix ? prefix : "",
         .prefix_len = prefix ? strlen(prefix) : 0,
@@ -113,13 +81,7 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
     if (v2) {
         if (token) s3_xml_elem_s(&b, "ContinuationToken", token);
         if (res.truncated && last) {
-            size_t rn = TOKEN_MAGIC_LEN + last->key_len;
-            unsigned char *raw = xmalloc(rn);
-            memcpy(raw, TOKEN_MAGIC, TOKEN_MAGIC_LEN);
-            memcpy(raw + TOKEN_MAGIC_LEN, last->key, last->key_len);
-            char *tok = xmalloc(4 * (rn / 3 + 2) + 1);
-            util_base64(raw, rn, tok);
-            free(raw);
+            char *tok = listparams_token_encode(last->key, last->key_len);
             s3_xml_elem_s(&b, "NextContinuationToken", tok);
             free(tok);
         }
@@ -138,7 +100,11 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         s3_xml_elem_s(&b, "LastModified", date);
         buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", e->etag);
         buf_printf(&b, "<Size>%llu</Size>", (unsigned long long)e->size);
-        if (owner) buf_puts(&b, OWNER_XML);
+        if (owner) {
+            buf_puts(&b, "<Owner>");
+            s3_owner_xml(r, &b, e->owner);
+            buf_puts(&b, "</Owner>");
+        }
         buf_printf(&b, "<StorageClass>%s</StorageClass></Contents>",
                    e->sclass[0] ? e->sclass : "STANDARD");
     }

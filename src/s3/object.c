@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "s3/cond.h"
+#include "s3/owner.h"
 #include "s3/payload.h"
+#include "s3/range.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
 
@@ -39,9 +42,11 @@ static int collect_header(void *ctx, const char *name, const char *value)
 }
 
 /* Content-Encoding without the aws-chunked framing token, which describes
- * the upload and not the object; "" when nothing else is left. */
+ * the upload and not the object; "" when nothing else is left. What remains
+ * is kept as sent, separators and all ("deflate, gzip" stays so). */
 static void content_encoding_without_chunked(const char *v, buf_t *out)
 {
+    const char *prev_end = NULL; /* end of the previous token, kept or not */
     while (*v) {
         size_t n = strcspn(v, ",");
         const char *s = v, *e = v + n;
@@ -50,9 +55,10 @@ static void content_encoding_without_chunked(const char *v, buf_t *out)
         while (e > s && isspace((unsigned char)e[-1]))
             e--;
         if (e > s && !((size_t)(e - s) == 11 && strncasecmp(s, "aws-chunked", 11) == 0)) {
-            if (out->len) buf_putc(out, ',');
+            if (out->len) buf_append(out, prev_end, (size_t)(s - prev_end));
             buf_append(out, s, (size_t)(e - s));
         }
+        if (e > s) prev_end = e;
         v += n;
         if (*v == ',') v++;
     }
@@ -107,6 +113,25 @@ const char *s3_storage_class_of(const char *headers, char out[24])
     return out;
 }
 
+static int count_meta(void *ctx, const char *name, const char *value)
+{
+    if (strncasecmp(name, "x-amz-meta-", 11) == 0)
+        *(size_t *)ctx += strlen(name) - 11 + strlen(value);
+    return 0;
+}
+
+int s3_meta_checks(s3_req_t *r, http_response_t *resp)
+{
+    size_t size = 0;
+    http_req_each_header(r->http, count_meta, &size);
+    if (size <= S3_MAX_META) return 0;
+    char extra[96];
+    snprintf(extra, sizeof extra, "<Size>%zu</Size><MaxSizeAllowed>%d</MaxSizeAllowed>", size,
+             S3_MAX_META);
+    s3_err_full(r, resp, S3E_METADATA_TOO_LARGE, NULL, extra);
+    return 1;
+}
+
 /* Checks every PUT of an object shares; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp)
 {
@@ -155,9 +180,13 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
     if (s3_put_checks(r, resp)) return 1;
     if (http_req_header(r->http, "x-amz-copy-source")) {
         r->is_copy = 1;
+        /* A COPY takes the source's metadata and ignores the request's. */
+        const char *dir = http_req_header(r->http, "x-amz-metadata-directive");
+        if (dir && strcmp(dir, "REPLACE") == 0 && s3_meta_checks(r, resp)) return 1;
         if (srv->strict && s3_need_bucket(r, resp)) return 1;
         return 0; /* the copy happens once any body is drained */
     }
+    if (s3_meta_checks(r, resp)) return 1;
     if (srv->strict && s3_need_bucket(r, resp)) return 1;
     return s3_stream_start(r, resp);
 }
@@ -235,6 +264,7 @@ static int publish(s3_req_t *r, http_response_t *resp, store_obj_t *meta)
 {
     store_put_t *p = r->put;
     r->put = NULL;
+    snprintf(meta->owner, sizeof meta->owner, "%s", s3_owner_caller(r)); /* the writer's */
     int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, meta,
                                             !r->srv->strict, &r->cond);
     free(meta->blob);
@@ -348,26 +378,17 @@ static const char *const copy_conds[4] = {
     "x-amz-copy-source-if-match", "x-amz-copy-source-if-unmodified-since",
     "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since"};
 
-/* S3's precedence: If-Match beats If-Unmodified-Since, If-None-Match beats
- * If-Modified-Since. Returns S3E_NONE, S3E_PRECONDITION_FAILED or
- * S3E_NOT_MODIFIED (which a copy answers as 412 too). */
+/* S3E_NONE, S3E_PRECONDITION_FAILED or S3E_NOT_MODIFIED (which a copy
+ * answers as 412 too); the evaluation is cond.c's. */
 static s3_err_t check_conditions(const s3_req_t *r, const store_obj_t *o,
                                  const char *const names[4])
 {
-    int64_t t, mtime_s = o->mtime_ms / 1000;
-    const char *im = http_req_header(r->http, names[0]);
-    const char *ius = http_req_header(r->http, names[1]);
-    const char *inm = http_req_header(r->http, names[2]);
-    const char *ims = http_req_header(r->http, names[3]);
-    if (im) {
-        if (!s3_etag_matches(im, o->etag)) return S3E_PRECONDITION_FAILED;
-    } else if (ius && util_parse_http_date(ius, &t) == 0 && mtime_s > t / 1000) {
-        return S3E_PRECONDITION_FAILED;
-    }
-    if (inm) {
-        if (s3_etag_matches(inm, o->etag)) return S3E_NOT_MODIFIED;
-    } else if (ims && util_parse_http_date(ims, &t) == 0 && mtime_s <= t / 1000) {
-        return S3E_NOT_MODIFIED;
+    switch (cond_eval(http_req_header(r->http, names[0]), http_req_header(r->http, names[1]),
+                      http_req_header(r->http, names[2]), http_req_header(r->http, names[3]),
+                      o->etag, o->mtime_ms)) {
+    case COND_FAILED: return S3E_PRECONDITION_FAILED;
+    case COND_NOT_MODIFIED: return S3E_NOT_MODIFIED;
+    case COND_OK: break;
     }
     return S3E_NONE;
 }
@@ -468,62 +489,6 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
 out:
     s3_copy_source_close(r, &cs);
     buf_free(&hdrs);
-}
-
-int s3_etag_matches(const char *list, const char *etag)
-{
-    size_t en = strlen(etag);
-    for (const char *p = list; *p;) {
-        while (*p == ' ' || *p == ',' || *p == '\t')
-            p++;
-        if (!*p) break;
-        size_t n = strcspn(p, ",");
-        const char *s = p, *e = p + n;
-        while (e > s && isspace((unsigned char)e[-1]))
-            e--;
-        if (e - s >= 2 && s[0] == 'W' && s[1] == '/') s += 2;
-        if (e - s >= 2 && *s == '"' && e[-1] == '"') s++, e--;
-        if ((e - s == 1 && *s == '*') || ((size_t)(e - s) == en && memcmp(s, etag, en) == 0))
-            return 1;
-        p += n;
-    }
-    return 0;
-}
-
-/* Parse "bytes=a-b", "bytes=a-", "bytes=-n" against size. Returns 1 with
- * [*from, *to] for a satisfiable range, 0 to ignore the header (malformed or
- * several ranges: S3 then sends the whole object), -1 if unsatisfiable. */
-static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
-{
-    if (strncmp(h, "bytes=", 6) != 0) return 0;
-    const char *p = h + 6;
-    if (strchr(p, ',')) return 0;
-    char *end;
-    errno = 0;
-    if (*p == '-') {
-        if (!isdigit((unsigned char)p[1])) return 0;
-        unsigned long long n = strtoull(p + 1, &end, 10);
-        if (*end || errno) return 0;
-        if (n == 0 || size == 0) return -1;
-        *from = n >= size ? 0 : size - n;
-        *to = size - 1;
-        return 1;
-    }
-    if (!isdigit((unsigned char)*p)) return 0;
-    unsigned long long a = strtoull(p, &end, 10);
-    if (*end != '-' || errno) return 0;
-    p = end + 1;
-    unsigned long long b = UINT64_MAX;
-    if (*p) {
-        if (!isdigit((unsigned char)*p)) return 0;
-        b = strtoull(p, &end, 10);
-        if (*end || errno) return 0;
-        if (b < a) return 0;
-    }
-    if (a >= size) return -1;
-    *from = a;
-    *to = b >= size ? size - 1 : b;
-    return 1;
 }
 
 static ssize_t no_reader(void *ctx, uint64_t pos, char *out, size_t max)
@@ -742,7 +707,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         ranged = o.size > 0;
     } else {
         const char *range = http_req_header(r->http, "Range");
-        ranged = range ? parse_range(range, o.size, &from, &to) : 0;
+        ranged = range ? range_parse(range, o.size, &from, &to) : 0;
     }
     if (ranged < 0) {
         char cr[48];
@@ -831,7 +796,7 @@ struct del_entry {
 
 struct del_ctx {
     struct del_entry *ents;
-    size_t n;
+    size_t n, cap;
     struct del_entry cur;
     int has_key, quiet, bad;
 };
@@ -852,7 +817,7 @@ static int on_delete_elem(void *ctx, const char *path, const char *text, size_t 
             d->bad = 1;
             return 1;
         }
-        d->ents = xrealloc(d->ents, (d->n + 1) * sizeof *d->ents);
+        d->ents = xgrow(d->ents, &d->cap, d->n + 1, sizeof *d->ents);
         d->ents[d->n++] = d->cur;
         memset(&d->cur, 0, sizeof d->cur);
         d->has_key = 0;

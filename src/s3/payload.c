@@ -128,8 +128,11 @@ s3_err_t s3_payload_init(s3_payload_t *p, const s3_req_t *r, s3_payload_sink sin
         p->decoded_expected = v;
         p->aws_chunked = 1;
     }
+    /* Content-Encoding: aws-chunked tells only when nothing else does: with a
+     * hex or UNSIGNED-PAYLOAD x-amz-content-sha256 the body is the object
+     * (boto3 sends "gzip, aws-chunked" so when it compresses on its own). */
     const char *ce = http_req_header(h, "Content-Encoding");
-    if (ce && strcasestr(ce, "aws-chunked")) p->aws_chunked = 1;
+    if (!sha && ce && strcasestr(ce, "aws-chunked")) p->aws_chunked = 1;
     if (p->aws_chunked) {
         chunked_init(&p->dec, &chunked_cbs, p);
         p->verify = r->verify;

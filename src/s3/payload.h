@@ -2,9 +2,9 @@
  *
  * Bytes from the http layer go in; the decoded object bytes come out to a
  * sink. On the way the aws-chunked framing is removed (announced by
- * x-amz-content-sha256: STREAMING-..., x-amz-decoded-content-length or
- * Content-Encoding: aws-chunked), MD5 is computed for the ETag, the checksum
- * the client asked for (x-amz-checksum-* header or x-amz-trailer, or
+ * x-amz-content-sha256: STREAMING-..., x-amz-decoded-content-length, or
+ * Content-Encoding: aws-chunked without x-amz-content-sha256), MD5 is computed for the ETag, the
+ * checksum the client asked for (x-amz-checksum-* header or x-amz-trailer, or
  * x-amz-sdk-checksum-algorithm) is computed, and a hex x-amz-content-sha256
  * is checked. s3_payload_finish says whether everything held; until then
  * nothing the sink wrote may become visible. */

@@ -12,6 +12,7 @@
 #include "lib/util.h"
 #include "s3/auth/auth.h"
 #include "s3/payload.h"
+#include "s3/query.h"
 #include "s3/s3req.h"
 
 static const struct {
@@ -86,6 +87,7 @@ static const s3_op_t ops[] = {
     {"GET", S3_BUCKET, "cors", "GetBucketCors", NULL, NULL, s3_get_cors},
     {"PUT", S3_BUCKET, "cors", "PutBucketCors", NULL, NULL, s3_put_cors},
     {"DELETE", S3_BUCKET, "cors", "DeleteBucketCors", NULL, NULL, s3_delete_cors},
+    {"GET", S3_BUCKET, "tagging", "GetBucketTagging", NULL, NULL, s3_get_bucket_tagging},
     {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", NULL, NULL, s3_get_versioning},
     {"GET", S3_BUCKET, "requestPayment", "GetBucketRequestPayment", NULL, NULL,
      s3_get_request_payment},
@@ -144,7 +146,8 @@ void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const 
     if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
     if (r->t.bucket &&
         (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
-         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS))
+         e == S3E_BUCKET_ALREADY_OWNED || e == S3E_BUCKET_ALREADY_EXISTS ||
+         e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS || e == S3E_NO_SUCH_TAG_SET))
         s3_xml_elem_s(b, "BucketName", r->t.bucket);
     if (e == S3E_METHOD_NOT_ALLOWED) {
         s3_xml_elem_s(b, "Method", r->method);
@@ -225,30 +228,6 @@ const char *s3_query_value(const s3_req_t *r, const char *name)
 {
     const s3_qparam_t *p = s3_query(r, name);
     return p ? p->value : NULL;
-}
-
-static int parse_query(s3_req_t *r, const char *q)
-{
-    while (*q) {
-        size_t n = strcspn(q, "&");
-        if (n) {
-            const char *eq = memchr(q, '=', n);
-            size_t nl = eq ? (size_t)(eq - q) : n;
-            size_t dl;
-            char *name = util_urldec(q, nl, 1, &dl);
-            char *value = eq ? util_urldec(eq + 1, n - nl - 1, 1, &dl) : xstrdup("");
-            if (!name || !value) {
-                free(name);
-                free(value);
-                return -1;
-            }
-            r->q = xrealloc(r->q, (r->nq + 1) * sizeof *r->q);
-            r->q[r->nq++] = (s3_qparam_t){name, value, eq != NULL};
-        }
-        q += n;
-        if (*q == '&') q++;
-    }
-    return 0;
 }
 
 /* ---- buckets ---- */
@@ -409,7 +388,7 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     const char *host = http_req_header(http, "Host");
     int bad_target = addr_parse(http_req_target(http), host, (const char *const *)srv->bases,
                                 srv->nbase, &r->t) != 0 ||
-                     parse_query(r, r->t.query) != 0;
+                     query_parse(r->t.query, &r->q, &r->nq) != 0;
     /* CORS: the bucket's rules, else fake-s3's flags. A preflight is
      * answered here, before anything else (no signature is asked of it). */
     if (strcmp(r->method, "OPTIONS") == 0) {
@@ -460,11 +439,24 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     return r;
 }
 
+/* A body that will not be published goes before the answer does: once the
+ * client has its error, nothing of the refused body is left in tmp/. */
+static void drop_put(s3_req_t *r)
+{
+    if (!r->put) return;
+    r->srv->store->ops->put_abort(r->put);
+    r->put = NULL;
+}
+
 static int on_body(void *rctx, const char *data, size_t n, http_response_t *resp)
 {
     s3_req_t *r = rctx;
     r->received += n;
-    if (r->op && r->op->body) return r->op->body(r, data, n, resp);
+    if (r->op && r->op->body) {
+        int rc = r->op->body(r, data, n, resp);
+        if (rc || http_resp_is_ready(resp)) drop_put(r);
+        return rc;
+    }
     if (!r->payload) return 0;
     s3_err_t e = s3_payload_feed(r->payload, data, n);
     if (e) {
@@ -490,13 +482,14 @@ static void on_end(void *rctx, http_response_t *resp)
         return;
     }
     r->op->finish(r, resp);
+    drop_put(r); /* what finish did not publish */
 }
 
 static void on_done(void *rctx, const http_request_t *http, const http_response_t *resp)
 {
     s3_req_t *r = rctx;
     if (!r) return;
-    if (r->put) r->srv->store->ops->put_abort(r->put);
+    drop_put(r);
     free(r->payload);
     free(r->verify_ctx);
     const char *ua = http_req_header(r->http, "User-Agent");

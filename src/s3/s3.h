@@ -13,6 +13,11 @@
 #include "http/http.h"
 #include "store/store.h"
 
+/* The owner of everything in the open mode (and of what a root written
+ * before owners were kept holds): the id and name fakes3 always answered. */
+#define S3_DEFAULT_OWNER_ID   "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+#define S3_DEFAULT_OWNER_NAME "fakes3"
+
 typedef struct s3_options {
     const char *const *base_hosts; /* -H values, lower case, no port */
     size_t nbase;

@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "lib/buf.h"
 #include "s3/addr.h"
+#include "s3/query.h"
 #include "s3/s3.h"
 #include "store/store.h"
 
@@ -20,7 +21,7 @@ typedef enum s3_err {
     S3E_COUNT
 } s3_err_t;
 
-/* The thread that commits multipart completions (multipart.c). */
+/* The thread that commits multipart completions (complete.c). */
 typedef struct s3_completer s3_completer_t;
 s3_completer_t *s3_completer_start(void);
 /* Finish what is queued, then stop. */
@@ -37,11 +38,6 @@ struct s3_server {
     char *region;
     char *cors_origin, *cors_methods, *cors_preflight, *cors_postput, *cors_expose;
 };
-
-typedef struct s3_qparam {
-    char *name, *value; /* decoded; value is "" when absent */
-    int has_value;
-} s3_qparam_t;
 
 struct s3_req;
 typedef struct s3_op {
@@ -132,16 +128,19 @@ int s3_bucket_name_ok(const char *name);
 /* Ensure the bucket in r exists; answers NoSuchBucket (and returns -1) if not. */
 int s3_need_bucket(s3_req_t *r, http_response_t *resp);
 
-/* Whether an If-Match / If-None-Match style list names etag (or is "*"). */
-int s3_etag_matches(const char *list, const char *etag);
-
-/* Shared by object.c and multipart.c. */
+/* Shared by object.c, multipart.c and complete.c. */
 /* The metadata S3 keeps from a PutObject-style request, as "Name: value\n":
  * content headers and x-amz-meta-*, storage class, tags (S3_OH_* bits). */
 enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
 void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
 /* The storage class such header lines give ("STANDARD" when none) into out. */
 const char *s3_storage_class_of(const char *headers, char out[24]);
+/* S3's limit on user metadata: the UTF-8 bytes of each x-amz-meta-* name
+ * (without the prefix) and value, summed. */
+#define S3_MAX_META 2048
+/* MetadataTooLarge when the request's x-amz-meta-* headers pass it; 0 or an
+ * answered error. */
+int s3_meta_checks(s3_req_t *r, http_response_t *resp);
 /* Storage class and conditional-write headers; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp);
 /* The source of a copy (CopyObject, UploadPartCopy): x-amz-copy-source
@@ -186,6 +185,7 @@ void s3_delete_cors(s3_req_t *r, http_response_t *resp);
  * answer of a request with an Origin. */
 void s3_cors_preflight(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_cors_actual(s3_req_t *r, http_response_t *resp, int bad_target);
+void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);

@@ -17,7 +17,12 @@
  * (store_sqlite.c, RESERVE_BYTES) that it gives up when a delete cannot
  * commit for lack of space, so that deleting always works and frees space.
  * While the reserve cannot be put back, writes that add data fail with
- * STORE_ENOSPC instead of taking the space deletes need. */
+ * STORE_ENOSPC instead of taking the space deletes need.
+ *
+ * Owners: buckets, objects and uploads each carry an owner, an opaque string
+ * (STORE_OWNER_MAX bytes at most) that the store keeps and returns but never
+ * interprets. Rows written before owners were kept, and writes that name an
+ * empty owner, belong to the store's default owner (store_options_t). */
 #ifndef FAKES3_STORE_H
 #define FAKES3_STORE_H
 
@@ -44,17 +49,21 @@ enum {
  * writes): none, "the key must not exist", or "its ETag must be this". */
 typedef struct store_cond {
     int if_none_match;    /* fail with STORE_EPRECOND when the key exists */
-    const char *if_match; /* unquoted ETag: STORE_ENOKEY if absent, STORE_EPRECOND if other */
+    const char *if_match; /* unquoted ETag, or "*" for any: STORE_ENOKEY if absent,
+                             STORE_EPRECOND if another ETag */
 } store_cond_t;
 
 typedef struct store store_t;
 typedef struct store_put store_put_t;
 typedef struct store_reader store_reader_t;
 
+#define STORE_OWNER_MAX 80 /* bytes of an owner, with its NUL */
+
 typedef struct store_bucket {
     char name[64];
     char region[32];
     int64_t created_ms;
+    char owner[STORE_OWNER_MAX];
 } store_bucket_t;
 
 /* An object's metadata. headers holds the HTTP headers stored with the
@@ -69,6 +78,9 @@ typedef struct store_obj {
     char *blob;      /* owned backend handle of the bytes ("" for a multipart object) */
     uint32_t nparts; /* 0: one blob; else the number of parts it was completed from */
     char sclass[24]; /* storage class, kept for listings */
+    /* who owns it: set by the caller of put_commit (mpu_complete uses the
+     * upload's owner); filled in by obj_get and obj_open */
+    char owner[STORE_OWNER_MAX];
 } store_obj_t;
 
 /* A part: of a multipart upload in progress, or of a completed object. */
@@ -91,9 +103,10 @@ typedef struct store_upload {
     char *key; /* owned */
     size_t key_len;
     int64_t created_ms;
-    char *headers;    /* owned: metadata the object will get */
-    char ck_alg[16];  /* "CRC32" ... or "" */
-    char ck_type[16]; /* "COMPOSITE", "FULL_OBJECT" or "" */
+    char *headers;               /* owned: metadata the object will get */
+    char ck_alg[16];             /* "CRC32" ... or "" */
+    char ck_type[16];            /* "COMPOSITE", "FULL_OBJECT" or "" */
+    char owner[STORE_OWNER_MAX]; /* who initiated it; the completed object's owner */
 } store_upload_t;
 
 /* Release the strings an upload holds. */
@@ -140,6 +153,7 @@ typedef struct store_list_ent {
     char etag[48];
     int64_t mtime_ms;
     char sclass[24]; /* "" for STANDARD */
+    char owner[STORE_OWNER_MAX];
 } store_list_ent_t;
 
 typedef struct store_list_res {
@@ -155,14 +169,15 @@ struct store_ops {
     /* Close and free the store. */
     void (*close)(store_t *st);
 
-    /* Create a bucket; STORE_EEXIST if it exists. */
-    int (*bucket_create)(store_t *st, const char *name, const char *region);
+    /* Create a bucket owned by owner; STORE_EEXIST if it exists (whoever owns it). */
+    int (*bucket_create)(store_t *st, const char *name, const char *region, const char *owner);
     /* Look a bucket up; STORE_ENOBUCKET if absent. out may be NULL. */
     int (*bucket_get)(store_t *st, const char *name, store_bucket_t *out);
     /* Delete an empty bucket; STORE_ENOBUCKET, STORE_ENOTEMPTY. */
     int (*bucket_delete)(store_t *st, const char *name);
-    /* All buckets by name; *out is a new array the caller frees. */
-    int (*bucket_list)(store_t *st, store_bucket_t **out, size_t *n);
+    /* The buckets of owner (NULL: all buckets) by name; *out is a new array
+     * the caller frees. */
+    int (*bucket_list)(store_t *st, const char *owner, store_bucket_t **out, size_t *n);
 
     /* Start receiving an object's bytes; *out is owned by the store until
      * put_commit or put_abort, exactly one of which must follow. A failure to
@@ -178,7 +193,7 @@ struct store_ops {
     int (*put_write)(store_put_t *p, const void *data, size_t n);
     /* Publish the bytes as bucket/key with meta (size, etag, headers used;
      * mtime and blob filled in on return). With autocreate, a missing
-     * bucket is created; else STORE_ENOBUCKET. cond (may be NULL) is checked
+     * bucket is created, owned by meta->owner; else STORE_ENOBUCKET. cond (may be NULL) is checked
      * in the same transaction. Frees p in every case. */
     int (*put_commit)(store_put_t *p, const char *bucket, const char *key, size_t key_len,
                       store_obj_t *meta, int autocreate, const store_cond_t *cond);
@@ -213,8 +228,9 @@ struct store_ops {
                 store_list_res_t *res);
 
     /* Multipart uploads. */
-    /* Start an upload of u->bucket/u->key with u's headers and checksum
-     * settings; the new id is written to u->id. STORE_ENOBUCKET unless autocreate. */
+    /* Start an upload of u->bucket/u->key with u's headers, checksum
+     * settings and owner; the new id is written to u->id. STORE_ENOBUCKET
+     * unless autocreate (the bucket is then created, owned by u->owner). */
     int (*mpu_create)(store_t *st, store_upload_t *u, int autocreate);
     /* Look an upload up; STORE_ENOUPLOAD. */
     int (*mpu_get)(store_t *st, const char *id, store_upload_t *out);
@@ -232,7 +248,8 @@ struct store_ops {
     int (*mpu_abort)(store_t *st, const char *id);
     /* Make the upload's object from the given parts (as returned by mpu_parts,
      * in order): no data is copied. Parts not named are dropped. meta carries
-     * size, etag and headers; cond as for put_commit. STORE_ENOUPLOAD, or
+     * size, etag and headers; the object's owner is the upload's (returned in
+     * meta->owner); cond as for put_commit. STORE_ENOUPLOAD, or
      * STORE_EBADPART when a part was replaced meanwhile. */
     int (*mpu_complete)(store_t *st, const char *id, const store_part_t *parts, size_t n,
                         store_obj_t *meta, const store_cond_t *cond);
@@ -254,6 +271,9 @@ struct store {
 
 typedef struct store_options {
     int sync; /* fsync object bytes and the database before acknowledging */
+    /* the owner of rows from a root written before owners were kept, and of
+     * writes that name none; NULL: "" */
+    const char *default_owner;
 } store_options_t;
 
 /* Open (creating if needed) the SQLite-and-blobs store under root, sweep

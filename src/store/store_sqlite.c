@@ -39,6 +39,7 @@ enum stmt_id {
     S_BUCKET_DELETE,
     S_BUCKET_HAS_OBJ,
     S_BUCKET_LIST,
+    S_BUCKET_LIST_OWNER,
     S_OBJ_GET,
     S_OBJ_BLOB,
     S_OBJ_UPSERT,
@@ -67,23 +68,26 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN_R] = "BEGIN",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
-    [S_BUCKET_INSERT] = "INSERT INTO buckets(name, created, region) VALUES (?1, ?2, ?3)",
+    [S_BUCKET_INSERT] = "INSERT INTO buckets(name, created, region, owner) VALUES (?1, ?2, ?3, ?4)",
     [S_BUCKET_INSERT_IGNORE] =
-        "INSERT OR IGNORE INTO buckets(name, created, region) VALUES (?1, ?2, ?3)",
-    [S_BUCKET_GET] = "SELECT created, region FROM buckets WHERE name = ?1",
+        "INSERT OR IGNORE INTO buckets(name, created, region, owner) VALUES (?1, ?2, ?3, ?4)",
+    [S_BUCKET_GET] = "SELECT created, region, owner FROM buckets WHERE name = ?1",
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE name = ?1",
     [S_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1",
-    [S_BUCKET_LIST] = "SELECT name, created, region FROM buckets ORDER BY name",
-    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob, nparts FROM objects WHERE bucket = ?1 "
-                  "AND key = ?2",
+    [S_BUCKET_LIST] = "SELECT name, created, region, owner FROM buckets ORDER BY name",
+    [S_BUCKET_LIST_OWNER] =
+        "SELECT name, created, region, owner FROM buckets WHERE owner = ?1 ORDER BY name",
+    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob, nparts, owner FROM objects WHERE "
+                  "bucket = ?1 AND key = ?2",
     [S_OBJ_BLOB] = "SELECT blob, etag, nparts FROM objects WHERE bucket = ?1 AND key = ?2",
-    [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
-                     "blob, nparts, sclass) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_OBJ_UPSERT] =
+        "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
+        "blob, nparts, sclass, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
-    [S_LIST_GT] = "SELECT key, size, etag, mtime, sclass FROM objects WHERE bucket = ?1 AND key "
-                  "> ?2 ORDER BY key LIMIT ?3",
-    [S_LIST_GE] = "SELECT key, size, etag, mtime, sclass FROM objects WHERE bucket = ?1 AND key "
-                  ">= ?2 ORDER BY key LIMIT ?3",
+    [S_LIST_GT] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
+                  "AND key > ?2 ORDER BY key LIMIT ?3",
+    [S_LIST_GE] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
+                  "AND key >= ?2 ORDER BY key LIMIT ?3",
     [S_BLOB_USED] = "SELECT 1 FROM objects WHERE blob = ?1 UNION ALL SELECT 1 FROM object_parts "
                     "WHERE blob = ?1 UNION ALL SELECT 1 FROM parts WHERE blob = ?1 LIMIT 1",
     [S_OPARTS_GET] = "SELECT num, size, etag, checksum, blob FROM object_parts WHERE bucket = ?1 "
@@ -91,13 +95,15 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OPARTS_DELETE] = "DELETE FROM object_parts WHERE bucket = ?1 AND key = ?2",
     [S_OPARTS_INSERT] = "INSERT INTO object_parts(bucket, key, idx, num, size, etag, checksum, "
                         "blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [S_UP_INSERT] = "INSERT INTO uploads(id, bucket, key, created, headers, ck_alg, ck_type) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [S_UP_GET] = "SELECT bucket, key, created, headers, ck_alg, ck_type FROM uploads WHERE id = ?1",
+    [S_UP_INSERT] = "INSERT INTO uploads(id, bucket, key, created, headers, ck_alg, ck_type, "
+                    "owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_UP_GET] = "SELECT bucket, key, created, headers, ck_alg, ck_type, owner FROM uploads WHERE "
+                 "id = ?1",
     [S_UP_DELETE] = "DELETE FROM uploads WHERE id = ?1",
-    [S_UP_LIST] = "SELECT id, key, created, headers, ck_alg, ck_type FROM uploads WHERE bucket = "
-                  "?1 AND (key > ?2 OR (key = ?2 AND (created > ?3 OR (created = ?3 AND id > "
-                  "?4)))) ORDER BY key, created, id LIMIT ?5",
+    [S_UP_LIST] =
+        "SELECT id, key, created, headers, ck_alg, ck_type, owner FROM uploads WHERE bucket = "
+        "?1 AND (key > ?2 OR (key = ?2 AND (created > ?3 OR (created = ?3 AND id > "
+        "?4)))) ORDER BY key, created, id LIMIT ?5",
     [S_PART_BLOB] = "SELECT blob FROM parts WHERE upload = ?1 AND num = ?2",
     [S_PART_UPSERT] = "INSERT OR REPLACE INTO parts(upload, num, size, etag, checksum, blob, "
                       "mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -133,7 +139,10 @@ static const char schema_sql[] =
     " checksum TEXT NOT NULL, blob TEXT NOT NULL, mtime INTEGER NOT NULL,"
     " PRIMARY KEY (upload, num)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);";
-#define SCHEMA_VERSION 2 /* 2: bucket_confs */
+/* Tables whose rows have an owner: the column is added by schema_owners, in
+ * a new root and an older one alike. */
+static const char *const owned_tables[] = {"buckets", "objects", "uploads"};
+#define SCHEMA_VERSION 3 /* 2: bucket_confs; 3: owner columns */
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -168,6 +177,7 @@ struct sq_store {
     struct pin *pins;
     size_t npins, cappins;
     store_reserve_t reserve;
+    char default_owner[STORE_OWNER_MAX];
 };
 
 struct store_put {
@@ -195,6 +205,19 @@ struct store_reader {
 };
 
 #define SQ(st) ((struct sq_store *)(st))
+
+/* The owner to store for what a caller names (empty: the default one). */
+static const char *owner_of(const struct sq_store *s, const char *owner)
+{
+    return owner && *owner ? owner : s->default_owner;
+}
+
+/* Copy a column's text into a fixed field ("" for NULL). */
+static void col_text(sqlite3_stmt *q, int col, char *out, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    snprintf(out, n, "%s", t ? (const char *)t : "");
+}
 
 /* ---- connections and statements ---- */
 
@@ -468,6 +491,7 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
     sqlite3_bind_int64(q, 8, (sqlite3_int64)nparts);
     sqlite3_bind_text(q, 9, strcmp(meta->sclass, "STANDARD") == 0 ? "" : meta->sclass, -1,
                       SQLITE_STATIC);
+    sqlite3_bind_text(q, 10, meta->owner, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) return db_err(c);
@@ -494,7 +518,8 @@ static int cond_check(const store_cond_t *cond, int exists, const char *etag)
 {
     if (!cond) return STORE_OK;
     if (cond->if_match && !exists) return STORE_ENOKEY;
-    if (cond->if_match && strcmp(cond->if_match, etag) != 0) return STORE_EPRECOND;
+    if (cond->if_match && strcmp(cond->if_match, "*") != 0 && strcmp(cond->if_match, etag) != 0)
+        return STORE_EPRECOND;
     if (cond->if_none_match && exists) return STORE_EPRECOND;
     return STORE_OK;
 }
@@ -510,7 +535,7 @@ static int drop_upload(struct conn *c, const char *id, struct blob_list *out);
 
 /* ---- buckets ---- */
 
-static int sq_bucket_create(store_t *st, const char *name, const char *region)
+static int sq_bucket_create(store_t *st, const char *name, const char *region, const char *owner)
 {
     struct conn *c = conn_get(SQ(st));
     if (!c) return store_errno_code(errno);
@@ -521,6 +546,7 @@ static int sq_bucket_create(store_t *st, const char *name, const char *region)
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, util_now_ms());
     sqlite3_bind_text(q, 3, region ? region : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, owner_of(SQ(st), owner), -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc == SQLITE_DONE) return STORE_OK;
@@ -543,6 +569,7 @@ static int sq_bucket_get(store_t *st, const char *name, store_bucket_t *out)
             out->created_ms = sqlite3_column_int64(q, 0);
             snprintf(out->region, sizeof out->region, "%s",
                      (const char *)sqlite3_column_text(q, 1));
+            col_text(q, 2, out->owner, sizeof out->owner);
         }
         ret = STORE_OK;
     } else if (rc == SQLITE_DONE) {
@@ -617,14 +644,15 @@ static int sq_bucket_delete(store_t *st, const char *name)
     return ret;
 }
 
-static int sq_bucket_list(store_t *st, store_bucket_t **out, size_t *n)
+static int sq_bucket_list(store_t *st, const char *owner, store_bucket_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
     struct conn *c = conn_get(SQ(st));
     if (!c) return store_errno_code(errno);
-    sqlite3_stmt *q = stmt(c, S_BUCKET_LIST);
+    sqlite3_stmt *q = stmt(c, owner ? S_BUCKET_LIST_OWNER : S_BUCKET_LIST);
     if (!q) return db_err(c);
+    if (owner) sqlite3_bind_text(q, 1, owner_of(SQ(st), owner), -1, SQLITE_STATIC);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -636,6 +664,7 @@ static int sq_bucket_list(store_t *st, store_bucket_t **out, size_t *n)
         snprintf(b->name, sizeof b->name, "%s", (const char *)sqlite3_column_text(q, 0));
         b->created_ms = sqlite3_column_int64(q, 1);
         snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(q, 2));
+        col_text(q, 3, b->owner, sizeof b->owner);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
@@ -857,6 +886,7 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
         sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, util_now_ms());
         sqlite3_bind_text(q, 3, "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, owner_of(s, meta->owner), -1, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) goto fail_io;
@@ -868,6 +898,7 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
     if ((ret = take_old(c, bucket, key, key_len, &old, &exists, etag)) != STORE_OK) goto fail_tx;
     if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail_tx;
     meta->mtime_ms = util_now_ms();
+    if (!meta->owner[0]) snprintf(meta->owner, sizeof meta->owner, "%s", s->default_owner);
     ret = put_row(c, bucket, key, key_len, meta, p->nparts ? "" : p->id, p->parts, p->nparts);
     if (ret) goto fail_tx;
     if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail_tx;
@@ -929,6 +960,7 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
         out->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
         out->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
         out->nparts = (uint32_t)sqlite3_column_int(q, 5);
+        col_text(q, 6, out->owner, sizeof out->owner);
         sqlite3_reset(q);
         if (!fd) return STORE_OK;
         if (out->nparts) break; /* no single file: use obj_open */
@@ -1275,6 +1307,7 @@ static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
             snprintf(e->etag, sizeof e->etag, "%s", (const char *)sqlite3_column_text(q, 2));
             e->mtime_ms = sqlite3_column_int64(q, 3);
             snprintf(e->sclass, sizeof e->sclass, "%s", (const char *)sqlite3_column_text(q, 4));
+            col_text(q, 5, e->owner, sizeof e->owner);
             buf_reset(&cur);
             buf_append(&cur, k, kn);
             inclusive = 0;
@@ -1327,6 +1360,7 @@ static int sq_mpu_create(store_t *st, store_upload_t *u, int autocreate)
         sqlite3_bind_text(q, 1, u->bucket, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, util_now_ms());
         sqlite3_bind_text(q, 3, "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, owner_of(SQ(st), u->owner), -1, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) goto fail_io;
@@ -1344,6 +1378,8 @@ static int sq_mpu_create(store_t *st, store_upload_t *u, int autocreate)
     sqlite3_bind_text(q, 5, u->headers ? u->headers : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 6, u->ck_alg, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 7, u->ck_type, -1, SQLITE_STATIC);
+    if (!u->owner[0]) snprintf(u->owner, sizeof u->owner, "%s", SQ(st)->default_owner);
+    sqlite3_bind_text(q, 8, u->owner, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) goto fail_io;
@@ -1373,6 +1409,7 @@ static int upload_get(struct conn *c, const char *id, store_upload_t *out)
         out->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
         snprintf(out->ck_alg, sizeof out->ck_alg, "%s", (const char *)sqlite3_column_text(q, 4));
         snprintf(out->ck_type, sizeof out->ck_type, "%s", (const char *)sqlite3_column_text(q, 5));
+        col_text(q, 6, out->owner, sizeof out->owner);
     }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW) return STORE_OK;
@@ -1586,6 +1623,7 @@ static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *part
     if ((ret = take_old(c, u.bucket, u.key, u.key_len, &old, &exists, etag)) != STORE_OK) goto fail;
     if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail;
     meta->mtime_ms = util_now_ms();
+    memcpy(meta->owner, u.owner, sizeof meta->owner); /* the initiator's, as in S3 */
     if ((ret = put_row(c, u.bucket, u.key, u.key_len, meta, "", parts, n)) != STORE_OK) goto fail;
     /* Part blobs now belong to the object; the rest of the upload goes. */
     if ((ret = drop_upload(c, id, &unused)) != STORE_OK) goto fail;
@@ -1710,6 +1748,7 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
             u->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
             snprintf(u->ck_alg, sizeof u->ck_alg, "%s", (const char *)sqlite3_column_text(q, 4));
             snprintf(u->ck_type, sizeof u->ck_type, "%s", (const char *)sqlite3_column_text(q, 5));
+            col_text(q, 6, u->owner, sizeof u->owner);
             res->n++;
         }
         sqlite3_reset(q);
@@ -1830,15 +1869,42 @@ static int sweep(struct sq_store *s, struct conn *c)
     return removed;
 }
 
-/* Create what the schema lacks. On a current database this writes nothing
- * (every CREATE ... IF NOT EXISTS finds its table, the version is only
- * written when it differs), so that a start on a full disk works. */
-static int schema_apply(struct conn *c, char *err, size_t errlen)
+/* Give the tables of owned_tables an owner column where they lack one (a
+ * new root, or one written before owners were kept): the rows already there
+ * read as the default owner's, without being rewritten. SQLite's code. */
+static int schema_owners(struct sq_store *s, struct conn *c, char **msg)
+{
+    for (size_t i = 0; i < sizeof owned_tables / sizeof *owned_tables; i++) {
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(
+            c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'owner'", -1, &q, NULL);
+        if (rc != SQLITE_OK) return rc;
+        sqlite3_bind_text(q, 1, owned_tables[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_ROW) continue;
+        if (rc != SQLITE_DONE) return rc;
+        char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN owner TEXT NOT NULL DEFAULT %Q",
+                                    owned_tables[i], s->default_owner);
+        if (!sql) return SQLITE_NOMEM;
+        rc = sqlite3_exec(c->db, sql, NULL, NULL, msg);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* Create what the schema lacks; each step is atomic and skipped once done,
+ * so an upgrade cut short resumes at the next start. On a current database
+ * this writes nothing (every CREATE ... IF NOT EXISTS finds its table, the
+ * owner columns are there, the version is only written when it differs), so
+ * that a start on a full disk works. */
+static int schema_apply(struct sq_store *s, struct conn *c, char *err, size_t errlen)
 {
     char *msg = NULL;
     int ret = STORE_OK;
     if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-        sq_conf_schema(c->db, &msg) != SQLITE_OK)
+        sq_conf_schema(c->db, &msg) != SQLITE_OK || schema_owners(s, c, &msg) != SQLITE_OK)
         goto fail;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) goto fail;
@@ -1865,6 +1931,8 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     s->base.ops = &sq_ops;
     s->rootfd = s->lockfd = -1;
     s->sync = opt && opt->sync;
+    snprintf(s->default_owner, sizeof s->default_owner, "%s",
+             opt && opt->default_owner ? opt->default_owner : "");
     s->root = xstrdup(root);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->pin_mu, NULL);
@@ -1897,9 +1965,9 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     if (!c) goto fail;
     /* On a full disk even reading needs room (the WAL index): the reserve
      * is there for that too. */
-    int ret = schema_apply(c, err, errlen);
+    int ret = schema_apply(s, c, err, errlen);
     if (ret == STORE_ENOSPC && store_reserve_release(&s->reserve))
-        ret = schema_apply(c, err, errlen);
+        ret = schema_apply(s, c, err, errlen);
     if (ret) goto fail;
     int removed = sweep(s, c);
     if (removed) util_log("store: swept %d unreferenced file(s)", removed);

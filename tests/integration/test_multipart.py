@@ -68,7 +68,7 @@ def blob_count(root):
     return n
 
 
-def wait_blob_count(root, want, timeout=3.0):
+def wait_blob_count(root, want, timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
         n = blob_count(root)
@@ -77,9 +77,17 @@ def wait_blob_count(root, want, timeout=3.0):
         time.sleep(0.05)
 
 
-def access_log_lines(server, pattern):
+def access_log_lines(server, pattern, at_least=0, timeout=30.0):
+    """The access log lines matching pattern. The server writes a request's line once its answer
+    has gone out, so a client can have the answer first: with at_least, wait (polling, up to
+    timeout) until that many lines are there."""
     rx = re.compile(pattern)
-    return [l for l in server.stdout().splitlines() if rx.search(l)]
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [l for l in server.stdout().splitlines() if rx.search(l)]
+        if len(lines) >= at_least or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 # --- boto3 helpers -------------------------------------------------------------------------------
@@ -183,7 +191,8 @@ def test_awscli_cp_100mib_up_and_down(aws, s3, server, tmp_path):
     assert h["ETag"].endswith('-13"'), h["ETag"]
     assert h["ETag"] == mpu_etag(chunks)
     # 13 parts went up, each as its own UploadPart.
-    parts_put = access_log_lines(server, r"^PUT /cli-mpu/big\.bin\?\S*partNumber=\d+\S* 200 ")
+    parts_put = access_log_lines(server, r"^PUT /cli-mpu/big\.bin\?\S*partNumber=\d+\S* 200 ",
+                                 at_least=13)
     assert len(parts_put) == 13, parts_put
     assert s3.list_multipart_uploads(Bucket="cli-mpu").get("Uploads", []) == []
 
@@ -192,7 +201,7 @@ def test_awscli_cp_100mib_up_and_down(aws, s3, server, tmp_path):
     aws("s3", "cp", "s3://cli-mpu/big.bin", str(dst), timeout=180)
     assert hashlib.sha256(dst.read_bytes()).hexdigest() == hashlib.sha256(body).hexdigest()
     # The CLI downloads a large object in ranged GETs (206), in parallel.
-    ranged = access_log_lines(server, r"^GET /cli-mpu/big\.bin 206 ")
+    ranged = access_log_lines(server, r"^GET /cli-mpu/big\.bin 206 ", at_least=2)
     assert len(ranged) >= 2, server.stdout()[-3000:]
 
 
@@ -220,7 +229,8 @@ def test_s3cmd_multipart_15mib_chunks(s3cmd, s3, server, tmp_path):
     s3cmd("mb", "s3://cmd-mpu")
     s3cmd("put", "--multipart-chunk-size-mb=15", str(src), "s3://cmd-mpu/s3cmd.bin",
           timeout=180)
-    parts_put = access_log_lines(server, r"^PUT /cmd-mpu/s3cmd\.bin\?\S*partNumber=\d+\S* 200 ")
+    parts_put = access_log_lines(server, r"^PUT /cmd-mpu/s3cmd\.bin\?\S*partNumber=\d+\S* 200 ",
+                                 at_least=3)
     assert len(parts_put) == 3, parts_put
     h = s3.head_object(Bucket="cmd-mpu", Key="s3cmd.bin")
     assert h["ContentLength"] == len(body)
@@ -736,6 +746,23 @@ def test_upload_part_copy(server, s3):
     assert get_bytes(s3, "cpy", "simple") == simple
 
 
+def test_copy_source_range_with_space_or_sign_is_invalid_argument(server, s3):
+    """sscanf let "bytes=1- 2" and friends through as a range (found by fuzz_range): only
+    bytes=first-last in digits is a range; anything else is InvalidArgument and no part."""
+    s3.put_object(Bucket="cpyr", Key="src", Body=b"0123456789")
+    uid = s3.create_multipart_upload(Bucket="cpyr", Key="dst")["UploadId"]
+    for bad in ("bytes=1- 2", "bytes= 1-2", "bytes=+1-2", "bytes=-0-5"):
+        r = raw(server.port, "PUT", f"/cpyr/dst?partNumber=1&uploadId={uid}",
+                headers=[("x-amz-copy-source", "/cpyr/src"), ("x-amz-copy-source-range", bad)])
+        assert r.status == 400, (bad, r.status, r.body)
+        assert r.xml().findtext("Code") == "InvalidArgument", (bad, r.body)
+    assert s3.list_parts(Bucket="cpyr", Key="dst", UploadId=uid).get("Parts", []) == []
+    r = raw(server.port, "PUT", f"/cpyr/dst?partNumber=1&uploadId={uid}",
+            headers=[("x-amz-copy-source", "/cpyr/src"), ("x-amz-copy-source-range", "bytes=1-2")])
+    assert r.status == 200, r.body
+    assert s3.list_parts(Bucket="cpyr", Key="dst", UploadId=uid)["Parts"][0]["Size"] == 2
+
+
 def test_upload_part_copy_into_checksummed_upload(server, s3):
     p = server.port
     s3.create_bucket(Bucket="cpyck")
@@ -1088,19 +1115,24 @@ def test_get_running_while_multipart_object_overwritten(server, s3):
 # database. The tests make it slow that way: a second SQLite connection to the server's meta.db
 # holds the write lock (BEGIN IMMEDIATE) while the completion is sent, and lets go later.
 class WriteLock:
-    """Holds meta.db's write lock from construction until `seconds` later (on a timer thread); as
-    a context manager, leaving waits for the release."""
+    """Holds meta.db's write lock from construction until release(), or until `seconds` later on
+    a timer thread when given; as a context manager, leaving releases it (or waits for the
+    timer)."""
 
-    def __init__(self, server, seconds):
+    def __init__(self, server, seconds=None):
         self.db = sqlite3.connect(os.path.join(server.root, "meta.db"), isolation_level=None,
                                   check_same_thread=False, timeout=10)
         self.db.execute("BEGIN IMMEDIATE")
-        self.releasing_at = None
-        self.timer = threading.Timer(seconds, self._release)
-        self.timer.start()
+        self.released = False
+        self.timer = None
+        if seconds is not None:
+            self.timer = threading.Timer(seconds, self.release)
+            self.timer.start()
 
-    def _release(self):
-        self.releasing_at = time.monotonic()
+    def release(self):
+        if self.released:
+            return
+        self.released = True
         self.db.execute("COMMIT")
         self.db.close()
 
@@ -1108,29 +1140,66 @@ class WriteLock:
         return self
 
     def __exit__(self, *exc):
-        self.timer.join()
+        if self.timer:
+            self.timer.join()
+        self.release()
 
 
-def read_head_and_timed_chunks(c):
-    """Reads a chunked response on RawConn c: (status, headers, [(seconds, chunk)]) with the
-    arrival time of the head as the first entry."""
-    head = b""
-    while b"\r\n\r\n" not in c.buf:
-        c._fill()
-    head, c.buf = c.buf.split(b"\r\n\r\n", 1)
-    t_head = time.monotonic()
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
-    assert "chunked" in headers.get("transfer-encoding", ""), headers
-    chunks = [(t_head, b"")]
-    while True:
-        size = int(c._read_line().split(b";")[0], 16)
+class ChunkedBody:
+    """A chunked response read piece by piece on RawConn c: the head at construction, then
+    next() gives each chunk's bytes, None after the last."""
+
+    def __init__(self, c):
+        self.c = c
+        while b"\r\n\r\n" not in c.buf:
+            c._fill()
+        head, c.buf = c.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {k.strip().lower(): v.strip()
+                        for k, _, v in (ln.partition(":") for ln in lines[1:])}
+        assert "chunked" in self.headers.get("transfer-encoding", ""), self.headers
+        self.chunks = []
+
+    def next(self):
+        size = int(self.c._read_line().split(b";")[0], 16)
         if size == 0:
-            assert c._read_line() == b""
-            return status, headers, chunks
-        chunks.append((time.monotonic(), c._read_exact(size)))
-        assert c._read_exact(2) == b"\r\n"
+            assert self.c._read_line() == b""
+            return None
+        chunk = self.c._read_exact(size)
+        assert self.c._read_exact(2) == b"\r\n"
+        self.chunks.append(chunk)
+        return chunk
+
+    def until_space(self):
+        """Reads up to the first whitespace keep-alive chunk: the commit is still blocked then."""
+        while True:
+            chunk = self.next()
+            assert chunk is not None, self.chunks
+            if chunk and chunk.strip() == b"":
+                return
+
+    def rest(self):
+        while self.next() is not None:
+            pass
+        return b"".join(self.chunks)
+
+
+def long_completion(server, bucket, key, uid, xml, headers=()):
+    """Sends a completion while the write lock is held, and releases the lock only once the
+    answer has gone long: its head, the declaration and one keep-alive space have arrived (the
+    server sends those only while the commit waits). Returns (conn, body reader, whole body); the
+    caller closes conn."""
+    lock = WriteLock(server)
+    c = RawConn(server.port)
+    try:
+        c.send_head("POST", f"/{bucket}/{key}?uploadId={uid}",
+                    [("Content-Length", str(len(xml)))] + list(headers), body=xml)
+        b = ChunkedBody(c)
+        b.until_space()
+    finally:
+        lock.release()
+    return c, b, b.rest()
 
 
 def test_long_completion_sends_200_then_spaces_then_result(server, s3):
@@ -1139,32 +1208,53 @@ def test_long_completion_sends_200_then_spaces_then_result(server, s3):
     parts = {1: data(61, MIN_PART), 2: data(62, 1000)}
     s3.create_bucket(Bucket="slow")
     uid, etags = upload_parts(s3, "slow", "k", parts)
-    with WriteLock(server, 3.2) as lock, RawConn(server.port) as c:
-        xml = complete_xml([(n, etags[n].strip('"')) for n in sorted(etags)])
-        t0 = time.monotonic()
-        c.send_head("POST", f"/slow/k?uploadId={uid}", [("Content-Length", str(len(xml)))],
-                    body=xml)
-        status, headers, chunks = read_head_and_timed_chunks(c)
-        assert status == 200
-        assert headers["content-type"] == "application/xml"
-        # The head and the declaration come while the lock is still held.
-        assert chunks[0][0] - t0 < 3.0, chunks[0][0] - t0
-        assert chunks[1][1] == b'<?xml version="1.0" encoding="UTF-8"?>\n', chunks[:3]
-        assert chunks[1][0] - t0 < 3.0
-        spaces = [b for t, b in chunks[2:-1]]
-        assert spaces and all(b.strip() == b"" for b in spaces), chunks
-        assert sum(t < t0 + 3.0 for t, b in chunks[2:-1]) >= 1, "no space before the release"
-        # The result comes after the release and parses, whitespace and all.
-        lock.timer.join()
-        assert chunks[-1][0] >= lock.releasing_at
-        body = b"".join(b for _, b in chunks)
+    xml = complete_xml([(n, etags[n].strip('"')) for n in sorted(etags)])
+    c, b, body = long_completion(server, "slow", "k", uid, xml)
+    with c:
+        assert b.status == 200
+        assert b.headers["content-type"] == "application/xml"
+        assert b.chunks[0] == b'<?xml version="1.0" encoding="UTF-8"?>\n', b.chunks[:3]
+        spaces = b.chunks[1:-1]
+        assert spaces and all(x.strip() == b"" for x in spaces), b.chunks
+        # The result, after the release, parses, whitespace and all.
         x = parse_xml(body)
         assert x.tag == "CompleteMultipartUploadResult", body
         assert x.findtext("ETag") == mpu_etag([parts[1], parts[2]])
         # Keep-alive: the same connection answers the next request.
         r = c.request("GET", "/slow/k", head=False)
         assert r.status == 200 and r.body == parts[1] + parts[2]
-    assert access_log_lines(server, rf"^POST /slow/k\?uploadId={uid} 200 {len(body)} ")
+    assert access_log_lines(server, rf"^POST /slow/k\?uploadId={uid} 200 {len(body)} ",
+                            at_least=1)
+
+
+def test_completion_retried_while_the_first_waits_gets_the_first_result(server, s3):
+    """An SDK that gave up on a long completion retries it while the first is still waiting for
+    the database: the retry found the upload in place, so both are queued, and the second then
+    finds it completed by the first. Both answer the first's result (the second was NoSuchUpload)."""
+    parts = {1: data(66, 100)}
+    s3.create_bucket(Bucket="slow")
+    uid, etags = upload_parts(s3, "slow", "k", parts)
+    xml = complete_xml([(1, etags[1].strip('"'))])
+    lock = WriteLock(server)
+    conns = [RawConn(server.port), RawConn(server.port)]
+    try:
+        answers = []
+        for c in conns:
+            c.send_head("POST", f"/slow/k?uploadId={uid}", [("Content-Length", str(len(xml)))],
+                        body=xml)
+            b = ChunkedBody(c)
+            b.until_space()  # this completion is queued and waiting
+            answers.append(b)
+    finally:
+        lock.release()
+    for b in answers:
+        body = b.rest()
+        x = parse_xml(body)
+        assert (b.status, x.tag) == (200, "CompleteMultipartUploadResult"), body
+        assert x.findtext("ETag") == mpu_etag([parts[1]]), body
+    for c in conns:
+        c.close()
+    assert get_bytes(s3, "slow", "k") == parts[1]
 
 
 def test_long_completion_through_boto3(server, s3):
@@ -1185,13 +1275,13 @@ def test_long_completion_failing_after_200(server, s3):
     parts = {1: data(65, 100)}
     uid, etags = upload_parts(s3, "slow", "k", parts)
     xml = complete_xml([(1, etags[1].strip('"'))])
-    with WriteLock(server, 2.0):
-        r = raw_complete(server.port, "slow", "k", uid, xml, [("If-None-Match", "*")])
-    assert r.status == 200, show(r)
-    assert r.body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n '), r.body[:80]
-    x = parse_xml(r.body)
-    assert (x.tag, x.findtext("Code")) == ("Error", "PreconditionFailed"), r.body
-    assert x.findtext("RequestId") == r.header("x-amz-request-id")
+    c, b, body = long_completion(server, "slow", "k", uid, xml, [("If-None-Match", "*")])
+    c.close()
+    assert b.status == 200, b.headers
+    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n '), body[:80]
+    x = parse_xml(body)
+    assert (x.tag, x.findtext("Code")) == ("Error", "PreconditionFailed"), body
+    assert x.findtext("RequestId") == b.headers["x-amz-request-id"]
     assert get_bytes(s3, "slow", "k") == b"current"
     # The same through boto3, which reads the error out of the 200. (This boto3 predates the
     # IfNoneMatch parameter: the header goes in through botocore's event hook.)

@@ -704,6 +704,11 @@ static void test_aws_chunked_detection(void **state)
     /* Without any of them the framing is object data. */
     want_t raw = {"None", "finish", "CRC64NVME", NULL, NULL, NULL, (long long)b.len, b.p, b.len};
     check(f, "no aws-chunked signal", NULL, "Content-Encoding: gzip\r\n", b.p, b.len, &raw);
+    /* Content-Encoding naming aws-chunked beside a payload hash that is not
+     * STREAMING-: the body is not framed (boto3's "gzip, aws-chunked"). */
+    check(f, "content-encoding aws-chunked with an unsigned payload", NULL,
+          "Content-Encoding: gzip, aws-chunked\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n", b.p,
+          b.len, &raw);
     want_t arg = {"InvalidArgument", "init", NULL, NULL, NULL, NULL, -1, NULL, 0};
     check(f, "decoded length not a number", NULL, "x-amz-decoded-content-length: 9x\r\n", b.p,
           b.len, &arg);

@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ typedef struct fx {
 static store_t *open_root(const char *root)
 {
     char err[256] = "";
-    store_options_t opt = {0};
+    store_options_t opt = {.default_owner = "dflt"};
     store_t *st = store_sqlite_open(root, &opt, err, sizeof err);
     if (!st) fail_msg("store_sqlite_open(%s): %s", root, err);
     return st;
@@ -189,9 +190,9 @@ static void test_buckets(void **state)
     fx_t *f = *state;
     store_t *st = f->st;
     int64_t t0 = util_now_ms();
-    assert_int_equal(st->ops->bucket_create(st, "b1", "us-east-1"), STORE_OK);
-    assert_int_equal(st->ops->bucket_create(st, "b1", "us-east-1"), STORE_EEXIST);
-    assert_int_equal(st->ops->bucket_create(st, "b1", "eu-west-1"), STORE_EEXIST);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "us-east-1", "o1"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "us-east-1", "o1"), STORE_EEXIST);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "eu-west-1", "o1"), STORE_EEXIST);
     store_bucket_t b;
     memset(&b, 0x5a, sizeof b);
     assert_int_equal(st->ops->bucket_get(st, "b1", &b), STORE_OK);
@@ -204,19 +205,19 @@ static void test_buckets(void **state)
     assert_int_equal(st->ops->bucket_get(st, "b", NULL), STORE_ENOBUCKET);
 
     /* A NULL region is stored as "". */
-    assert_int_equal(st->ops->bucket_create(st, "c2", NULL), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "c2", NULL, "o1"), STORE_OK);
     assert_int_equal(st->ops->bucket_get(st, "c2", &b), STORE_OK);
     assert_string_equal(b.region, "");
     /* 63 characters, the longest name S3 allows. */
     const char *longname = "a23456789012345678901234567890123456789012345678901234567890123";
     assert_int_equal(strlen(longname), 63);
-    assert_int_equal(st->ops->bucket_create(st, longname, "r"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, longname, "r", "o1"), STORE_OK);
     assert_int_equal(st->ops->bucket_get(st, longname, &b), STORE_OK);
     assert_string_equal(b.name, longname);
 
     store_bucket_t *all = NULL;
     size_t n = 99;
-    assert_int_equal(st->ops->bucket_list(st, &all, &n), STORE_OK);
+    assert_int_equal(st->ops->bucket_list(st, NULL, &all, &n), STORE_OK);
     assert_int_equal(n, 3);
     assert_string_equal(all[0].name, longname); /* by name */
     assert_string_equal(all[1].name, "b1");
@@ -233,17 +234,17 @@ static void test_buckets(void **state)
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_OK);
     assert_int_equal(st->ops->bucket_get(st, "b1", NULL), STORE_ENOBUCKET);
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_ENOBUCKET);
-    assert_int_equal(st->ops->bucket_list(st, &all, &n), STORE_OK);
+    assert_int_equal(st->ops->bucket_list(st, NULL, &all, &n), STORE_OK);
     assert_int_equal(n, 2);
     free(all);
     /* And it can be made again. */
-    assert_int_equal(st->ops->bucket_create(st, "b1", "x"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "x", "o1"), STORE_OK);
 
     /* No buckets: an empty list. */
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_OK);
     assert_int_equal(st->ops->bucket_delete(st, "c2"), STORE_OK);
     assert_int_equal(st->ops->bucket_delete(st, longname), STORE_OK);
-    assert_int_equal(st->ops->bucket_list(st, &all, &n), STORE_OK);
+    assert_int_equal(st->ops->bucket_list(st, NULL, &all, &n), STORE_OK);
     assert_int_equal(n, 0);
     free(all);
 }
@@ -254,7 +255,7 @@ static void test_put_get(void **state)
 {
     fx_t *f = *state;
     store_t *st = f->st;
-    assert_int_equal(st->ops->bucket_create(st, "b", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o1"), STORE_OK);
     int64_t t0 = util_now_ms();
     store_obj_t meta;
     assert_int_equal(put_meta(st, "b", "hello.txt", 9, "hello world", 11, 0, &meta), STORE_OK);
@@ -345,7 +346,7 @@ static void test_autocreate(void **state)
     assert_string_equal(b.region, "");
     expect_obj(st, "auto", "k", 1, "v", 1);
     /* On, into an existing bucket: its region is kept. */
-    assert_int_equal(st->ops->bucket_create(st, "eu", "eu-west-1"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "eu", "eu-west-1", "o1"), STORE_OK);
     assert_int_equal(put_meta(st, "eu", "k", 1, "w", 1, 1, NULL), STORE_OK);
     assert_int_equal(st->ops->bucket_get(st, "eu", &b), STORE_OK);
     assert_string_equal(b.region, "eu-west-1");
@@ -409,7 +410,7 @@ static void test_put_abort_leaves_nothing(void **state)
 {
     fx_t *f = *state;
     store_t *st = f->st;
-    assert_int_equal(st->ops->bucket_create(st, "b", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o1"), STORE_OK);
     store_put_t *p;
     assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
     assert_int_equal(st->ops->put_write(p, "partial", 7), STORE_OK);
@@ -522,7 +523,7 @@ static void test_binary_and_unicode_keys(void **state)
 static void test_reopen_keeps_everything(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(f->st->ops->bucket_create(f->st, "r1", "eu-west-1"), STORE_OK);
+    assert_int_equal(f->st->ops->bucket_create(f->st, "r1", "eu-west-1", "o1"), STORE_OK);
     assert_int_equal(PUTS(f->st, "r1", "a", "alpha"), STORE_OK);
     assert_int_equal(PUTS(f->st, "r1", "a/b", "beta"), STORE_OK);
     assert_int_equal(put_meta(f->st, "r2", "k\0z", 3, "zed", 3, 1, NULL), STORE_OK);
@@ -629,7 +630,7 @@ static void test_open_bad_and_nested_roots(void **state)
     char p[256], err[256] = "";
     snprintf(p, sizeof p, "%s/afile", f->root);
     write_file(p, "x");
-    store_options_t opt = {1};
+    store_options_t opt = {.sync = 1};
     assert_null(store_sqlite_open(p, &opt, err, sizeof err));
     assert_true(err[0] != '\0');
     snprintf(p, sizeof p, "%s/deep/er/root", f->root);
@@ -679,7 +680,7 @@ static void *worker_main(void *arg)
 static void test_concurrent_writers(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(f->st->ops->bucket_create(f->st, "c", ""), STORE_OK);
+    assert_int_equal(f->st->ops->bucket_create(f->st, "c", "", "o1"), STORE_OK);
     pthread_t th[4];
     worker_t w[4];
     for (int i = 0; i < 4; i++) {
@@ -1061,7 +1062,7 @@ static void test_list_small_cases(void **state)
     assert_int_equal(st->ops->list(st, "nob", &q, &res), STORE_ENOBUCKET);
     assert_int_equal(res.n, 0);
     assert_null(res.ents);
-    assert_int_equal(st->ops->bucket_create(st, "e", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "e", "", "o1"), STORE_OK);
     assert_int_equal(st->ops->list(st, "e", &q, &res), STORE_OK);
     assert_int_equal(res.n, 0);
     assert_int_equal(res.truncated, 0);
@@ -1142,6 +1143,159 @@ static void test_list_max_near_int_max_overflows_limit(void **state)
     }
 }
 
+/* Owners are opaque strings the store keeps: a bucket's from its creation
+ * (or the autocreating write), an object's from its writer, a completed
+ * upload's from its initiator; an empty owner is the default one. */
+static void test_owners_kept_and_listed(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    assert_int_equal(st->ops->bucket_create(st, "ab", "", "alice"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "bb", "", "bob"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "db", "", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "ab", "", "bob"), STORE_EEXIST);
+    store_bucket_t b;
+    assert_int_equal(st->ops->bucket_get(st, "ab", &b), STORE_OK);
+    assert_string_equal(b.owner, "alice");
+    assert_int_equal(st->ops->bucket_get(st, "db", &b), STORE_OK);
+    assert_string_equal(b.owner, "dflt");
+    store_bucket_t *bs;
+    size_t n;
+    assert_int_equal(st->ops->bucket_list(st, "bob", &bs, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(bs[0].name, "bb");
+    assert_string_equal(bs[0].owner, "bob");
+    free(bs);
+    assert_int_equal(st->ops->bucket_list(st, NULL, &bs, &n), STORE_OK);
+    assert_int_equal(n, 3);
+    free(bs);
+
+    /* bob writes into alice's bucket; an autocreated bucket is its writer's */
+    const char *writes[][3] = {{"ab", "k1", "bob"}, {"ab", "k2", ""}, {"cb", "k", "carol"}};
+    for (size_t i = 0; i < NELEM(writes); i++) {
+        store_put_t *p;
+        assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
+        assert_int_equal(st->ops->put_write(p, "x", 1), STORE_OK);
+        store_obj_t m = {.size = 1, .etag = "e"};
+        snprintf(m.owner, sizeof m.owner, "%s", writes[i][2]);
+        assert_int_equal(
+            st->ops->put_commit(p, writes[i][0], writes[i][1], strlen(writes[i][1]), &m, 1, NULL),
+            STORE_OK);
+        store_obj_free(&m);
+    }
+    assert_int_equal(st->ops->bucket_get(st, "cb", &b), STORE_OK);
+    assert_string_equal(b.owner, "carol");
+    store_obj_t o;
+    assert_int_equal(st->ops->obj_get(st, "ab", "k1", 2, &o, NULL), STORE_OK);
+    assert_string_equal(o.owner, "bob");
+    store_obj_free(&o);
+    store_list_req_t q = {.prefix = "", .max = 10};
+    store_list_res_t res;
+    assert_int_equal(st->ops->list(st, "ab", &q, &res), STORE_OK);
+    assert_int_equal(res.n, 2);
+    assert_string_equal(res.ents[0].owner, "bob");
+    assert_string_equal(res.ents[1].owner, "dflt");
+    store_list_free(&res);
+
+    /* an upload: its initiator owns the object, whatever meta says */
+    store_upload_t u = {.bucket = "ab", .key = "mp", .key_len = 2, .owner = "carol"};
+    assert_int_equal(st->ops->mpu_create(st, &u, 0), STORE_OK);
+    store_put_t *p;
+    assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
+    assert_int_equal(st->ops->put_write(p, "part", 4), STORE_OK);
+    store_part_t part = {.num = 1, .size = 4, .etag = "pe"};
+    assert_int_equal(st->ops->mpu_part_commit(p, u.id, &part), STORE_OK);
+    store_upload_t g;
+    assert_int_equal(st->ops->mpu_get(st, u.id, &g), STORE_OK);
+    assert_string_equal(g.owner, "carol");
+    store_upload_free(&g);
+    store_mpu_list_req_t mq = {.prefix = "", .max = 10};
+    store_mpu_list_res_t mres;
+    assert_int_equal(st->ops->mpu_list(st, "ab", &mq, &mres), STORE_OK);
+    assert_int_equal(mres.n, 1);
+    assert_string_equal(mres.ups[0].owner, "carol");
+    store_mpu_list_free(&mres);
+    store_part_t *parts;
+    size_t np;
+    int trunc;
+    assert_int_equal(st->ops->mpu_parts(st, u.id, 0, 10, &parts, &np, &trunc), STORE_OK);
+    store_obj_t m = {.size = 4, .etag = "e-1", .owner = "mallory"};
+    assert_int_equal(st->ops->mpu_complete(st, u.id, parts, np, &m, NULL), STORE_OK);
+    assert_string_equal(m.owner, "carol");
+    store_obj_free(&m);
+    store_parts_free(parts, np);
+    reopen(f);
+    st = f->st;
+    assert_int_equal(st->ops->obj_get(st, "ab", "mp", 2, &o, NULL), STORE_OK);
+    assert_string_equal(o.owner, "carol");
+    store_obj_free(&o);
+    assert_int_equal(st->ops->bucket_get(st, "ab", &b), STORE_OK);
+    assert_string_equal(b.owner, "alice");
+}
+
+/* Written by fakes3 at commit 2ba572d, schema 2 (see tests/fixtures/roots/README.md). */
+#define ROOT_2BA572D "tests/fixtures/roots/main-2ba572d"
+
+static int schema_version(const char *root)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/meta.db", root);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Rows written before owners were kept are the default owner's; new ones
+ * keep theirs, also after reopening. */
+static void test_root_written_by_2ba572d_gains_owners(void **state)
+{
+    fx_t *f = *state;
+    f->st->ops->close(f->st);
+    f->st = NULL;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp -R %s/. %s/", ROOT_2BA572D, f->root);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(schema_version(f->root), 2);
+    f->st = open_root(f->root);
+    assert_int_equal(schema_version(f->root), 3);
+    store_t *st = f->st;
+    store_bucket_t b;
+    assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
+    assert_string_equal(b.owner, "dflt");
+    store_obj_t o;
+    assert_int_equal(st->ops->obj_get(st, "old2-bucket", "done.bin", 8, &o, NULL), STORE_OK);
+    assert_string_equal(o.owner, "dflt");
+    assert_int_equal(o.nparts, 1);
+    store_obj_free(&o);
+    store_upload_t u;
+    assert_int_equal(st->ops->mpu_get(st, "4fc7630310ae49d155bd5c8947930135", &u), STORE_OK);
+    assert_string_equal(u.owner, "dflt");
+    store_upload_free(&u);
+    store_bucket_t *bs;
+    size_t n;
+    assert_int_equal(st->ops->bucket_list(st, "dflt", &bs, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    free(bs);
+    assert_int_equal(st->ops->bucket_list(st, "alice", &bs, &n), STORE_OK);
+    assert_int_equal(n, 0);
+    free(bs);
+    assert_int_equal(st->ops->bucket_create(st, "new-bucket", "", "alice"), STORE_OK);
+    reopen(f);
+    st = f->st;
+    assert_int_equal(st->ops->bucket_list(st, "alice", &bs, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(bs[0].name, "new-bucket");
+    free(bs);
+    assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
+    assert_string_equal(b.owner, "dflt");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1149,6 +1303,8 @@ int main(void)
     util_log_quiet = 1;
     const struct CMUnitTest tests[] = {
         T(test_buckets),
+        T(test_owners_kept_and_listed),
+        T(test_root_written_by_2ba572d_gains_owners),
         T(test_put_get),
         T(test_autocreate),
         T(test_overwrite_retires_old_blob),

@@ -80,7 +80,7 @@ static void test_put_get_delete(void **state)
 {
     fx_t *f = *state;
     store_t *st = f->st = open_root(f->root);
-    assert_int_equal(st->ops->bucket_create(st, "b1", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "", "o1"), STORE_OK);
     expect_get_rc(st, "b1", "cors", STORE_ENOCONF);
     /* Opaque bytes, NUL included. */
     static const char doc[] = "<a>\0b</a>";
@@ -116,14 +116,14 @@ static void test_confs_go_with_their_bucket(void **state)
 {
     fx_t *f = *state;
     store_t *st = f->st = open_root(f->root);
-    assert_int_equal(st->ops->bucket_create(st, "b1", ""), STORE_OK);
-    assert_int_equal(st->ops->bucket_create(st, "b2", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "", "o1"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b2", "", "o1"), STORE_OK);
     assert_int_equal(st->ops->conf_put(st, "b1", "cors", "one", 3), STORE_OK);
     assert_int_equal(st->ops->conf_put(st, "b2", "cors", "two", 3), STORE_OK);
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_OK);
     expect_get_rc(st, "b1", "cors", STORE_ENOBUCKET);
     /* A new bucket of the same name starts with no configuration. */
-    assert_int_equal(st->ops->bucket_create(st, "b1", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "", "o1"), STORE_OK);
     expect_get_rc(st, "b1", "cors", STORE_ENOCONF);
     expect_doc(st, "b2", "cors", "two", 3);
 }
@@ -132,7 +132,7 @@ static void test_confs_survive_reopen(void **state)
 {
     fx_t *f = *state;
     store_t *st = f->st = open_root(f->root);
-    assert_int_equal(st->ops->bucket_create(st, "b1", ""), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "", "o1"), STORE_OK);
     assert_int_equal(st->ops->conf_put(st, "b1", "cors", "kept", 4), STORE_OK);
     st->ops->close(st);
     st = f->st = open_root(f->root);

@@ -41,6 +41,13 @@ static void test_fields_and_what_is_derived(void **state)
     assert_string_equal(b->canonical_id,
                         "e462538fb939974d874f0c8268951eae18f98e8f9a90a745d9710b249b3cdc93");
     assert_null(auth_users_find(&u, "AK3"));
+    /* owners are named by canonical id */
+    assert_ptr_equal(auth_users_find_id(&u, b->canonical_id), b);
+    assert_ptr_equal(
+        auth_users_find_id(&u, "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"),
+        a);
+    assert_null(auth_users_find_id(&u, "AK1"));
+    assert_null(auth_users_find_id(NULL, b->canonical_id));
     auth_users_free(&u);
     unlink(path);
 }

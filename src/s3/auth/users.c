@@ -53,6 +53,13 @@ const auth_user_t *auth_users_find(const auth_users_t *u, const char *ak)
     return NULL;
 }
 
+const auth_user_t *auth_users_find_id(const auth_users_t *u, const char *id)
+{
+    for (size_t i = 0; u && i < u->n; i++)
+        if (strcmp(u->v[i].canonical_id, id) == 0) return &u->v[i];
+    return NULL;
+}
+
 void auth_users_free(auth_users_t *u)
 {
     for (size_t i = 0; i < u->n; i++) {

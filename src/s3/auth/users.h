@@ -33,6 +33,8 @@ int auth_users_add(auth_users_t *u, const char *access_key, const char *secret_k
 int auth_users_load(auth_users_t *u, const char *path, char *err, size_t errlen);
 /* The user with this access key, or NULL. */
 const auth_user_t *auth_users_find(const auth_users_t *u, const char *access_key);
+/* The first user with this canonical id, or NULL. */
+const auth_user_t *auth_users_find_id(const auth_users_t *u, const char *canonical_id);
 /* Release what u holds (u itself is the caller's). */
 void auth_users_free(auth_users_t *u);
 
