@@ -24,6 +24,12 @@ static const char usage[] =
     "      --sync            fsync every write before acknowledging it        [FAKES3_SYNC=1]\n"
     "      --region NAME     region of buckets created without one (us-east-1) [FAKES3_REGION]\n"
     "      --threads N       worker threads (default: one per core)           [FAKES3_THREADS]\n"
+    "      --max-connections N  connections served at once; past it 503 SlowDown\n"
+    "                        (default 10000, at most half the open-file limit) "
+    "[FAKES3_MAX_CONNECTIONS]\n"
+    "      --header-timeout S  seconds a connection has to send a request head (default 30)\n"
+    "                                                                         "
+    "[FAKES3_HEADER_TIMEOUT]\n"
     "      --sslcert FILE    serve HTTPS with this PEM certificate            [FAKES3_SSLCERT]\n"
     "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
     "      --https-port N    with them: HTTPS on N, plain HTTP stays on --port "
@@ -62,6 +68,8 @@ enum {
     OPT_ACCESS_KEY,
     OPT_SECRET_KEY,
     OPT_USERS,
+    OPT_MAX_CONNECTIONS,
+    OPT_HEADER_TIMEOUT,
 };
 
 static void set_str(char **dst, const char *v)
@@ -130,6 +138,19 @@ static int set_rate(config_t *c, const char *what, const char *v)
     return 0;
 }
 
+static int set_timeout(config_t *c, const char *what, const char *v)
+{
+    char *end;
+    errno = 0;
+    double t = strtod(v, &end);
+    if (end == v || *end || errno || !(t >= 0.01) || t > 86400 || !isdigit((unsigned char)v[0])) {
+        fprintf(stderr, "fakes3: %s: not a number of seconds (0.01 to 86400): %s\n", what, v);
+        return 2;
+    }
+    c->header_timeout_s = t;
+    return 0;
+}
+
 static int truthy(const char *v)
 {
     return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
@@ -155,6 +176,14 @@ int config_parse(config_t *c, int argc, char **argv)
         fprintf(stderr, "fakes3: FAKES3_THREADS: not a thread count: %s\n", e);
         return 2;
     }
+    if ((e = getenv("FAKES3_MAX_CONNECTIONS")) && *e &&
+        (parse_uint(e, 1000000, &c->max_connections) || !c->max_connections)) {
+        fprintf(stderr, "fakes3: FAKES3_MAX_CONNECTIONS: not a connection count: %s\n", e);
+        return 2;
+    }
+    c->header_timeout_s = 30;
+    if ((e = getenv("FAKES3_HEADER_TIMEOUT")) && *e && set_timeout(c, "FAKES3_HEADER_TIMEOUT", e))
+        return 2;
     c->quiet = truthy(getenv("FAKES3_QUIET"));
     c->strict = truthy(getenv("FAKES3_STRICT"));
     c->sync = truthy(getenv("FAKES3_SYNC"));
@@ -196,6 +225,8 @@ int config_parse(config_t *c, int argc, char **argv)
         {"access-key", required_argument, NULL, OPT_ACCESS_KEY},
         {"secret-key", required_argument, NULL, OPT_SECRET_KEY},
         {"users", required_argument, NULL, OPT_USERS},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+        {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -253,6 +284,15 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_ACCESS_KEY: set_str(&c->access_key, optarg); break;
         case OPT_SECRET_KEY: set_str(&c->secret_key, optarg); break;
         case OPT_USERS: set_str(&c->users_file, optarg); break;
+        case OPT_MAX_CONNECTIONS:
+            if (parse_uint(optarg, 1000000, &c->max_connections) || !c->max_connections) {
+                fprintf(stderr, "fakes3: --max-connections: not a connection count: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_HEADER_TIMEOUT:
+            if (set_timeout(c, "--header-timeout", optarg)) return 2;
+            break;
         case ':':
             if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
                 fprintf(stderr, "fakes3: option -%c needs a value (see --help)\n", optopt);

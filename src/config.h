@@ -2,8 +2,9 @@
  *
  * Every flag of the Ruby fake-s3 is accepted (-r -p -a -H -q -l --sslcert
  * --sslkey and the --cors* family), plus --strict, --sync, --region,
- * --threads, --help and --version. Each also reads an environment variable
- * (FAKES3_ROOT, FAKES3_PORT, ...); a flag wins over the environment. */
+ * --threads, --max-connections, --header-timeout, --help and --version.
+ * Each also reads an environment variable (FAKES3_ROOT, FAKES3_PORT, ...);
+ * a flag wins over the environment. */
 #ifndef FAKES3_CONFIG_H
 #define FAKES3_CONFIG_H
 
@@ -31,6 +32,8 @@ typedef struct config {
     char *probe;                   /* --probe: the URL to check, then exit; NULL when serving */
     char *access_key, *secret_key; /* one user; NULL: none */
     char *users_file;              /* --users: a JSON users file; NULL: none */
+    unsigned max_connections;      /* --max-connections; 0: main picks one from the file limit */
+    double header_timeout_s;       /* --header-timeout: seconds to send a request head; 30 */
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

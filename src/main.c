@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "http/http.h"
@@ -12,6 +13,30 @@
 #include "s3/auth/users.h"
 #include "s3/s3.h"
 #include "store/store.h"
+
+/* Raise the open-file limit to the hard limit (1,024 by default is a few
+ * hundred idle clients) and size the connection cap from it: each connection
+ * is a descriptor, and a request in flight may hold a file or two more. */
+static unsigned open_files_and_cap(unsigned wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return wanted ? wanted : 448;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = old;
+    }
+    rlim_t n = rl.rlim_cur == RLIM_INFINITY ? 1000000 : rl.rlim_cur;
+    unsigned cap = n > 256 ? (unsigned)((n - 128) / 2 > 1000000 ? 1000000 : (n - 128) / 2) : 64;
+    if (wanted) {
+        if (wanted > cap)
+            util_log("fakes3: --max-connections %u is more than the open-file limit allows (%llu "
+                     "files): %u",
+                     wanted, (unsigned long long)n, cap);
+        return wanted > cap ? cap : wanted;
+    }
+    return cap < 10000 ? cap : 10000;
+}
 
 static char *read_file(const char *path)
 {
@@ -109,6 +134,9 @@ int main(int argc, char **argv)
         .thread_per_connection = cfg.limit_bps > 0,
         .tls_cert_pem = cfg.https_port ? NULL : cert,
         .tls_key_pem = cfg.https_port ? NULL : key,
+        .max_connections = open_files_and_cap(cfg.max_connections),
+        .head_timeout_ms = (unsigned)(cfg.header_timeout_s * 1000 + 0.5),
+        .max_head_bytes = S3_MAX_HEAD,
     };
     srv = http_start(&ho, &s3_http_handler, app, err, sizeof err);
     if (!srv) {

@@ -10,7 +10,17 @@
  * A response is a status, headers and one body: none, a buffer, a file
  * descriptor range (sent with sendfile where possible) or a reader callback.
  * For HEAD requests libmicrohttpd sends the headers with the body's length
- * and no body. */
+ * and no body.
+ *
+ * Hostile input stops here: a head that RFC 9112 forbids (two different
+ * Content-Lengths, a folded or malformed header line, a CR or other control
+ * byte in a value), a transfer coding other than chunked, a header section
+ * past max_head_bytes, or a connection past max_connections is refused
+ * through the handler's reject callback before begin, so that the
+ * application answers in its own format; the connection is then closed.
+ * Each connection gets head_timeout_ms to send a request head (from accept,
+ * or from the end of its previous exchange); past it, the socket is shut
+ * down. Everything a request holds is released however the connection ends. */
 #ifndef FAKES3_HTTP_H
 #define FAKES3_HTTP_H
 
@@ -28,6 +38,14 @@ typedef struct http_server http_server_t;
  * the count (> 0), 0 at the end, or -1 on error (the connection is closed). */
 typedef ssize_t (*http_reader_fn)(void *ctx, uint64_t pos, char *out, size_t max);
 
+/* Why the adapter refuses a request before the application sees it. */
+typedef enum http_reject {
+    HTTP_REJECT_MALFORMED = 1,  /* framing or header syntax RFC 9112 forbids: 400 */
+    HTTP_REJECT_HEAD_TOO_LARGE, /* header fields past max_head_bytes: 400 */
+    HTTP_REJECT_TE_UNSUPPORTED, /* a transfer coding other than chunked: 501 */
+    HTTP_REJECT_BUSY,           /* past max_connections: 503 */
+} http_reject_t;
+
 typedef struct http_handler {
     /* The head is read. Return the per-request context (owned by the app,
      * freed in done). Filling the response here (http_resp_ready) answers at
@@ -38,8 +56,14 @@ typedef struct http_handler {
     int (*body)(void *rctx, const char *data, size_t n, http_response_t *resp);
     /* The body is complete (or there was none): fill resp. */
     void (*end)(void *rctx, http_response_t *resp);
-    /* The exchange is over (sent, failed or aborted): free rctx. */
+    /* The exchange is over (sent, failed or aborted): free rctx. Called once
+     * for each begin or reject; a request dropped before its head was read
+     * reaches neither, nor done. */
     void (*done)(void *rctx, const http_request_t *req, const http_response_t *resp);
+    /* Instead of begin, for a request the adapter refuses: fill resp (status,
+     * headers, body; it goes out with "Connection: close") and return the
+     * per-request context, freed in done. NULL: a bare status line. */
+    void *(*reject)(void *app, http_request_t *req, http_reject_t why, http_response_t *resp);
 } http_handler_t;
 
 typedef struct http_options {
@@ -48,6 +72,9 @@ typedef struct http_options {
     unsigned threads;                       /* 0: one per core */
     int thread_per_connection;              /* instead: a thread each, for blocking readers */
     const char *tls_cert_pem, *tls_key_pem; /* both or neither; PEM text */
+    unsigned max_connections;               /* past it, requests are refused (BUSY); 0: 1000 */
+    unsigned head_timeout_ms;               /* to send a request head; 0: 30 s */
+    unsigned max_head_bytes;                /* names + values of the header fields; 0: no limit */
 } http_options_t;
 
 /* Start serving; NULL on failure with a message in err. */

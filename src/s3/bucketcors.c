@@ -83,7 +83,7 @@ void s3_cors_preflight(s3_req_t *r, http_response_t *resp, int bad_target)
 {
     const char *origin = http_req_header(r->http, "Origin");
     if (!origin) {
-        s3_err(r, resp, S3E_BAD_REQUEST);
+        s3_err(r, resp, S3E_NO_ORIGIN);
         return;
     }
     cors_config_t c;

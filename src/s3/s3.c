@@ -369,9 +369,9 @@ static int sink_body(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
+/* A request's context with the headers every answer carries. */
+static s3_req_t *req_new(s3_server_t *srv, http_request_t *http, http_response_t *resp)
 {
-    s3_server_t *srv = app;
     s3_req_t *r = xcalloc(1, sizeof *r);
     r->srv = srv;
     r->http = http;
@@ -384,6 +384,31 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     http_resp_header(resp, "x-amz-request-id", r->reqid);
     http_resp_header(resp, "x-amz-id-2", r->hostid);
     http_resp_header(resp, "Server", "fakes3");
+    return r;
+}
+
+/* The http layer refused the head: answer with S3's error document. */
+static void *on_reject(void *app, http_request_t *http, http_reject_t why, http_response_t *resp)
+{
+    s3_req_t *r = req_new(app, http, resp);
+    switch (why) {
+    case HTTP_REJECT_HEAD_TOO_LARGE:
+        s3_err_full(r, resp, S3E_HEADER_SECTION_TOO_LARGE, NULL,
+                    "<MaxSizeAllowed>" S3_MAX_HEAD_STR "</MaxSizeAllowed>");
+        break;
+    case HTTP_REJECT_TE_UNSUPPORTED:
+        s3_err_full(r, resp, S3E_NOT_IMPLEMENTED, NULL, "<Header>Transfer-Encoding</Header>");
+        break;
+    case HTTP_REJECT_BUSY: s3_err(r, resp, S3E_SLOW_DOWN); break;
+    default: s3_err(r, resp, S3E_BAD_REQUEST); break;
+    }
+    return r;
+}
+
+static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
+{
+    s3_server_t *srv = app;
+    s3_req_t *r = req_new(srv, http, resp);
 
     const char *host = http_req_header(http, "Host");
     int bad_target = addr_parse(http_req_target(http), host, (const char *const *)srv->bases,
@@ -518,7 +543,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     free(r);
 }
 
-const http_handler_t s3_http_handler = {on_begin, on_body, on_end, on_done};
+const http_handler_t s3_http_handler = {on_begin, on_body, on_end, on_done, on_reject};
 
 s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
 {

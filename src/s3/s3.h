@@ -33,6 +33,11 @@ typedef struct s3_options {
 
 typedef struct s3_server s3_server_t;
 
+/* S3's limit on a request's header fields (names and values), for the http
+ * layer's max_head_bytes; past it S3 answers RequestHeaderSectionTooLarge. */
+#define S3_MAX_HEAD     8192
+#define S3_MAX_HEAD_STR "8192"
+
 /* A new S3 application over st (not owned); options are copied. */
 s3_server_t *s3_new(store_t *st, const s3_options_t *opt);
 /* Free the application (the store stays open). */

@@ -10,9 +10,11 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const env_names[] = {
-    "FAKES3_ROOT",    "FAKES3_PORT",   "FAKES3_ADDRESS",    "FAKES3_HOSTNAME",   "FAKES3_QUIET",
-    "FAKES3_STRICT",  "FAKES3_SYNC",   "FAKES3_REGION",     "FAKES3_LIMIT",      "FAKES3_THREADS",
-    "FAKES3_SSLCERT", "FAKES3_SSLKEY", "FAKES3_ACCESS_KEY", "FAKES3_SECRET_KEY", "FAKES3_USERS",
+    "FAKES3_ROOT",           "FAKES3_PORT",       "FAKES3_ADDRESS", "FAKES3_HOSTNAME",
+    "FAKES3_QUIET",          "FAKES3_STRICT",     "FAKES3_SYNC",    "FAKES3_REGION",
+    "FAKES3_LIMIT",          "FAKES3_THREADS",    "FAKES3_SSLCERT", "FAKES3_SSLKEY",
+    "FAKES3_ACCESS_KEY",     "FAKES3_SECRET_KEY", "FAKES3_USERS",   "FAKES3_MAX_CONNECTIONS",
+    "FAKES3_HEADER_TIMEOUT", "FAKES3_HTTPS_PORT",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -498,6 +500,47 @@ static void test_second_parse_after_help_inside_flag_cluster(void **state)
     assert_int_equal(quiet, 0);
 }
 
+/* --max-connections and --header-timeout: defaults, flags, environment, and
+ * the values refused (a cap of 0 would refuse everybody). */
+static void test_connection_limits(void **state)
+{
+    (void)state;
+    config_t c;
+    assert_int_equal(PARSE0(&c), -1);
+    assert_int_equal(c.max_connections, 0); /* main sizes it from the open-file limit */
+    assert_true(c.header_timeout_s == 30);
+    config_free(&c);
+    assert_int_equal(PARSE(&c, "--max-connections", "50", "--header-timeout", "0.5"), -1);
+    assert_int_equal(c.max_connections, 50);
+    assert_true(c.header_timeout_s == 0.5);
+    config_free(&c);
+    setenv("FAKES3_MAX_CONNECTIONS", "70", 1);
+    setenv("FAKES3_HEADER_TIMEOUT", "7", 1);
+    assert_int_equal(PARSE0(&c), -1);
+    assert_int_equal(c.max_connections, 70);
+    assert_true(c.header_timeout_s == 7);
+    config_free(&c);
+    assert_int_equal(PARSE(&c, "--max-connections", "9", "--header-timeout", "3"), -1);
+    assert_int_equal(c.max_connections, 9);
+    assert_true(c.header_timeout_s == 3);
+    config_free(&c);
+    unsetenv("FAKES3_MAX_CONNECTIONS");
+    unsetenv("FAKES3_HEADER_TIMEOUT");
+    static const char *const bad[] = {"0", "-1", "abc", "", "5x", "1e9"};
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        assert_int_equal(PARSE(&c, "--max-connections", bad[i]), 2);
+        config_free(&c);
+        assert_int_equal(PARSE(&c, "--header-timeout", bad[i]), 2);
+        config_free(&c);
+        setenv("FAKES3_MAX_CONNECTIONS", bad[i], 1);
+        assert_int_equal(PARSE0(&c), *bad[i] ? 2 : -1); /* an empty variable is unset */
+        config_free(&c);
+        unsetenv("FAKES3_MAX_CONNECTIONS");
+    }
+    assert_int_equal(PARSE(&c, "--header-timeout", "0.001"), 2);
+    config_free(&c);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 
 static void test_credentials_flags_and_env(void **state)
@@ -552,6 +595,7 @@ int main(void)
         T(test_second_parse_after_error_inside_flag_cluster),
         T(test_second_parse_after_help_inside_flag_cluster),
         T(test_credentials_flags_and_env),
+        T(test_connection_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -270,7 +270,7 @@ static void t_done(void *rctx, const http_request_t *req, const http_response_t 
     free(q);
 }
 
-static const http_handler_t handler = {t_begin, t_body, t_end, t_done};
+static const http_handler_t handler = {t_begin, t_body, t_end, t_done, NULL};
 
 typedef struct fixture {
     app_t app;
@@ -1077,6 +1077,175 @@ static void test_stop_ignores_idle_connections(void **state)
     cli_close(&c);
 }
 
+/* Heads RFC 9112 forbids never reach begin: with no reject hook they get a
+ * bare status line and the connection is closed. */
+static void test_refused_heads_skip_begin(void **state)
+{
+    fixture_t *f = *state;
+    static const struct {
+        const char *req;
+        int status;
+    } cases[] = {
+        {"PUT /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+         400},
+        {"PUT /echo HTTP/1.1\r\nHost: t\r\nX-A: v1\r\n folded: x\r\nContent-Length: 1\r\n\r\nx",
+         400},
+        {"PUT /echo HTTP/1.1\r\nHost: t\r\nX-A: v\r1\r\nContent-Length: 1\r\n\r\nx", 400},
+        {"PUT /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 18446744073709551615\r\n\r\nx", 400},
+        {"PUT /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\nx", 501},
+        {"PUT /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n"
+         "\r\n",
+         501},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        /* Earlier tests' exchanges have all ended (done may trail the reply). */
+        int begins = atomic_load(&f->app.begins);
+        assert_int_equal(wait_for(&f->app.done, begins), begins);
+        int done = atomic_load(&f->app.done);
+        client_t c;
+        reply_t r;
+        cli_open(&c, f->port);
+        roundtrip(&c, cases[i].req, &r, 0);
+        if (r.status != cases[i].status)
+            fail_msg("case %zu: status %d, want %d", i, r.status, cases[i].status);
+        assert_string_equal(hdr(&r, "Connection"), "close");
+        reply_free(&r);
+        assert_int_equal(cli_fill(&c), 0); /* closed */
+        cli_close(&c);
+        assert_int_equal(atomic_load(&f->app.begins), begins);
+        assert_int_equal(atomic_load(&f->app.done), done);
+    }
+    assert_serving(f->port);
+}
+
+static atomic_int rejects, last_why;
+
+static void *t_reject(void *appv, http_request_t *req, http_reject_t why, http_response_t *resp)
+{
+    rq_t *q = xcalloc(1, sizeof *q);
+    q->app = appv;
+    q->req = req;
+    atomic_fetch_add(&rejects, 1);
+    atomic_store(&last_why, (int)why);
+    buf_t b = BUF_INIT;
+    buf_printf(&b, "refused %d\n", (int)why);
+    http_resp_status(resp, 418);
+    http_resp_header(resp, "X-Empty", "");
+    http_resp_body_buf(resp, &b);
+    return q;
+}
+
+static const http_handler_t reject_handler = {t_begin, t_body, t_end, t_done, t_reject};
+
+/* The reject hook answers (its status, headers and body, plus Connection:
+ * close), done follows once, and past max_connections and max_head_bytes
+ * it is asked too. An empty header value goes out as optional whitespace. */
+static void test_reject_hook_answers(void **state)
+{
+    (void)state;
+    app_t app = {0};
+    http_options_t opt = {
+        .address = "127.0.0.1", .threads = 1, .max_connections = 1, .max_head_bytes = 100};
+    char err[256] = "";
+    http_server_t *s = http_start(&opt, &reject_handler, &app, err, sizeof err);
+    if (!s) fail_msg("http_start: %s", err);
+    client_t c, c2;
+    reply_t r;
+    /* One connection open (and served): a second is refused BUSY. */
+    cli_open(&c, http_port(s));
+    roundtrip(&c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r, 0);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    cli_open(&c2, http_port(s));
+    roundtrip(&c2, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r, 0);
+    assert_int_equal(r.status, 418);
+    assert_int_equal(atomic_load(&last_why), HTTP_REJECT_BUSY);
+    assert_string_equal(r.body.p, "refused 4\n");
+    assert_string_equal(hdr(&r, "X-Empty"), "");
+    assert_string_equal(hdr(&r, "Connection"), "close");
+    reply_free(&r);
+    assert_int_equal(cli_fill(&c2), 0); /* closed */
+    cli_close(&c2);
+    /* On the first connection, a header section past max_head_bytes. */
+    roundtrip(&c,
+              "GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: "
+              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+              "aaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+              &r, 0);
+    assert_int_equal(r.status, 418);
+    assert_int_equal(atomic_load(&last_why), HTTP_REJECT_HEAD_TOO_LARGE);
+    assert_string_equal(r.body.p, "refused 2\n");
+    reply_free(&r);
+    cli_close(&c);
+    assert_int_equal(wait_for(&app.done, 3), 3);
+    assert_int_equal(atomic_load(&app.begins), 1);
+    http_stop(s, 1000);
+    assert_int_equal(atomic_load(&rejects), 2);
+}
+
+/* A query of more fields than libmicrohttpd's pool holds: it closes the
+ * connection without NOTIFY_COMPLETED. The request must still be freed
+ * (LeakSanitizer) and must not hold up a stop for the grace period. */
+static void test_dropped_head_is_freed_and_stop_is_prompt(void **state)
+{
+    (void)state;
+    app_t app = {0};
+    http_server_t *s = start(&app, 1);
+    buf_t req = BUF_INIT;
+    buf_puts(&req, "GET /hello?p0=1");
+    for (int i = 1; i < 3000; i++)
+        buf_printf(&req, "&p%d=1", i);
+    buf_puts(&req, " HTTP/1.1\r\nHost: t\r\n\r\n");
+    for (int i = 0; i < 5; i++) {
+        client_t c;
+        cli_open(&c, http_port(s));
+        assert_int_equal(cli_send(&c, req.p, req.len), 0);
+        while (cli_fill(&c) > 0) {
+        }
+        cli_close(&c);
+    }
+    buf_free(&req);
+    assert_serving(http_port(s));
+    int64_t t0 = now_ms();
+    http_stop(s, 30000);
+    assert_true(now_ms() - t0 < 10000);
+    assert_int_equal(atomic_load(&app.begins), atomic_load(&app.done));
+}
+
+/* A head that trickles in is cut at head_timeout_ms; a slow body is not. */
+static void test_head_deadline(void **state)
+{
+    (void)state;
+    app_t app = {0};
+    http_options_t opt = {.address = "127.0.0.1", .threads = 1, .head_timeout_ms = 300};
+    char err[256] = "";
+    http_server_t *s = http_start(&opt, &handler, &app, err, sizeof err);
+    if (!s) fail_msg("http_start: %s", err);
+    client_t c;
+    cli_open(&c, http_port(s));
+    assert_int_equal(cli_sends(&c, "GET /hello HTTP/1.1\r\nHost: t\r\n"), 0);
+    int closed = 0;
+    for (int i = 0; i < 200 && !closed; i++) { /* up to 20 s, a byte each 100 ms */
+        if (cli_sends(&c, "X") != 0) closed = 1;
+        if (!cli_quiet_for(&c, 100)) closed = cli_fill(&c) <= 0;
+    }
+    assert_true(closed);
+    cli_close(&c);
+    cli_open(&c, http_port(s));
+    assert_int_equal(cli_sends(&c, "PUT /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n"),
+                     0);
+    for (int i = 0; i < 8; i++) {
+        usleep(100 * 1000); /* 800 ms in all, past the 300 ms deadline */
+        assert_int_equal(cli_sends(&c, "b"), 0);
+    }
+    reply_t r;
+    assert_int_equal(cli_reply(&c, &r, 0), 0);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    cli_close(&c);
+    http_stop(s, 1000);
+}
+
 /* A port nothing listens on (bound, then released). */
 static unsigned closed_port(void)
 {
@@ -1170,6 +1339,10 @@ int main(void)
         cmocka_unit_test(test_stop_gives_up_after_grace),
         cmocka_unit_test(test_stop_ignores_idle_connections),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_refused_heads_skip_begin),
+        cmocka_unit_test(test_reject_hook_answers),
+        cmocka_unit_test(test_dropped_head_is_freed_and_stop_is_prompt),
+        cmocka_unit_test(test_head_deadline),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -132,7 +132,7 @@ static void p_done(void *rctx, const http_request_t *req, const http_response_t 
     free(q);
 }
 
-static const http_handler_t handler = {p_begin, p_body, p_end, p_done};
+static const http_handler_t handler = {p_begin, p_body, p_end, p_done, NULL};
 
 typedef struct fixture {
     http_server_t *srv;
