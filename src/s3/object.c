@@ -16,7 +16,7 @@
 #include "s3/xmlin.h"
 
 /* Headers stored with an object and returned by GET and HEAD. */
-static const char *const stored_headers[] = {
+const char *const s3_stored_headers[S3_NSTORED_HEADERS] = {
     "Content-Type",
     "Content-Encoding",
     "Content-Disposition",
@@ -83,17 +83,17 @@ void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what)
         if (tags && *tags) buf_printf(hdrs, "x-fakes3-tagging: %s\n", tags);
     }
     if (!(what & S3_OH_CONTENT)) return;
-    for (size_t i = 0; i < sizeof stored_headers / sizeof *stored_headers; i++) {
-        const char *v = http_req_header(r->http, stored_headers[i]);
+    for (size_t i = 0; i < S3_NSTORED_HEADERS; i++) {
+        const char *v = http_req_header(r->http, s3_stored_headers[i]);
         if (!v) continue;
-        if (strcmp(stored_headers[i], "Content-Encoding") == 0) {
+        if (strcmp(s3_stored_headers[i], "Content-Encoding") == 0) {
             buf_t enc = BUF_INIT;
             content_encoding_without_chunked(v, &enc);
-            if (enc.len) buf_printf(hdrs, "%s: %s\n", stored_headers[i], enc.p);
+            if (enc.len) buf_printf(hdrs, "%s: %s\n", s3_stored_headers[i], enc.p);
             buf_free(&enc);
             continue;
         }
-        buf_printf(hdrs, "%s: %s\n", stored_headers[i], v);
+        buf_printf(hdrs, "%s: %s\n", s3_stored_headers[i], v);
     }
     if (!http_req_header(r->http, "Content-Type"))
         buf_puts(hdrs, "Content-Type: binary/octet-stream\n");
@@ -132,15 +132,19 @@ int s3_meta_checks(s3_req_t *r, http_response_t *resp)
     return 1;
 }
 
+int s3_storage_class_valid(const char *sc)
+{
+    for (size_t i = 0; i < sizeof storage_classes / sizeof *storage_classes; i++)
+        if (strcmp(sc, storage_classes[i]) == 0) return 1;
+    return 0;
+}
+
 /* Checks every PUT of an object shares; 0 or an answered error. */
 int s3_put_checks(s3_req_t *r, http_response_t *resp)
 {
     const char *sc = http_req_header(r->http, "x-amz-storage-class");
     if (sc) {
-        int ok = 0;
-        for (size_t i = 0; i < sizeof storage_classes / sizeof *storage_classes; i++)
-            if (strcmp(sc, storage_classes[i]) == 0) ok = 1;
-        if (!ok) {
+        if (!s3_storage_class_valid(sc)) {
             s3_err(r, resp, S3E_INVALID_STORAGE_CLASS);
             return 1;
         }

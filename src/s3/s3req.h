@@ -83,6 +83,9 @@ typedef struct s3_req {
     store_cond_t cond;
     char cond_etag[48];
     int is_copy;
+    /* an operation's own state (PostObject); on_done calls op_free(op_ctx) */
+    void *op_ctx;
+    void (*op_free)(void *ctx);
     /* UploadPart */
     char *upload_id;
     char upload_alg[16];
@@ -133,6 +136,12 @@ int s3_need_bucket(s3_req_t *r, http_response_t *resp);
  * content headers and x-amz-meta-*, storage class, tags (S3_OH_* bits). */
 enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
 void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
+/* The request headers an object keeps (Content-Type, ..., Expires,
+ * x-amz-website-redirect-location), beside x-amz-meta-*. */
+#define S3_NSTORED_HEADERS 7
+extern const char *const s3_stored_headers[S3_NSTORED_HEADERS];
+/* Whether sc names a storage class S3 knows. */
+int s3_storage_class_valid(const char *sc);
 /* The storage class such header lines give ("STANDARD" when none) into out. */
 const char *s3_storage_class_of(const char *headers, char out[24]);
 /* S3's limit on user metadata: the UTF-8 bytes of each x-amz-meta-* name
@@ -189,6 +198,10 @@ void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
+/* PostObject (postobject.c): a browser form upload. */
+int s3_post_object_start(s3_req_t *r, http_response_t *resp);
+int s3_post_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);
+void s3_post_object(s3_req_t *r, http_response_t *resp);
 void s3_mpu_create(s3_req_t *r, http_response_t *resp);
 int s3_mpu_part_start(s3_req_t *r, http_response_t *resp);
 void s3_mpu_part(s3_req_t *r, http_response_t *resp);

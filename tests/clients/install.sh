@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what tests/clients/test_clients.py needs, only what is missing; a second run does
+# Installs what tests/clients/test_clients*.py need, only what is missing; a second run does
 # nothing and takes about a second. Usage: tests/clients/install.sh
 #   Debian packages: rclone, s3fs (+ fuse3), s3cmd, python3-boto3 (boto3 1.26), python3-pytest,
 #     golang-go + golang-github-minio-minio-go-v7-dev (minio-go 7.0.46 source), iproute2, and
 #     nodejs/npm when `node`/`npm` are missing.
-#   npm packages pinned in js/package-lock.json (@aws-sdk/client-s3, @aws-sdk/lib-storage, minio),
+#   npm packages pinned in js/package-lock.json (@aws-sdk/client-s3, @aws-sdk/lib-storage,
+#     @aws-sdk/s3-request-presigner, minio),
 #     installed with `npm ci` into js/node_modules.
 #   The minio-go program, built offline (GOPATH mode against Debian's source) into build/clients/.
 #   The aws CLI 1.45 and boto3 1.43 come with the machine image (pyenv python3); if there is no

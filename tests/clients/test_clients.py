@@ -6,70 +6,28 @@ back without any client library (py/rawcheck.py) and compared.
 
 The clients are installed by tests/clients/install.sh. The library clients run helper programs
 (py/boto3_workflow.py, js/*.mjs, go/minio_go_workflow.go) that do the steps and write what they
-saw to a report; every assertion is made here, from the same expectations for all."""
+saw to a report; every assertion is made here, from the same expectations for all. The shared
+helpers and the per-test server live in clientlib.py; test_clients_auth.py runs these same
+workflows against a server with keys."""
 
-import base64
-import functools
-import hashlib
-import re
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
 import time
-import zlib
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-sys.path.insert(0, os.path.join(HERE, "py"))
+sys.path.insert(0, HERE)
 
-from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, AwsCli, Netns, NetnsNotPermitted,  # noqa: E402
-                   S3cmd, Server, clean_env, crc32c, crc64nvme, md5_hex, raw, which_aws)
-import rawcheck  # noqa: E402
-
-MiB = 1024 * 1024
-INSTALL_HINT = "run tests/clients/install.sh"
-
-# --- the workflow's data and expectations, the same for every client ---------------------------
-SMALL = b"hello fakes3\n"  # the fixtures' small.txt
-B_TXT = b"second object, in dir/\n"
-C_TXT = b"third object, one level down\n"
-TOP = b"top level object, deleted later\n"
-LARGE_SIZE = 20 * MiB
-LARGE = random.Random(20261124).randbytes(LARGE_SIZE)
-RANGE = (8 * MiB - 7, MiB + 13)  # crosses a 1 MiB boundary on both ends
-CONTENT = {"dir/a.txt": SMALL, "dir/b.txt": B_TXT, "dir/sub/c.txt": C_TXT, "top.txt": TOP,
-           "large.bin": LARGE}
-LIST_PREFIX, LIST_DELIM = "dir/", "/"
-LIST_KEYS = ["dir/a.txt", "dir/b.txt"]
-LIST_PREFIXES = ["dir/sub/"]
-COPY = ("dir/a.txt", "copy/a.txt")
-DELETE = "top.txt"
-BATCH = ["dir/b.txt", "dir/sub/c.txt"]
-FINAL = {"copy/a.txt": SMALL, "dir/a.txt": SMALL, "large.bin": LARGE}
-
-
-# --- checksums, to check what clients and server report ---------------------------------------
-def b64(n, width):
-    return base64.b64encode(n.to_bytes(width // 8, "big")).decode()
-
-
-def checksum(alg, data):
-    alg = alg.upper()
-    if alg == "CRC32":
-        return b64(zlib.crc32(data), 32)
-    if alg == "CRC32C":
-        return b64(crc32c(data), 32)
-    if alg == "CRC64NVME":
-        return b64(crc64nvme(data), 64)
-    if alg in ("SHA1", "SHA256"):
-        return base64.b64encode(hashlib.new(alg.lower(), data).digest()).decode()
-    raise ValueError(alg)
+from clientlib import (B_TXT, BATCH, CONTENT, COPY, DELETE, FINAL, INSTALL_HINT,  # noqa: E402,F401
+                       LARGE, LARGE_SIZE, LIST_DELIM, LIST_PREFIX, RANGE, SMALL, TOP, Workspace,
+                       b64, boto3_env, build_go, check_stored, check_wire, check_workflow, checksum,
+                       need, node_modules_ok, pyenv_python, read, run, run_helper, same_bytes,
+                       srv, srv_factory, with_access_log, write)
+from s3lib import DUMMY_KEY_ID, DUMMY_SECRET, AwsCli, S3cmd, clean_env, md5_hex, which_aws  # noqa: E402
 
 
 def test_checksum_helpers_against_check_values():
@@ -77,266 +35,6 @@ def test_checksum_helpers_against_check_values():
     assert checksum("CRC32", b"123456789") == b64(0xCBF43926, 32)
     assert checksum("CRC32C", b"123456789") == b64(0xE3069283, 32)
     assert checksum("CRC64NVME", b"123456789") == b64(0xAE8B14860A799888, 64)
-
-
-# --- helpers ------------------------------------------------------------------------------------
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def write(path, data):
-    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-
-
-def same_bytes(got, want, what):
-    """Byte equality with a short message (sizes and digests, never 20 MiB of repr)."""
-    if got != want:
-        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
-        raise AssertionError(
-            f"{what}: {len(got)} bytes (sha256 {hashlib.sha256(got).hexdigest()[:16]}) where "
-            f"{len(want)} bytes (sha256 {hashlib.sha256(want).hexdigest()[:16]}) were expected; "
-            f"first difference at offset {first}: got {got[first:first + 24]!r}, "
-            f"want {want[first:first + 24]!r}")
-
-
-def run(argv, what, timeout=150, check=True, **kw):
-    kw.setdefault("capture_output", True)
-    try:
-        r = subprocess.run([str(a) for a in argv], timeout=timeout, **kw)
-    except subprocess.TimeoutExpired as e:
-        raise AssertionError(f"{what}: timed out after {timeout}s: {argv}\n"
-                             f"stdout:\n{_txt(e.stdout)[-3000:]}\nstderr:\n{_txt(e.stderr)[-3000:]}")
-    if check and r.returncode != 0:
-        raise AssertionError(f"{what}: {' '.join(map(str, argv))} exited {r.returncode}\n"
-                             f"stdout:\n{_txt(r.stdout)[-4000:]}\nstderr:\n{_txt(r.stderr)[-4000:]}")
-    return r
-
-
-def _txt(b):
-    if b is None:
-        return ""
-    return b.decode("utf-8", "replace") if isinstance(b, bytes) else b
-
-
-def need(path_or_cmd, what):
-    """A client that is not installed fails the test (install.sh installs every one)."""
-    if os.path.isabs(path_or_cmd):
-        ok = os.path.exists(path_or_cmd)
-    else:
-        ok = shutil.which(path_or_cmd) is not None
-    if not ok:
-        pytest.fail(f"{what} is missing ({path_or_cmd}): {INSTALL_HINT}", pytrace=False)
-    return path_or_cmd
-
-
-class WorkDirs:
-    """A test's files: in/ (what the client uploads), out/ (what it downloaded, report.json)."""
-
-    def __init__(self, tmp_path):
-        self.dir = tmp_path / "ws"
-        self.inp = self.dir / "in"
-        self.out = self.dir / "out"
-        self.inp.mkdir(parents=True)
-        self.out.mkdir()
-
-    def report(self):
-        p = self.out / "report.json"
-        assert p.exists(), "the helper program wrote no report.json"
-        return json.loads(p.read_text())
-
-    def outfile(self, name):
-        p = self.out / name
-        assert p.exists(), f"the client produced no {name}"
-        return read(p)
-
-
-class Workspace(WorkDirs):
-    """One client's workflow files and the spec its helper program reads."""
-
-    def __init__(self, tmp_path, bucket, endpoint, host="127.0.0.1", port=None):
-        super().__init__(tmp_path)
-        self.bucket = bucket
-        self.rm_bucket = bucket + "-rm"
-        self.files = {}
-        for key, data in CONTENT.items():
-            p = self.inp / os.path.basename(key)
-            write(p, data)
-            self.files[key] = str(p)
-        self.spec = {
-            "endpoint": endpoint, "host": host, "port": port,
-            "bucket": bucket, "rm_bucket": self.rm_bucket, "files": self.files,
-            "range": list(RANGE), "list": {"prefix": LIST_PREFIX, "delimiter": LIST_DELIM},
-            "copy": list(COPY), "delete": DELETE, "batch_delete": BATCH,
-            "large_size": LARGE_SIZE, "out": str(self.out),
-            "access_key": DUMMY_KEY_ID, "secret_key": DUMMY_SECRET,
-        }
-        self.spec_path = self.dir / "spec.json"
-        self.spec_path.write_text(json.dumps(self.spec, indent=1))
-
-
-def check_workflow(ws, rep, *, etag=True, list_key="list", batch=True, buckets=True,
-                   range_file="range.bin", deleted_head=404):
-    """The assertions every client's workflow must pass, from its report and downloaded files."""
-    same_bytes(ws.outfile("a.txt"), SMALL, "GET dir/a.txt")
-    same_bytes(ws.outfile("large.bin"), LARGE, "GET large.bin (20 MiB)")
-    if range_file:
-        off, n = RANGE
-        same_bytes(ws.outfile(range_file), LARGE[off:off + n], f"ranged GET bytes={off}-{off + n - 1}")
-    assert rep["head"]["size"] == LARGE_SIZE, rep["head"]
-    if etag:
-        assert rep["head"]["etag"].strip('"') == md5_hex(LARGE), rep["head"]
-    assert rep[list_key] == {"keys": LIST_KEYS, "prefixes": LIST_PREFIXES}, rep[list_key]
-    assert rep["deleted_head"] == deleted_head, f"HEAD after delete: {rep['deleted_head']!r}"
-    if batch:
-        assert rep["batch_deleted"] == sorted(BATCH), rep
-        assert rep["batch_errors"] == [], rep["batch_errors"]
-    if buckets:
-        assert ws.bucket in rep["buckets"] and ws.rm_bucket not in rep["buckets"], rep["buckets"]
-    assert rep["final_keys"] == sorted(FINAL), rep["final_keys"]
-    same_bytes(ws.outfile("copy.bin"), SMALL, f"GET {COPY[1]} (the copy)")
-
-
-def check_stored(observed, expected):
-    """What the server holds, read without a client library: exactly these keys and bytes."""
-    assert "error" not in observed, observed
-    assert observed["keys"] == sorted(expected), observed["keys"]
-    for key, data in expected.items():
-        o = observed["objects"][key]
-        assert o["status"] == 200, (key, o)
-        assert (o["size"], o["md5"]) == (len(data), md5_hex(data)), \
-            f"{key}: stored {o['size']} bytes md5 {o['md5']}, want {len(data)} md5 {md5_hex(data)}"
-        assert o["etag"] == f'"{md5_hex(data)}"', (key, o)
-        assert not o["content_encoding"] or "aws-chunked" not in o["content_encoding"], (key, o)
-
-
-def check_wire(srv, bucket, vhost=False, batch=True):
-    """From the access log: the 20 MiB object went up as one PutObject (no multipart upload was
-    tried), and a client with a batch delete sent one DeleteObjects."""
-    lines = srv.server.stdout().splitlines()
-    base = "" if vhost else "/" + re.escape(bucket)
-    puts = [l for l in lines if re.match(rf"^PUT {base}/large\.bin(\?x-id=PutObject)? 200 ", l)]
-    assert len(puts) == 1, f"want one PutObject of large.bin, got {puts}"
-    multipart = [l for l in lines if "uploads" in l.split(" ")[1] or "uploadId" in l]
-    assert multipart == [], f"multipart requests: {multipart}"
-    if batch:
-        posts = [l for l in lines if re.match(rf"^POST {base}/?\?delete=? 200 ", l)]
-        assert len(posts) >= 1, "no DeleteObjects (POST ?delete) answered 200 in the access log"
-
-
-# --- the server ---------------------------------------------------------------------------------
-class Srv:
-    """fakes3 for one test (access log on, kept in a file), stopped and checked for sanitizer
-    reports at teardown."""
-
-    def __init__(self, tmp_path, netns=None):
-        self.server = Server(tmp_path, netns=netns)
-        self.server.start()
-        self.port = self.server.port
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self, n=60):
-        lines = self.server.stdout().splitlines()
-        return "\n".join(lines[-n:])
-
-    def observe(self, bucket):
-        if self.server.netns is None:
-            return rawcheck.observe("127.0.0.1", self.port, bucket)
-        r = self.server.netns.run(["/usr/bin/python3", os.path.join(HERE, "py", "rawcheck.py"),
-                                   "127.0.0.1", str(self.port), bucket], timeout=120)
-        assert r.returncode == 0, r.stderr
-        return json.loads(r.stdout)
-
-
-@pytest.fixture
-def srv_factory(tmp_path):
-    made = []
-    namespaces = []
-
-    def make(netns_hosts=None):
-        ns = None
-        if netns_hosts is not None:
-            ns = Netns(f"fakes3c-{os.getpid()}-{len(namespaces)}", netns_hosts)
-            namespaces.append(ns)
-            try:
-                ns.create()
-            except NetnsNotPermitted as e:
-                pytest.skip(f"`ip netns add` is not permitted here: {e}")
-        s = Srv(tmp_path, netns=ns)
-        made.append(s)
-        return s
-
-    yield make
-    problems = []
-    for s in made:
-        try:
-            rc = s.server.stop()
-        except AssertionError as e:
-            problems.append(str(e))
-            rc = None
-        rep = s.server.sanitizer_report()
-        if rep:
-            problems.append(f"sanitizer report:\n{rep[-6000:]}")
-        elif rc not in (None, 0):
-            problems.append(f"server exited {rc} on SIGTERM; stderr:\n{s.server.stderr()[-3000:]}")
-    for ns in namespaces:
-        ns.destroy()
-    if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
-
-
-@pytest.fixture
-def srv(srv_factory):
-    return srv_factory()
-
-
-def with_access_log(fn):
-    """On failure, the server's access log tail is added to the message."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (AssertionError, subprocess.SubprocessError, OSError) as e:
-            s = kwargs.get("srv")
-            tail = s.log_tail() if s is not None else "(no server)"
-            raise AssertionError(f"{e}\n--- fakes3 access log (tail) ---\n{tail}") from None
-
-    return wrapper
-
-
-# --- the interpreters and programs --------------------------------------------------------------
-def pyenv_python():
-    """The pyenv python3 (boto3 1.43) as a real path, so HOME and shims do not matter."""
-    exe = shutil.which("python3")
-    if not exe:
-        pytest.fail(f"no python3 on PATH: {INSTALL_HINT}", pytrace=False)
-    r = subprocess.run([exe, "-c", "import sys, boto3; print(sys.executable); print(boto3.__version__)"],
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        pytest.fail(f"{exe} cannot import boto3: {r.stderr.strip()[-500:]}", pytrace=False)
-    path, version = r.stdout.split()
-    return path, version
-
-
-def boto3_env():
-    return clean_env({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                      "AWS_EC2_METADATA_DISABLED": "true", "PYTHONDONTWRITEBYTECODE": "1"})
-
-
-def node_modules_ok():
-    nm = os.path.join(HERE, "js", "node_modules")
-    for pkg in ("@aws-sdk/client-s3", "@aws-sdk/lib-storage", "minio"):
-        if not os.path.exists(os.path.join(nm, pkg, "package.json")):
-            pytest.fail(f"node package {pkg} is not installed in {nm}: {INSTALL_HINT}", pytrace=False)
-
-
-def run_helper(argv, ws, what, env=None, cwd=None):
-    r = run(argv + [ws.spec_path], what, env=env or clean_env({"NODE_NO_WARNINGS": "1"}),
-            cwd=cwd or str(ws.dir))
-    return ws.report(), r
 
 
 # =================================================================================================
@@ -533,13 +231,23 @@ def _s3cmd_workflow(srv, tmp_path, s3c, B, ws):
     return rep
 
 
+def s3cmd_signature(s3c, v2):
+    """Sets s3cmd's config to sign with SigV2 (v2) or SigV4."""
+    with open(s3c.path) as fh:
+        cfg = fh.read()
+    cfg = cfg.replace("signature_v2 = False", f"signature_v2 = {v2}")
+    with open(s3c.path, "w") as fh:
+        fh.write(cfg)
+
+
 @with_access_log
-def test_s3cmd_path_style(srv, tmp_path):
+def test_s3cmd_path_style(srv, tmp_path, v2=False):
     need("/usr/bin/s3cmd", "s3cmd")
     B = "wf-s3cmd-path"
     ws = Workspace(tmp_path, B, srv.endpoint)
     hp = f"127.0.0.1:{srv.port}"
     s3c = S3cmd(tmp_path, hp, hp, name="s3cfg-path")
+    s3cmd_signature(s3c, v2)
     _s3cmd_workflow(srv, tmp_path, s3c, B, ws)
     log = srv.server.stdout()
     assert f"PUT /{B}/large.bin " in log, "path-style requests expected in the access log"
@@ -547,7 +255,7 @@ def test_s3cmd_path_style(srv, tmp_path):
     check_stored(srv.observe(B), FINAL)
 
 
-def test_s3cmd_vhost_sigv2(srv_factory, tmp_path):
+def test_s3cmd_vhost_sigv2(srv_factory, tmp_path, v2=True):
     need("/usr/bin/s3cmd", "s3cmd")
     B = "wf-s3cmd-vhost"
     srv = srv_factory(netns_hosts=["localhost", "fakes3", f"{B}.fakes3", f"{B}-rm.fakes3"])
@@ -555,10 +263,7 @@ def test_s3cmd_vhost_sigv2(srv_factory, tmp_path):
         ws = Workspace(tmp_path, B, f"http://fakes3:{srv.port}")
         s3c = S3cmd(tmp_path, f"fakes3:{srv.port}", f"%(bucket)s.fakes3:{srv.port}",
                     netns=srv.server.netns, name="s3cfg-vhost")
-        with open(s3c.path) as fh:
-            cfg = fh.read().replace("signature_v2 = False", "signature_v2 = True")
-        with open(s3c.path, "w") as fh:
-            fh.write(cfg)
+        s3cmd_signature(s3c, v2)
         _s3cmd_workflow(srv, tmp_path, s3c, B, ws)
         # Virtual-host requests carry the key alone as the target.
         log = srv.server.stdout()
@@ -688,26 +393,6 @@ def test_minio_js(srv, tmp_path):
 # =================================================================================================
 # minio-go 7 (Debian's source; signs every chunk: STREAMING-AWS4-HMAC-SHA256-PAYLOAD)
 # =================================================================================================
-GO_SRC = os.path.join(HERE, "go", "minio_go_workflow.go")
-GO_BIN = os.path.join(REPO, "build", "clients", "minio_go_workflow")
-
-
-def build_go(src=GO_SRC, exe=GO_BIN):
-    """Builds a minio-go program offline (GOPATH mode against Debian's source), when stale."""
-    need("go", "go (golang-go)")
-    need("/usr/share/gocode/src/github.com/minio/minio-go/v7", "minio-go (golang-github-minio-minio-go-v7-dev)")
-    if os.path.exists(exe) and os.path.getmtime(exe) >= os.path.getmtime(src):
-        return exe
-    os.makedirs(os.path.dirname(exe), exist_ok=True)
-    env = clean_env({"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOFLAGS": "",
-                     "GOPROXY": "off", "GOCACHE": os.path.join(REPO, "build", "clients", "go-cache")})
-    tmp = f"{exe}.{os.getpid()}.tmp"
-    run(["go", "build", "-o", tmp, src], f"go build {os.path.basename(src)}", env=env,
-        timeout=300, cwd=os.path.dirname(src))
-    os.replace(tmp, exe)
-    return exe
-
-
 @with_access_log
 def test_minio_go(srv, tmp_path):
     exe = build_go()
@@ -733,7 +418,7 @@ def test_s3fs(srv, tmp_path):
     B = "wf-s3fs"
     ws = Workspace(tmp_path, B, srv.endpoint)
     # s3fs cannot create a bucket: a raw PUT does.
-    r = raw(srv.port, "PUT", f"/{B}")
+    r = srv.raw("PUT", f"/{B}")
     assert r.status == 200, r
     pw = tmp_path / "s3fs.passwd"
     pw.write_text(f"{DUMMY_KEY_ID}:{DUMMY_SECRET}\n")
@@ -808,6 +493,6 @@ def test_s3fs(srv, tmp_path):
     final["copy/"] = b""
     check_stored(srv.observe(B), final)
     # The chmod (copy onto itself, REPLACE) kept the bytes and recorded the mode.
-    h = raw(srv.port, "HEAD", f"/{B}/{COPY[0]}")
+    h = srv.raw("HEAD", f"/{B}/{COPY[0]}")
     assert h.status == 200 and h.header("x-amz-meta-mode") is not None, h
     assert int(h.header("x-amz-meta-mode")) & 0o777 == 0o600, h

@@ -30,8 +30,8 @@ sys.path.insert(0, HERE)
 from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, clean_env, crc32c, crc64nvme, md5_hex,  # noqa: E402
                    raw)
 import rawcheck  # noqa: E402
-# The colleague's client-test helpers and the per-test server fixture (srv, srv_factory).
-from test_clients import (WorkDirs, build_go, checksum, need, node_modules_ok, run,  # noqa: E402,F401
+# The client suites' shared helpers and the per-test server fixture (srv, srv_factory).
+from clientlib import (WorkDirs, build_go, checksum, need, node_modules_ok, run,  # noqa: E402,F401
                           same_bytes, srv, srv_factory, with_access_log, write)
 
 MiB = 1024 * 1024

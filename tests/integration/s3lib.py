@@ -3,6 +3,7 @@ listing. conftest.py turns these into fixtures; test modules import the plain fu
 
 import email.utils
 import hashlib
+import hmac
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
+from urllib.parse import quote, unquote
 
 import boto3
 from botocore.config import Config
@@ -414,6 +416,68 @@ class RawConn:
 def raw(port, method, target, body=b"", headers=(), host=None, address="127.0.0.1"):
     with RawConn(port, address) as c:
         return c.request(method, target, body, headers, host)
+
+
+# --- SigV4 for raw requests (dates, chunks and keys under the test's control) -------------------
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def _hmac256(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256)
+
+
+def signing_key(secret, date, region="us-east-1"):
+    """SigV4's signing key for YYYYMMDD, region and service s3."""
+    k = _hmac256(("AWS4" + secret).encode(), date).digest()
+    for p in (region, "s3", "aws4_request"):
+        k = _hmac256(k, p).digest()
+    return k
+
+
+def _canonical_query(query):
+    pairs = []
+    for part in query.split("&") if query else []:
+        k, _, v = part.partition("=")
+        pairs.append((quote(unquote(k), safe="-_.~"), quote(unquote(v), safe="-_.~")))
+    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
+
+
+def sign_v4(method, target, headers, payload_hash, when=None, secret=DUMMY_SECRET,
+            region="us-east-1", access_key=DUMMY_KEY_ID):
+    """Headers (a list of pairs; Host among them) with x-amz-date, x-amz-content-sha256 (unless
+    payload_hash is None) and an Authorization signing them all. target is the raw path and query
+    as sent (already percent-encoded). Returns (headers, (signing key, amzdate, scope, signature))
+    so that aws-chunked bodies can chain their chunk signatures from it."""
+    when = when or datetime.now(timezone.utc)
+    amzdate = when.strftime("%Y%m%dT%H%M%SZ")
+    hs = list(headers) + [("x-amz-date", amzdate)]
+    if payload_hash is not None:
+        hs.append(("x-amz-content-sha256", payload_hash))
+    signed = sorted(k.lower() for k, _ in hs)
+    vals = {k.lower(): " ".join(str(v).split()) for k, v in hs}
+    path, _, query = target.partition("?")
+    creq = "\n".join([method, path, _canonical_query(query),
+                      "".join(f"{k}:{vals[k]}\n" for k in signed), ";".join(signed),
+                      payload_hash or EMPTY_SHA256])
+    scope = f"{amzdate[:8]}/{region}/s3/aws4_request"
+    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope,
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    key = signing_key(secret, amzdate[:8], region)
+    sig = _hmac256(key, sts).hexdigest()
+    hs.append(("Authorization", f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
+                                f"SignedHeaders={';'.join(signed)}, Signature={sig}"))
+    return hs, (key, amzdate, scope, sig)
+
+
+def signed_raw(port, method, target, body=b"", headers=(), host=None, address="127.0.0.1",
+               keys=(DUMMY_KEY_ID, DUMMY_SECRET)):
+    """raw() signed with SigV4 by keys=(access key, secret); keys=None sends it unsigned."""
+    if keys is None:
+        return raw(port, method, target, body, headers, host, address)
+    hs = [("Host", host or f"{address}:{port}")] + list(headers)
+    hs, _ = sign_v4(method, target, hs, hashlib.sha256(body).hexdigest(), secret=keys[1],
+                    access_key=keys[0])
+    return raw(port, method, target, body, hs, host, address)
 
 
 # --- XML ---------------------------------------------------------------------------------------

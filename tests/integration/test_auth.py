@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, AwsCli, S3cmd, error_code, fakes3_bin, parse_xml,
-                   raw, xml_text)
+                   raw, sign_v4, xml_text)
 
 AK, SK = DUMMY_KEY_ID, DUMMY_SECRET
 EMPTY = hashlib.sha256(b"").hexdigest()
@@ -74,37 +74,9 @@ def wait_for(cond, timeout=60.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-# --- a small SigV4 signer for raw requests (dates and chunks under the test's control) ---------
+# --- SigV4 for raw requests: s3lib.sign_v4 (dates and chunks under the test's control) ----------
 def _hmac(k, m):
     return hmac.new(k, m.encode(), hashlib.sha256)
-
-
-def signing_key(secret, date, region="us-east-1"):
-    k = _hmac(("AWS4" + secret).encode(), date).digest()
-    for p in (region, "s3", "aws4_request"):
-        k = _hmac(k, p).digest()
-    return k
-
-
-def sign_v4(method, path, headers, payload_hash, when=None, secret=SK, region="us-east-1",
-            port=None):
-    """Headers (list of pairs) with x-amz-date, x-amz-content-sha256 and Authorization added."""
-    when = when or datetime.now(timezone.utc)
-    amzdate = when.strftime("%Y%m%dT%H%M%SZ")
-    hs = list(headers) + [("x-amz-date", amzdate)]
-    if payload_hash is not None:
-        hs.append(("x-amz-content-sha256", payload_hash))
-    signed = sorted(k.lower() for k, _ in hs)
-    vals = {k.lower(): v for k, v in hs}
-    creq = "\n".join([method, path, "", "".join(f"{k}:{vals[k]}\n" for k in signed),
-                      ";".join(signed), payload_hash or EMPTY])
-    scope = f"{amzdate[:8]}/{region}/s3/aws4_request"
-    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope, hashlib.sha256(creq.encode()).hexdigest()])
-    key = signing_key(secret, amzdate[:8], region)
-    sig = _hmac(key, sts).hexdigest()
-    hs.append(("Authorization", f"AWS4-HMAC-SHA256 Credential={AK}/{scope}, "
-                                f"SignedHeaders={';'.join(signed)}, Signature={sig}"))
-    return hs, (key, amzdate, scope, sig)
 
 
 def chunk_signed_body(data, ctx, chunk=65536, corrupt=None, trailer=None):

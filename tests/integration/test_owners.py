@@ -359,3 +359,16 @@ def test_root_written_by_2ba572d_upload_in_progress_belongs_to_the_default_owner
     uid2, parts = multipart(bob, "old2-bucket", "new.bin", parts=(b"n",))
     u = {x["Key"]: x for x in bob.list_multipart_uploads(Bucket="old2-bucket")["Uploads"]}
     assert (u["new.bin"]["Initiator"], u["new.bin"]["Owner"]) == (BOB, BOB)
+
+
+def test_object_uploaded_by_post_form_is_the_signers(users):
+    """PostObject: the object belongs to the user whose keys signed the form (the merge of owners
+    and PostObject first left it with the default owner)."""
+    import requests
+    users.alice.create_bucket(Bucket="forms")
+    post = users.bob.generate_presigned_post("forms", "by-bob.txt", ExpiresIn=600)
+    resp = requests.post(post["url"], data=post["fields"],
+                         files={"file": ("f.txt", b"posted by bob")}, timeout=30)
+    assert resp.status_code == 204, resp.text
+    assert owners_v1(users.alice, "forms")["by-bob.txt"] == users.bob_owner
+    assert users.alice.get_object_acl(Bucket="forms", Key="by-bob.txt")["Owner"] == users.bob_owner

@@ -39,6 +39,7 @@ type spec struct {
 	Out         string                             `json:"out"`
 	AccessKey   string                             `json:"access_key"`
 	SecretKey   string                             `json:"secret_key"`
+	Probe       bool                               `json:"probe"`
 }
 
 func must(err error, what string) {
@@ -64,6 +65,18 @@ func main() {
 		BucketLookup: minio.BucketLookupPath,
 	})
 	must(err, "minio.New")
+
+	// Probe mode (test_clients_auth.py): one ListBuckets with the spec's keys; what it answered.
+	if sp.Probe {
+		if _, err := mc.ListBuckets(ctx); err != nil {
+			er := minio.ToErrorResponse(err)
+			report["probe"] = map[string]interface{}{"code": er.Code, "status": er.StatusCode}
+		} else {
+			report["probe"] = map[string]interface{}{"ok": true}
+		}
+		writeReport(out, report)
+		return
+	}
 
 	must(mc.MakeBucket(ctx, B, minio.MakeBucketOptions{Region: "us-east-1"}), "MakeBucket")
 	must(mc.MakeBucket(ctx, sp.RmBucket, minio.MakeBucketOptions{Region: "us-east-1"}), "MakeBucket rm")
@@ -178,6 +191,10 @@ func main() {
 	report["final_keys"] = final
 	must(os.WriteFile(filepath.Join(out, "copy.bin"), get(sp.Copy[1], minio.GetObjectOptions{}), 0o644), "write copy.bin")
 
+	writeReport(out, report)
+}
+
+func writeReport(out string, report map[string]interface{}) {
 	j, err := json.MarshalIndent(report, "", " ")
 	must(err, "json")
 	must(os.WriteFile(filepath.Join(out, "report.json"), j, 0o644), "write report")

@@ -31,6 +31,18 @@ s3.middlewareStack.add((next) => async (args) => {
   return next(args);
 }, { step: "finalizeRequest", name: "recordHeaders", priority: "low" });
 
+// Probe mode (test_clients_auth.py): one ListBuckets with the spec's keys; what it answered.
+if (spec.probe) {
+  try {
+    await s3.send(new ListBucketsCommand({}));
+    report.probe = { ok: true };
+  } catch (e) {
+    report.probe = { code: e.Code || e.name, status: e.$metadata && e.$metadata.httpStatusCode };
+  }
+  fs.writeFileSync(path.join(out, "report.json"), JSON.stringify(report, null, 1));
+  process.exit(0);
+}
+
 const bodyBytes = async (body) => Buffer.from(await body.transformToByteArray());
 const listing = (r) => ({
   keys: (r.Contents || []).map((o) => o.Key),

@@ -16,6 +16,18 @@ const mc = new Minio.Client({
   partSize: 64 * MiB, // every upload here stays one PutObject
 });
 
+// Probe mode (test_clients_auth.py): one ListBuckets with the spec's keys; what it answered.
+if (spec.probe) {
+  try {
+    await mc.listBuckets();
+    report.probe = { ok: true };
+  } catch (e) {
+    report.probe = { code: e.code, status: e.statusCode };
+  }
+  fs.writeFileSync(path.join(out, "report.json"), JSON.stringify(report, null, 1));
+  process.exit(0);
+}
+
 const streamBytes = (s) => new Promise((resolve, reject) => {
   const chunks = [];
   s.on("data", (c) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks))).on("error", reject);
