@@ -38,8 +38,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
-from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Server, clean_env, error_code,  # noqa: E402
-                   fakes3_bin, free_port, make_client, parse_xml, raw, xml_text)
+from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Server, error_code, free_port,  # noqa: E402
+                   make_client, parse_xml, xml_text)
 
 INSTALL_HINT = "run tests/browser/install.sh"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -59,21 +59,11 @@ def tools():
     return shutil.which("node")
 
 
-@functools.lru_cache(maxsize=None)
-def has_signature_checks():
-    p = subprocess.run([fakes3_bin(), "--help"], capture_output=True, text=True, env=clean_env(),
-                       timeout=30)
-    return "--access-key" in p.stdout + p.stderr
-
-
 @pytest.fixture(params=["open", "signed"])
 def auth(request):
     """open: fakes3's default, any credentials accepted. signed: fakes3 knows one key pair (the
     one boto3 signs with here) and verifies every signature, so what the browser sends must be
     exactly what boto3 signed."""
-    if request.param == "signed" and not has_signature_checks():
-        pytest.skip("this fakes3 build has no --access-key/--secret-key (signature verification "
-                    "comes with branch h5)")
     return request.param
 
 
@@ -409,24 +399,6 @@ def test_wrong_signature_from_the_browser_is_refused_and_readable(server, s3, wr
 
 
 # --- browser POST uploads (PostObject) ------------------------------------------------------------
-@pytest.fixture(scope="module")
-def post_object(tmp_path_factory):
-    """Skips when this fakes3 build has no PostObject: asked once, of a server in open mode (with
-    signatures checked, a POST without one would be refused before it reached the operation)."""
-    srv = Server(tmp_path_factory.mktemp("probe"))
-    srv.start()
-    try:
-        raw(srv.port, "PUT", f"/{BUCKET}")
-        r = raw(srv.port, "POST", f"/{BUCKET}", b"--x--\r\n",
-                headers=[("Content-Type", "multipart/form-data; boundary=x")])
-    finally:
-        rc = srv.stop()
-    assert rc == 0 and not srv.sanitizer_report(), srv.stderr()[-3000:]
-    if r.status in (405, 501):
-        pytest.skip(f"this fakes3 build has no PostObject (POST on a bucket answers {r.status}); "
-                    "it comes with branch h7")
-
-
 def presigned_post(presigner, key, ctype, extra_fields=None, extra_conditions=()):
     fields = {"Content-Type": ctype}
     fields.update(extra_fields or {})
@@ -439,8 +411,7 @@ def presigned_post(presigner, key, ctype, extra_fields=None, extra_conditions=()
     return p["url"], sorted(p["fields"].items(), key=lambda kv: kv[0] != "key")
 
 
-def test_post_form_upload_with_sigv4_policy(post_object, server, s3, presigner, page_origin,
-                                            browser):
+def test_post_form_upload_with_sigv4_policy(server, s3, presigner, page_origin, browser):
     """A real <form enctype=multipart/form-data> with boto3's generate_presigned_post fields and a
     file chosen through the file input, submitted by a click; the object reads back."""
     s3.create_bucket(Bucket=BUCKET)
@@ -458,8 +429,7 @@ def test_post_form_upload_with_sigv4_policy(post_object, server, s3, presigner, 
     assert wait_log(server, "POST", f"/{BUCKET}") == ["201"], server.stdout()[-3000:]
 
 
-def test_post_form_redirects_back_to_the_page(post_object, server, s3, presigner, page_origin,
-                                             browser):
+def test_post_form_redirects_back_to_the_page(server, s3, presigner, page_origin, browser):
     """success_action_redirect: after the upload fakes3 answers 303 and the browser lands on the
     page's origin again with bucket, key and etag in the query, as S3 does."""
     s3.create_bucket(Bucket=BUCKET)
@@ -478,8 +448,7 @@ def test_post_form_redirects_back_to_the_page(post_object, server, s3, presigner
     assert object_or_none(s3, key) == data
 
 
-def test_post_formdata_fetch_with_sigv4_policy(post_object, server, s3, presigner, page_origin,
-                                               browser):
+def test_post_formdata_fetch_with_sigv4_policy(server, s3, presigner, page_origin, browser):
     """The same upload as fetch(FormData) from the page: fakes3's answer (204) carries the CORS
     headers, so the page can read its status and the exposed ETag."""
     s3.create_bucket(Bucket=BUCKET)
@@ -496,7 +465,7 @@ def test_post_formdata_fetch_with_sigv4_policy(post_object, server, s3, presigne
 
 
 @pytest.mark.parametrize("auth", ["signed"], indirect=True)
-def test_post_with_wrong_signature_or_tampered_key_is_refused(post_object, server, s3, presigner,
+def test_post_with_wrong_signature_or_tampered_key_is_refused(server, s3, presigner,
                                                               wrong_presigner, page_origin,
                                                               browser):
     """With signatures checked, fetch(FormData) from the page: a policy signed with a wrong secret
