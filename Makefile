@@ -66,11 +66,13 @@ test-unit:
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
 
 # The real binary (ASan build) driven by real clients: boto3, aws CLI, s3cmd, wire replays,
-# the per-client workflows (tests/clients/install.sh installs those clients).
-PY_SUITES ?= $(wildcard tests/integration tests/replay tests/clients)
+# the per-client workflows (tests/clients/install.sh installs those clients), the browser tests in
+# Chromium (tests/browser/install.sh installs Chromium and playwright-core).
+PY_SUITES ?= $(wildcard tests/integration tests/replay tests/clients tests/browser)
 test-integration: build/asan/fakes3
 	@./scripts/deps.sh test
 	@if [ -x tests/clients/install.sh ]; then tests/clients/install.sh; fi
+	@if [ -x tests/browser/install.sh ]; then tests/browser/install.sh; fi
 	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider $(PY_SUITES) $(PYTEST_ARGS)
 
 test: format-check test-unit test-integration test-compose
