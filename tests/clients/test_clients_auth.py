@@ -224,11 +224,14 @@ def probe_s3fs(srv, tmp_path, keys):
                    "endpoint=us-east-1,dbglevel=warn,retries=1"],
             capture_output=True, text=True, stdin=subprocess.DEVNULL, env=clean_env(), timeout=120)
     finally:
-        mounted = os.path.ismount(mnt)
+        # s3fs 1.90 leaves its FUSE mount behind, dead ("Transport endpoint is not connected",
+        # which os.path.ismount reads as no mount): take it down from /proc's mount table.
+        with open("/proc/self/mounts") as f:
+            mounted = any(line.split()[1] == str(mnt) for line in f)
         if mounted:
             subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
     log = r.stdout + r.stderr
-    assert not mounted and "Exiting FUSE event loop due to errors" in log, log[-3000:]
+    assert "Exiting FUSE event loop due to errors" in log, log[-3000:]
     assert "Failed to connect by sigv4, so retry to connect by signature version 2" in log, log
     codes = set(re.findall(r"Check bucket failed, S3 response: .*?<Code>(\w+)</Code>", log, re.S))
     assert len(codes) == 1, log[-3000:]  # the same code for the SigV4 and the SigV2 attempt
