@@ -169,6 +169,9 @@ int main(int argc, char **argv)
     while (sigwait(&sigs, &sig) != 0)
         ;
     util_log("fakes3: %s, finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Both listeners stop accepting at once; then each lets its requests finish. */
+    http_quiesce(srv);
+    http_quiesce(tls_srv);
     http_stop(srv, 30000);
     http_stop(tls_srv, 30000);
     srv = tls_srv = NULL;

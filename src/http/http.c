@@ -73,6 +73,7 @@ struct http_server {
     int tls;
     char *cert, *key;
     http_wd_t *wd; /* head deadlines */
+    int quiesced;  /* no longer accepting */
 };
 
 /* ---- responses ---- */
@@ -557,11 +558,18 @@ unsigned http_port(const http_server_t *s)
     return s->port;
 }
 
+void http_quiesce(http_server_t *s)
+{
+    if (!s || s->quiesced) return;
+    s->quiesced = 1;
+    MHD_socket ls = MHD_quiesce_daemon(s->d);
+    if (ls != MHD_INVALID_SOCKET) close(ls);
+}
+
 void http_stop(http_server_t *s, int grace_ms)
 {
     if (!s) return;
-    MHD_socket ls = MHD_quiesce_daemon(s->d);
-    if (ls != MHD_INVALID_SOCKET) close(ls);
+    http_quiesce(s);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
     MHD_stop_daemon(s->d);

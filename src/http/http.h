@@ -82,6 +82,8 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
                           size_t errlen);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const http_server_t *s);
+/* Stop accepting new connections (idempotent); requests in flight go on. */
+void http_quiesce(http_server_t *s);
 /* Stop accepting, wait up to grace_ms for requests in flight, then stop and free. */
 void http_stop(http_server_t *s, int grace_ms);
 

@@ -2,6 +2,7 @@
 main port and HTTPS is served on N at the same time, over the same buckets. A self-signed
 certificate made here is used by the aws CLI (--no-verify-ssl), boto3 (verify=False) and curl (-k)."""
 
+import signal
 import socket
 import ssl
 import subprocess
@@ -117,6 +118,24 @@ def test_sigterm_stops_both_listeners(both):
     assert srv.stop() == 0
     wait_closed(srv.port)
     wait_closed(hport)
+
+
+def test_sigterm_stops_both_listeners_accepting_at_once(both):
+    """While SIGTERM waits for a request in flight on the HTTP port, the HTTPS port accepts no
+    new connection (the listeners used to stop one after the other: HTTPS kept accepting for as
+    long as HTTP's requests took)."""
+    srv, hport = both
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    try:
+        # A PUT whose body never ends: in flight until the socket closes.
+        s.sendall(b"PUT /inflight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        wait_open(hport)
+        srv.send_signal(signal.SIGTERM)
+        wait_closed(hport)
+        assert srv.running(), "the server should still wait for the request in flight"
+    finally:
+        s.close()
+    assert srv.stop() == 0
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
