@@ -504,7 +504,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     int truncated;
     int rc = st->ops->mpu_parts(st, u.id, 0, S3_MAX_PARTS, &have, &nhave, &truncated);
     if (rc) {
-        s3_err(r, resp, rc == STORE_ENOUPLOAD ? S3E_NO_SUCH_UPLOAD : S3E_INTERNAL_ERROR);
+        s3_err(r, resp, rc == STORE_ENOUPLOAD ? S3E_NO_SUCH_UPLOAD : s3_err_from_store(rc));
         goto out;
     }
     chosen = xcalloc(c.n, sizeof *chosen);

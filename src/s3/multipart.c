@@ -30,7 +30,7 @@ int s3_mpu_need_upload(s3_req_t *r, http_response_t *resp, store_upload_t *u)
         /* A missing bucket is reported as such. */
         if (s3_need_bucket(r, resp) == 0) s3_err(r, resp, S3E_NO_SUCH_UPLOAD);
     } else {
-        s3_err(r, resp, S3E_INTERNAL_ERROR);
+        s3_err(r, resp, s3_err_from_store(rc));
     }
     return -1;
 }
@@ -207,8 +207,9 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     }
     /* A range of another object becomes a new file: read it and write it,
      * hashing as it goes (a part must have its own MD5). */
-    if (st->ops->put_begin(st, &r->put) != STORE_OK) {
-        s3_err(r, resp, S3E_INTERNAL_ERROR);
+    int brc = st->ops->put_begin(st, &r->put);
+    if (brc != STORE_OK) {
+        s3_err(r, resp, s3_err_from_store(brc));
         goto out;
     }
     struct md5_ctx md5;
@@ -221,8 +222,9 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     for (uint64_t done = 0; done < len;) {
         size_t want = len - done < bufsz ? (size_t)(len - done) : bufsz;
         long got = st->ops->reader_read(rd, from + done, buf, want);
-        if (got <= 0 || st->ops->put_write(r->put, buf, (size_t)got) != STORE_OK) {
-            s3_err(r, resp, S3E_INTERNAL_ERROR);
+        int wrc = got > 0 ? st->ops->put_write(r->put, buf, (size_t)got) : STORE_EIO;
+        if (wrc != STORE_OK) {
+            s3_err(r, resp, s3_err_from_store(wrc));
             goto out;
         }
         md5_update(&md5, (size_t)got, (const uint8_t *)buf);

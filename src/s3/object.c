@@ -230,8 +230,9 @@ int s3_stream_start(s3_req_t *r, http_response_t *resp)
         s3_err_full(r, resp, S3E_ENTITY_TOO_LARGE, NULL, extra);
         return 1;
     }
-    if (r->srv->store->ops->put_begin(r->srv->store, &r->put) != STORE_OK) {
-        s3_err(r, resp, S3E_INTERNAL_ERROR);
+    int rc = r->srv->store->ops->put_begin(r->srv->store, &r->put);
+    if (rc != STORE_OK) {
+        s3_err(r, resp, s3_err_from_store(rc));
         return 1;
     }
     return 0;
@@ -857,8 +858,9 @@ void s3_delete_objects(s3_req_t *r, http_response_t *resp)
         } else {
             int rc = st->ops->obj_delete(st, r->t.bucket, e->key, e->key_len);
             if (rc) {
-                code = "InternalError";
-                msg = "We encountered an internal error. Please try again.";
+                /* InsufficientStorage, SlowDown (EMFILE) or InternalError, per key */
+                code = s3_err_code(s3_err_from_store(rc));
+                msg = s3_err_message(s3_err_from_store(rc));
             }
         }
         if (code) {

@@ -110,6 +110,16 @@ int s3_err_status(s3_err_t e)
     return err_table[e].status;
 }
 
+const char *s3_err_code(s3_err_t e)
+{
+    return err_table[e].code;
+}
+
+const char *s3_err_message(s3_err_t e)
+{
+    return err_table[e].msg;
+}
+
 s3_err_t s3_err_from_store(int rc)
 {
     switch (rc) {

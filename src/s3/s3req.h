@@ -109,6 +109,9 @@ void s3_err_arg(s3_req_t *r, http_response_t *resp, const char *msg, const char 
 s3_err_t s3_err_from_store(int rc);
 /* HTTP status of an error. */
 int s3_err_status(s3_err_t e);
+/* The code and message of an error, as its document gives them. */
+const char *s3_err_code(s3_err_t e);
+const char *s3_err_message(s3_err_t e);
 
 /* A query parameter by exact name; NULL when absent. */
 const s3_qparam_t *s3_query(const s3_req_t *r, const char *name);
