@@ -342,17 +342,6 @@ static int match_var(const char *pat, const char *s, const policy_req_t *req, in
     return glob(out, lit, (size_t)n, s, strlen(s), icase);
 }
 
-/* Exact comparison after expanding variables. */
-static int equal_var(const char *pat, const char *s, const policy_req_t *req, int icase)
-{
-    if (!strstr(pat, "${")) return icase ? strcasecmp(pat, s) == 0 : strcmp(pat, s) == 0;
-    char out[MAX_EXPAND];
-    unsigned char lit[MAX_EXPAND];
-    long n = expand(pat, req, out, lit, sizeof out);
-    if (n < 0 || (size_t)n != strlen(s)) return 0;
-    return icase ? strncasecmp(out, s, (size_t)n) == 0 : memcmp(out, s, (size_t)n) == 0;
-}
-
 static int parse_num(const char *s, double *d)
 {
     if (!s || !*s) return -1;
@@ -477,32 +466,48 @@ static int cidr_ok(const char *cidr, int *prefix, int *v6)
     return 1;
 }
 
+/* A policy value ready to compare: variables expanded (lit marks bytes
+ * from ${*}, ${?} and ${$}); NULL p when a variable had no value. */
+typedef struct pval {
+    const char *p;
+    const unsigned char *lit;
+    size_t n;
+} pval_t;
+
+static int pv_equal(const pval_t *v, const char *rv, int icase)
+{
+    size_t n = strlen(rv);
+    if (!v->p || v->n != n) return 0;
+    return icase ? strncasecmp(v->p, rv, n) == 0 : memcmp(v->p, rv, n) == 0;
+}
+
 /* One request value against one policy value, for the operator's
  * non-negated sense. */
-static int value_match(const cond_t *c, const char *pv, const char *rv, const policy_req_t *req)
+static int value_match(const cond_t *c, const pval_t *v, const char *rv)
 {
     double a, b;
+    if (!v->p) return 0;
     switch (c->kind) {
-    case OP_STR_EQ: return equal_var(pv, rv, req, 0);
-    case OP_STR_EQ_IC: return equal_var(pv, rv, req, 1);
+    case OP_STR_EQ: return pv_equal(v, rv, 0);
+    case OP_STR_EQ_IC: return pv_equal(v, rv, 1);
     case OP_STR_LIKE:
-    case OP_ARN_LIKE: return match_var(pv, rv, req, 0);
-    case OP_BINARY: return strcmp(pv, rv) == 0;
-    case OP_BOOL: return strcasecmp(pv, rv) == 0;
-    case OP_IP: return ip_in(pv, rv);
+    case OP_ARN_LIKE: return glob(v->p, v->lit, v->n, rv, strlen(rv), 0);
+    case OP_BINARY: return pv_equal(v, rv, 0);
+    case OP_BOOL: return pv_equal(v, rv, 1);
+    case OP_IP: return ip_in(v->p, rv);
     case OP_NUM_EQ:
     case OP_NUM_LT:
     case OP_NUM_LE:
     case OP_NUM_GT:
     case OP_NUM_GE:
-        if (parse_num(rv, &a) || parse_num(pv, &b)) return 0;
+        if (parse_num(rv, &a) || parse_num(v->p, &b)) return 0;
         goto cmp;
     case OP_DATE_EQ:
     case OP_DATE_LT:
     case OP_DATE_LE:
     case OP_DATE_GT:
     case OP_DATE_GE:
-        if (parse_date(rv, &a) || parse_date(pv, &b)) return 0;
+        if (parse_date(rv, &a) || parse_date(v->p, &b)) return 0;
     cmp:
         switch (c->kind) {
         case OP_NUM_EQ:
@@ -520,20 +525,19 @@ static int value_match(const cond_t *c, const char *pv, const char *rv, const po
     return 0;
 }
 
-static int any_policy_value(const cond_t *c, const char *rv, const policy_req_t *req)
+static int any_policy_value(const cond_t *c, const pval_t *pv, size_t npv, const char *rv)
 {
-    for (size_t i = 0; i < c->nval; i++)
-        if (value_match(c, c->vals[i], rv, req)) return 1;
+    for (size_t i = 0; i < npv; i++)
+        if (value_match(c, &pv[i], rv)) return 1;
     return 0;
 }
 
 /* One operator-key pair of a Condition block, as AWS evaluates it. */
 static int cond_true(const cond_t *c, const policy_req_t *req)
 {
-    const char *rv[MAX_KEY_VALS];
-    size_t n = req->key ? req->key(req->key_ctx, c->key, rv, MAX_KEY_VALS) : 0;
-    if (n > MAX_KEY_VALS) n = MAX_KEY_VALS;
     if (c->kind == OP_NULL) {
+        const char *one[1];
+        size_t n = req->key ? req->key(req->key_ctx, c->key, one, 1) : 0;
         /* "true": the key must be absent; "false": present. */
         for (size_t i = 0; i < c->nval; i++) {
             int want_absent = strcasecmp(c->vals[i], "true") == 0;
@@ -541,6 +545,32 @@ static int cond_true(const cond_t *c, const policy_req_t *req)
         }
         return 0;
     }
+    /* Policy values first: expanding a variable calls req->key, which may
+     * reuse the storage of values it returned before. */
+    pval_t pv[MAX_KEY_VALS];
+    char arena[MAX_EXPAND];
+    unsigned char lit[MAX_EXPAND];
+    size_t used = 0, npv = c->nval < MAX_KEY_VALS ? c->nval : MAX_KEY_VALS;
+    int vars_ok = c->kind == OP_STR_EQ || c->kind == OP_STR_EQ_IC || c->kind == OP_STR_LIKE ||
+                  c->kind == OP_ARN_LIKE;
+    for (size_t i = 0; i < npv; i++) {
+        const char *v = c->vals[i];
+        if (!vars_ok || !strstr(v, "${")) {
+            pv[i] = (pval_t){v, NULL, strlen(v)};
+            continue;
+        }
+        long n = expand(v, req, arena + used, lit + used, sizeof arena - used - 1);
+        if (n < 0) {
+            pv[i] = (pval_t){NULL, NULL, 0};
+            continue;
+        }
+        arena[used + (size_t)n] = 0;
+        pv[i] = (pval_t){arena + used, lit + used, (size_t)n};
+        used += (size_t)n + 1;
+    }
+    const char *rv[MAX_KEY_VALS];
+    size_t n = req->key ? req->key(req->key_ctx, c->key, rv, MAX_KEY_VALS) : 0;
+    if (n > MAX_KEY_VALS) n = MAX_KEY_VALS;
     if (n == 0) {
         if (c->if_exists) return 1;
         if (c->set == SET_ALL) return 1;
@@ -549,21 +579,21 @@ static int cond_true(const cond_t *c, const policy_req_t *req)
     }
     if (c->set == SET_ALL) {
         for (size_t i = 0; i < n; i++) {
-            int m = any_policy_value(c, rv[i], req);
+            int m = any_policy_value(c, pv, npv, rv[i]);
             if (c->negate ? m : !m) return 0;
         }
         return 1;
     }
     if (c->set == SET_ANY) {
         for (size_t i = 0; i < n; i++) {
-            int m = any_policy_value(c, rv[i], req);
+            int m = any_policy_value(c, pv, npv, rv[i]);
             if (c->negate ? !m : m) return 1;
         }
         return 0;
     }
     int m = 0;
     for (size_t i = 0; i < n && !m; i++)
-        m = any_policy_value(c, rv[i], req);
+        m = any_policy_value(c, pv, npv, rv[i]);
     return c->negate ? !m : m;
 }
 
