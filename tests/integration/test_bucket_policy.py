@@ -75,7 +75,12 @@ def st(**kw):
 
 MALFORMED = [
     ("invalid_json", '{"Version": "2012-10-17", "Statement": [', "This policy contains invalid Json"),
-    ("not_an_object", '["s3:GetObject"]', "This policy contains invalid Json"),
+    ("not_an_object", '["s3:GetObject"]',
+     "Policies must be valid JSON and the first byte must be '{'"),
+    ("object_action_on_the_bucket_arn", st(Resource=f"arn:aws:s3:::{BUCKET}"),
+     "Action does not apply to any resource(s) in statement"),
+    ("bucket_action_on_object_arns", st(Action="s3:ListBucket"),
+     "Action does not apply to any resource(s) in statement"),
     ("unknown_action", st(Action="s3:GetObjekt"), "Policy has invalid action"),
     ("other_service_action", st(Action="iam:CreateUser"), "Policy has invalid action"),
     ("wildcard_matching_no_action", st(Action="s3:Frobnicate*"), "Policy has invalid action"),

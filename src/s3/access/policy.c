@@ -19,92 +19,99 @@
 
 /* S3 actions a bucket policy may name: every operation fakes3 implements or
  * may implement (the IAM service authorization reference for Amazon S3). */
-static const char *const actions[] = {
-    "AbortMultipartUpload",
-    "BypassGovernanceRetention",
-    "CreateAccessPoint",
-    "CreateBucket",
-    "CreateJob",
-    "DeleteAccessPoint",
-    "DeleteBucket",
-    "DeleteBucketPolicy",
-    "DeleteBucketWebsite",
-    "DeleteObject",
-    "DeleteObjectTagging",
-    "DeleteObjectVersion",
-    "DeleteObjectVersionTagging",
-    "GetAccelerateConfiguration",
-    "GetAnalyticsConfiguration",
-    "GetBucketAcl",
-    "GetBucketCORS",
-    "GetBucketLocation",
-    "GetBucketLogging",
-    "GetBucketNotification",
-    "GetBucketObjectLockConfiguration",
-    "GetBucketOwnershipControls",
-    "GetBucketPolicy",
-    "GetBucketPolicyStatus",
-    "GetBucketPublicAccessBlock",
-    "GetBucketRequestPayment",
-    "GetBucketTagging",
-    "GetBucketVersioning",
-    "GetBucketWebsite",
-    "GetEncryptionConfiguration",
-    "GetIntelligentTieringConfiguration",
-    "GetInventoryConfiguration",
-    "GetLifecycleConfiguration",
-    "GetMetricsConfiguration",
-    "GetObject",
-    "GetObjectAcl",
-    "GetObjectAttributes",
-    "GetObjectLegalHold",
-    "GetObjectRetention",
-    "GetObjectTagging",
-    "GetObjectTorrent",
-    "GetObjectVersion",
-    "GetObjectVersionAcl",
-    "GetObjectVersionAttributes",
-    "GetObjectVersionForReplication",
-    "GetObjectVersionTagging",
-    "GetObjectVersionTorrent",
-    "GetReplicationConfiguration",
-    "ListAllMyBuckets",
-    "ListBucket",
-    "ListBucketMultipartUploads",
-    "ListBucketVersions",
-    "ListMultipartUploadParts",
-    "ObjectOwnerOverrideToBucketOwner",
-    "PutAccelerateConfiguration",
-    "PutAnalyticsConfiguration",
-    "PutBucketAcl",
-    "PutBucketCORS",
-    "PutBucketLogging",
-    "PutBucketNotification",
-    "PutBucketObjectLockConfiguration",
-    "PutBucketOwnershipControls",
-    "PutBucketPolicy",
-    "PutBucketPublicAccessBlock",
-    "PutBucketRequestPayment",
-    "PutBucketTagging",
-    "PutBucketVersioning",
-    "PutBucketWebsite",
-    "PutEncryptionConfiguration",
-    "PutIntelligentTieringConfiguration",
-    "PutInventoryConfiguration",
-    "PutLifecycleConfiguration",
-    "PutMetricsConfiguration",
-    "PutObject",
-    "PutObjectAcl",
-    "PutObjectLegalHold",
-    "PutObjectRetention",
-    "PutObjectTagging",
-    "PutObjectVersionAcl",
-    "PutObjectVersionTagging",
-    "PutReplicationConfiguration",
-    "ReplicateDelete",
-    "ReplicateObject",
-    "ReplicateTags",
-    "RestoreObject",
+/* What an action applies to: a bucket ARN, an object ARN, or neither (a
+ * statement naming it has no resource it could apply to). */
+enum { ACT_BUCKET, ACT_OBJECT, ACT_SERVICE };
+
+static const struct {
+    const char *name;
+    int applies;
+} actions[] = {
+    {"AbortMultipartUpload", ACT_OBJECT},
+    {"BypassGovernanceRetention", ACT_OBJECT},
+    {"CreateAccessPoint", ACT_SERVICE},
+    {"CreateBucket", ACT_BUCKET},
+    {"CreateJob", ACT_SERVICE},
+    {"DeleteAccessPoint", ACT_SERVICE},
+    {"DeleteBucket", ACT_BUCKET},
+    {"DeleteBucketPolicy", ACT_BUCKET},
+    {"DeleteBucketWebsite", ACT_BUCKET},
+    {"DeleteObject", ACT_OBJECT},
+    {"DeleteObjectTagging", ACT_OBJECT},
+    {"DeleteObjectVersion", ACT_OBJECT},
+    {"DeleteObjectVersionTagging", ACT_OBJECT},
+    {"GetAccelerateConfiguration", ACT_BUCKET},
+    {"GetAnalyticsConfiguration", ACT_BUCKET},
+    {"GetBucketAcl", ACT_BUCKET},
+    {"GetBucketCORS", ACT_BUCKET},
+    {"GetBucketLocation", ACT_BUCKET},
+    {"GetBucketLogging", ACT_BUCKET},
+    {"GetBucketNotification", ACT_BUCKET},
+    {"GetBucketObjectLockConfiguration", ACT_BUCKET},
+    {"GetBucketOwnershipControls", ACT_BUCKET},
+    {"GetBucketPolicy", ACT_BUCKET},
+    {"GetBucketPolicyStatus", ACT_BUCKET},
+    {"GetBucketPublicAccessBlock", ACT_BUCKET},
+    {"GetBucketRequestPayment", ACT_BUCKET},
+    {"GetBucketTagging", ACT_BUCKET},
+    {"GetBucketVersioning", ACT_BUCKET},
+    {"GetBucketWebsite", ACT_BUCKET},
+    {"GetEncryptionConfiguration", ACT_BUCKET},
+    {"GetIntelligentTieringConfiguration", ACT_BUCKET},
+    {"GetInventoryConfiguration", ACT_BUCKET},
+    {"GetLifecycleConfiguration", ACT_BUCKET},
+    {"GetMetricsConfiguration", ACT_BUCKET},
+    {"GetObject", ACT_OBJECT},
+    {"GetObjectAcl", ACT_OBJECT},
+    {"GetObjectAttributes", ACT_OBJECT},
+    {"GetObjectLegalHold", ACT_OBJECT},
+    {"GetObjectRetention", ACT_OBJECT},
+    {"GetObjectTagging", ACT_OBJECT},
+    {"GetObjectTorrent", ACT_OBJECT},
+    {"GetObjectVersion", ACT_OBJECT},
+    {"GetObjectVersionAcl", ACT_OBJECT},
+    {"GetObjectVersionAttributes", ACT_OBJECT},
+    {"GetObjectVersionForReplication", ACT_OBJECT},
+    {"GetObjectVersionTagging", ACT_OBJECT},
+    {"GetObjectVersionTorrent", ACT_OBJECT},
+    {"GetReplicationConfiguration", ACT_BUCKET},
+    {"ListAllMyBuckets", ACT_SERVICE},
+    {"ListBucket", ACT_BUCKET},
+    {"ListBucketMultipartUploads", ACT_BUCKET},
+    {"ListBucketVersions", ACT_BUCKET},
+    {"ListMultipartUploadParts", ACT_OBJECT},
+    {"ObjectOwnerOverrideToBucketOwner", ACT_OBJECT},
+    {"PutAccelerateConfiguration", ACT_BUCKET},
+    {"PutAnalyticsConfiguration", ACT_BUCKET},
+    {"PutBucketAcl", ACT_BUCKET},
+    {"PutBucketCORS", ACT_BUCKET},
+    {"PutBucketLogging", ACT_BUCKET},
+    {"PutBucketNotification", ACT_BUCKET},
+    {"PutBucketObjectLockConfiguration", ACT_BUCKET},
+    {"PutBucketOwnershipControls", ACT_BUCKET},
+    {"PutBucketPolicy", ACT_BUCKET},
+    {"PutBucketPublicAccessBlock", ACT_BUCKET},
+    {"PutBucketRequestPayment", ACT_BUCKET},
+    {"PutBucketTagging", ACT_BUCKET},
+    {"PutBucketVersioning", ACT_BUCKET},
+    {"PutBucketWebsite", ACT_BUCKET},
+    {"PutEncryptionConfiguration", ACT_BUCKET},
+    {"PutIntelligentTieringConfiguration", ACT_BUCKET},
+    {"PutInventoryConfiguration", ACT_BUCKET},
+    {"PutLifecycleConfiguration", ACT_BUCKET},
+    {"PutMetricsConfiguration", ACT_BUCKET},
+    {"PutObject", ACT_OBJECT},
+    {"PutObjectAcl", ACT_OBJECT},
+    {"PutObjectLegalHold", ACT_OBJECT},
+    {"PutObjectRetention", ACT_OBJECT},
+    {"PutObjectTagging", ACT_OBJECT},
+    {"PutObjectVersionAcl", ACT_OBJECT},
+    {"PutObjectVersionTagging", ACT_OBJECT},
+    {"PutReplicationConfiguration", ACT_BUCKET},
+    {"ReplicateDelete", ACT_OBJECT},
+    {"ReplicateObject", ACT_OBJECT},
+    {"ReplicateTags", ACT_OBJECT},
+    {"RestoreObject", ACT_OBJECT},
 };
 
 /* Condition keys S3 knows beyond the global aws:* ones (any aws: key is
@@ -707,8 +714,28 @@ static int action_ok(const char *a)
     if (strncasecmp(a, "s3:", 3) != 0) return 0;
     for (size_t i = 0; i < NELEM(actions); i++) {
         char full[64];
-        snprintf(full, sizeof full, "s3:%s", actions[i]);
+        snprintf(full, sizeof full, "s3:%s", actions[i].name);
         if (glob_s(a, full, 1)) return 1;
+    }
+    return 0;
+}
+
+/* Whether a named action (a pattern is not checked) applies to one of the
+ * resources: object actions need an object ARN (bucket/...), bucket actions
+ * the bucket's own ARN; a '*' in the bucket part covers both. */
+static int action_applies(const char *a, const char **res, size_t nres)
+{
+    if (strpbrk(a, "*?")) return 1;
+    int kind = -1;
+    for (size_t i = 0; i < NELEM(actions) && kind < 0; i++)
+        if (strcasecmp(a + 3, actions[i].name) == 0) kind = actions[i].applies;
+    if (kind == ACT_SERVICE) return 0;
+    for (size_t i = 0; i < nres; i++) {
+        const char *b = res[i] + 13; /* after arn:aws:s3::: (checked already) */
+        size_t bl = strcspn(b, "/");
+        int wild = memchr(b, '*', bl) != NULL;
+        if (kind == ACT_OBJECT && (b[bl] == '/' || wild)) return 1;
+        if (kind == ACT_BUCKET && (b[bl] == 0 || wild)) return 1;
     }
     return 0;
 }
@@ -975,6 +1002,12 @@ static int parse_stmt(pctx_t *c, stmt_t *s, json_t *j)
     for (size_t i = 0; i < s->nres; i++)
         if (!resource_ok(s->res[i], c->bucket)) return fail(c, "Policy has invalid resource");
 
+    if (!s->not_resource) {
+        for (size_t i = 0; i < s->nact; i++)
+            if (!action_applies(s->act[i], s->res, s->nres))
+                return fail(c, "Action does not apply to any resource(s) in statement");
+    }
+
     json_t *cond = json_object_get(j, "Condition");
     if (cond && parse_condition(c, s, cond)) return -1;
     return 0;
@@ -989,6 +1022,10 @@ policy_t *policy_parse(const char *json, size_t len, const char *bucket, char *e
         free(p);
         fail(&c, "out of memory");
         return NULL;
+    }
+    if (!len || !json || json[0] != '{') {
+        fail(&c, "Policies must be valid JSON and the first byte must be '{'");
+        goto fail;
     }
     json_error_t je;
     p->root = json_loadb(json ? json : "", len, JSON_REJECT_DUPLICATES, &je);
