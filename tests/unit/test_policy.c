@@ -50,6 +50,8 @@ static const parse_case_t parse_cases[] = {
     {ST(OK_PAR ",\"Action\":\"s3:ListAllMyBuckets\",\"Resource\":\"arn:aws:s3:::bkt\""),
      "Action does not apply to any resource(s) in statement"},
     {ST(OK_PAR ",\"Action\":\"s3:Get*\",\"Resource\":\"arn:aws:s3:::bkt\""), NULL},
+    /* NotAction names what the statement leaves out: no resource check */
+    {ST(OK_PAR ",\"NotAction\":\"s3:ListBucket\"," OK_RES), NULL},
     {ST(OK_PAR ",\"Action\":[\"s3:GetObject\",\"s3:ListBucket\"],"
                "\"Resource\":\"arn:aws:s3:::bk*\""),
      NULL},

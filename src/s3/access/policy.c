@@ -1002,7 +1002,7 @@ static int parse_stmt(pctx_t *c, stmt_t *s, json_t *j)
     for (size_t i = 0; i < s->nres; i++)
         if (!resource_ok(s->res[i], c->bucket)) return fail(c, "Policy has invalid resource");
 
-    if (!s->not_resource) {
+    if (!s->not_resource && !s->not_action) {
         for (size_t i = 0; i < s->nact; i++)
             if (!action_applies(s->act[i], s->res, s->nres))
                 return fail(c, "Action does not apply to any resource(s) in statement");
