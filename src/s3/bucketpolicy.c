@@ -40,7 +40,7 @@ void s3_put_policy(s3_req_t *r, http_response_t *resp)
     if (s3_need_bucket(r, resp)) return;
     /* x-amz-confirm-remove-self-bucket-access is accepted: the bucket owner
      * may always change the policy again, so no request can lock them out. */
-    if (r->body_overflow || compact_len(r->body.p ? r->body.p : "", r->body.len) > POLICY_MAX) {
+    if (compact_len(r->body.p ? r->body.p : "", r->body.len) > POLICY_MAX) {
         s3_err(r, resp, S3E_POLICY_TOO_LARGE);
         return;
     }

@@ -479,6 +479,10 @@ static const eval_case_t eval_cases[] = {
      A("\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::bkt\"" C(
          "StringLike", "\"s3:prefix\":\"home/${aws:username}/*\"")),
      "s3:ListBucket", BKT, 0, "aws:username=alice;s3:prefix=home/bob/", NON},
+    {"a '*' a variable brings is literal",
+     A("\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::bkt\"" C(
+         "StringLike", "\"aws:username\":\"${s3:prefix}\"")),
+     "s3:ListBucket", BKT, 0, "aws:username=alice;s3:prefix=*", NON},
     {"variable default", A(GET ",\"Resource\":\"arn:aws:s3:::bkt/${aws:username, 'guest'}/*\""),
      "s3:GetObject", "arn:aws:s3:::bkt/guest/x", 1, NULL, ALW},
 };

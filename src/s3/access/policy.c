@@ -282,9 +282,11 @@ static int glob_s(const char *p, const char *s, int icase)
     return glob(p, NULL, strlen(p), s, strlen(s), icase);
 }
 
-/* Expand policy variables of src into out/lit: ${*} ${?} ${$} as literals,
- * ${key} (or ${key, 'default'}) from the request. Returns the length, or -1
- * when a variable has no value or the result does not fit. */
+/* Expand policy variables of src into out/lit: ${*} ${?} ${$} and ${key}
+ * (or ${key, 'default'}) from the request. lit marks every substituted byte:
+ * a '*' that a request's prefix or user name brings is not a wildcard.
+ * Returns the length, or -1 when a variable has no value or the result does
+ * not fit. */
 static long expand(const char *src, const policy_req_t *req, char *out, unsigned char *lit,
                    size_t cap)
 {
@@ -297,7 +299,6 @@ static long expand(const char *src, const policy_req_t *req, char *out, unsigned
             size_t nl = (size_t)(end - name);
             const char *val = NULL;
             size_t vl = 0;
-            int literal = 0;
             char key[256];
             const char *def = NULL;
             size_t defl = 0;
@@ -311,7 +312,7 @@ static long expand(const char *src, const policy_req_t *req, char *out, unsigned
                     nl--;
             }
             if (nl == 1 && (name[0] == '*' || name[0] == '?' || name[0] == '$')) {
-                val = name, vl = 1, literal = 1;
+                val = name, vl = 1;
             } else if (nl < sizeof key && req->key) {
                 memcpy(key, name, nl);
                 key[nl] = 0;
@@ -323,7 +324,7 @@ static long expand(const char *src, const policy_req_t *req, char *out, unsigned
             if (!val) return -1;
             if (n + vl > cap) return -1;
             memcpy(out + n, val, vl);
-            memset(lit + n, literal, vl);
+            memset(lit + n, 1, vl);
             n += vl;
             s = end + 1;
             continue;
