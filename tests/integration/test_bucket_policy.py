@@ -191,3 +191,21 @@ def test_users_mode_owner_puts_and_reads_a_policy(server_factory, tmp_path):
     assert http_status(alice.put_bucket_policy(Bucket=BUCKET, Policy=doc)) == 204
     assert alice.get_bucket_policy(Bucket=BUCKET)["Policy"] == doc
     assert alice.get_bucket_policy_status(Bucket=BUCKET)["PolicyStatus"]["IsPublic"] is False
+
+
+def test_aws_cli_policy_round_trip_and_malformed_reason(aws, s3, bucket, tmp_path):
+    doc = json.dumps(allow(), indent=2)
+    (tmp_path / "policy.json").write_text(doc)
+    aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy",
+        f"file://{tmp_path / 'policy.json'}")
+    got = json.loads(aws("s3api", "get-bucket-policy", "--bucket", bucket).stdout)
+    assert got["Policy"] == doc
+    status = json.loads(aws("s3api", "get-bucket-policy-status", "--bucket", bucket).stdout)
+    assert status == {"PolicyStatus": {"IsPublic": True}}
+    r = aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy",
+            st(Action="s3:Teleport"), check=False)
+    assert r.returncode != 0
+    assert "(MalformedPolicy)" in r.stderr and "Policy has invalid action" in r.stderr
+    aws("s3api", "delete-bucket-policy", "--bucket", bucket)
+    r = aws("s3api", "get-bucket-policy", "--bucket", bucket, check=False)
+    assert "NoSuchBucketPolicy" in r.stderr
