@@ -537,6 +537,36 @@ static void test_eval_reason_names_sid(void **state)
     policy_free(p);
 }
 
+/* Expanded condition values share one 4 KiB buffer: a value that fills it
+ * exactly left the next one a negative (huge) room and an overflow. Values
+ * that do not fit never match; the others still do. */
+static void test_eval_variables_filling_the_expansion_buffer(void **state)
+{
+    (void)state;
+    char *json = malloc(8192);
+    char fill[4091];
+    memset(fill, 'x', sizeof fill - 1);
+    fill[sizeof fill - 1] = 0;
+    snprintf(json, 8192,
+             "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":"
+             "\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::bkt/*\",\"Condition\":{"
+             "\"StringLike\":{\"aws:userid\":[\"%s${aws:username}\",\"${aws:username}\","
+             "\"${aws:username}-2\",\"plain\"]}}}}",
+             fill);
+    char err[256];
+    policy_t *p = policy_parse(json, strlen(json), BUCKET, err, sizeof err);
+    if (!p) fail_msg("refused: %s", err);
+    keys_t k = {.spec = "aws:username=alice;aws:userid=alice"};
+    policy_req_t req = {
+        .action = "s3:GetObject", .resource = OBJ, .account = ACCT, .key = key_cb, .key_ctx = &k};
+    assert_int_equal(policy_eval(p, &req, NULL, 0), POLICY_NONE);
+    keys_t k2 = {.spec = "aws:username=alice;aws:userid=plain"};
+    req.key_ctx = &k2;
+    assert_int_equal(policy_eval(p, &req, NULL, 0), POLICY_ALLOW);
+    policy_free(p);
+    free(json);
+}
+
 /* ---- public ---- */
 
 typedef struct pub_case {
@@ -580,8 +610,11 @@ static void test_is_public_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),     cmocka_unit_test(test_parse_every_prefix),
-        cmocka_unit_test(test_eval_table),      cmocka_unit_test(test_eval_reason_names_sid),
+        cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_parse_every_prefix),
+        cmocka_unit_test(test_eval_table),
+        cmocka_unit_test(test_eval_reason_names_sid),
+        cmocka_unit_test(test_eval_variables_filling_the_expansion_buffer),
         cmocka_unit_test(test_is_public_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -565,7 +565,9 @@ static int cond_true(const cond_t *c, const policy_req_t *req)
             pv[i] = (pval_t){v, NULL, strlen(v)};
             continue;
         }
-        long n = expand(v, req, arena + used, lit + used, sizeof arena - used - 1);
+        long n = used < sizeof arena
+                     ? expand(v, req, arena + used, lit + used, sizeof arena - used - 1)
+                     : -1;
         if (n < 0) {
             pv[i] = (pval_t){NULL, NULL, 0};
             continue;
