@@ -1,7 +1,7 @@
 /* Sub-resource answers for buckets and objects that fakes3 keeps no state
- * for yet: ACLs (always the owner's FULL_CONTROL), bucket policy and tags
- * (none), versioning (never enabled); CORS is in bucketcors.c. Clients such as s3cmd info ask for
- * these and need S3's exact answers. */
+ * for yet: ACLs (always the owner's FULL_CONTROL) and tags
+ * (none), versioning (never enabled); CORS is in bucketcors.c, policies in bucketpolicy.c. Clients
+ * such as s3cmd info ask for these and need S3's exact answers. */
 #include <string.h>
 
 #include "s3/owner.h"
@@ -67,12 +67,6 @@ void s3_put_acl(s3_req_t *r, http_response_t *resp)
     }
     http_resp_status(resp, 200);
     http_resp_ready(resp);
-}
-
-void s3_get_policy(s3_req_t *r, http_response_t *resp)
-{
-    if (s3_need_bucket(r, resp)) return;
-    s3_err(r, resp, S3E_NO_SUCH_BUCKET_POLICY);
 }
 
 /* Bucket tags are not stored yet: every bucket has none. */

@@ -188,7 +188,11 @@ void s3_delete_object(s3_req_t *r, http_response_t *resp);
 void s3_delete_objects(s3_req_t *r, http_response_t *resp);
 void s3_get_acl(s3_req_t *r, http_response_t *resp);
 void s3_put_acl(s3_req_t *r, http_response_t *resp);
+/* Bucket policies (bucketpolicy.c). */
+void s3_put_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_policy(s3_req_t *r, http_response_t *resp);
+void s3_delete_policy(s3_req_t *r, http_response_t *resp);
+void s3_get_policy_status(s3_req_t *r, http_response_t *resp);
 void s3_get_cors(s3_req_t *r, http_response_t *resp);
 void s3_put_cors(s3_req_t *r, http_response_t *resp);
 void s3_delete_cors(s3_req_t *r, http_response_t *resp);

@@ -40,9 +40,12 @@ typedef struct policy_req {
  * ("Deny by statement Sid 'x'", "Allow by statement 2"). */
 policy_effect_t policy_eval(const policy_t *p, const policy_req_t *req, char *why, size_t whylen);
 
-/* Whether p is public as S3 defines it (an Allow to Principal "*" or to an
- * account other than the bucket owner's without a condition that narrows it
- * to fixed values: aws:SourceIp ranges, aws:SourceArn, aws:SourceVpc...). */
+/* Whether p is public as S3 defines it ("The meaning of public"): an Allow
+ * to Principal "*" (or a NotPrincipal) without a condition that narrows it
+ * to fixed values (aws:SourceIp ranges no wider than /8 for IPv4 or /32 for
+ * IPv6, aws:SourceArn, aws:SourceVpc, aws:SourceAccount... compared without
+ * wildcards). A grant to a named account, even another one, is not public
+ * in S3's sense; owner_account is kept for callers and not needed for it. */
 int policy_is_public(const policy_t *p, const char *owner_account);
 
 #endif

@@ -1,0 +1,118 @@
+/* Bucket policies: Put/Get/DeleteBucketPolicy and GetBucketPolicyStatus.
+ * A policy is validated by policy_parse (access/policy.c) and kept as the
+ * bucket's "policy" configuration document exactly as sent, which is what
+ * GetBucketPolicy returns. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "s3/access/policy.h"
+#include "s3/s3req.h"
+
+#define CONF_NAME "policy"
+/* S3's limit on a bucket policy, counted without the whitespace between
+ * JSON tokens (S3 counts a normalized document). */
+#define POLICY_MAX (20 * 1024)
+
+static size_t compact_len(const char *s, size_t n)
+{
+    size_t len = 0;
+    int in_str = 0, esc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            len++;
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            len++;
+            if (c == '"') in_str = 1;
+        }
+    }
+    return len;
+}
+
+void s3_put_policy(s3_req_t *r, http_response_t *resp)
+{
+    if (s3_need_bucket(r, resp)) return;
+    /* x-amz-confirm-remove-self-bucket-access is accepted: the bucket owner
+     * may always change the policy again, so no request can lock them out. */
+    if (compact_len(r->body.p ? r->body.p : "", r->body.len) > POLICY_MAX) {
+        s3_err(r, resp, S3E_POLICY_TOO_LARGE);
+        return;
+    }
+    char msg[512];
+    policy_t *p = policy_parse(r->body.p, r->body.len, r->t.bucket, msg, sizeof msg);
+    if (!p) {
+        s3_err_msg(r, resp, S3E_MALFORMED_POLICY, msg);
+        return;
+    }
+    /* TODO(public access block): refuse a public policy when the bucket's
+     * BlockPublicPolicy is on, once src/s3/access/pab.h exists:
+     *   if (pab_refuses_public_policy(r, p)) { answered AccessDenied; policy_free(p); return; } */
+    policy_free(p);
+    store_t *st = r->srv->store;
+    int rc = st->ops->conf_put(st, r->t.bucket, CONF_NAME, r->body.p, r->body.len);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    http_resp_status(resp, 204);
+    http_resp_ready(resp);
+}
+
+void s3_get_policy(s3_req_t *r, http_response_t *resp)
+{
+    store_t *st = r->srv->store;
+    char *doc;
+    size_t len;
+    int rc = st->ops->conf_get(st, r->t.bucket, CONF_NAME, &doc, &len);
+    if (rc) {
+        s3_err(r, resp, rc == STORE_ENOCONF ? S3E_NO_SUCH_BUCKET_POLICY : s3_err_from_store(rc));
+        return;
+    }
+    buf_t b = BUF_INIT;
+    buf_append(&b, doc, len);
+    free(doc);
+    http_resp_header(resp, "Content-Type", "application/json");
+    http_resp_body_buf(resp, &b);
+    http_resp_status(resp, 200);
+    http_resp_ready(resp);
+}
+
+void s3_delete_policy(s3_req_t *r, http_response_t *resp)
+{
+    store_t *st = r->srv->store;
+    int rc = st->ops->conf_delete(st, r->t.bucket, CONF_NAME);
+    if (rc) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    http_resp_status(resp, 204);
+    http_resp_ready(resp);
+}
+
+void s3_get_policy_status(s3_req_t *r, http_response_t *resp)
+{
+    store_t *st = r->srv->store;
+    char *doc;
+    size_t len;
+    int rc = st->ops->conf_get(st, r->t.bucket, CONF_NAME, &doc, &len);
+    if (rc) {
+        s3_err(r, resp, rc == STORE_ENOCONF ? S3E_NO_SUCH_BUCKET_POLICY : s3_err_from_store(rc));
+        return;
+    }
+    /* A stored policy was valid for this bucket when it was put. */
+    policy_t *p = policy_parse(doc, len, r->t.bucket, NULL, 0);
+    free(doc);
+    int pub = policy_is_public(p, NULL);
+    policy_free(p);
+    buf_t b = BUF_INIT;
+    s3_xml_begin(&b, "PolicyStatus");
+    buf_puts(&b, pub ? "<IsPublic>true</IsPublic>" : "<IsPublic>false</IsPublic>");
+    buf_puts(&b, "</PolicyStatus>");
+    s3_send_xml(resp, 200, &b);
+}
