@@ -180,6 +180,8 @@ int access_check(const access_ctx_t *ctx, const char *action, const char *bucket
     if (serr) return serr;
     if (pe == POLICY_DENY) return deny(why, whylen, "%s", pwhy);
     if (pe == POLICY_ALLOW) return allow(why, whylen, "%s", pwhy);
+    if (caller && ctx->open_owner && strcmp(ab.b.owner, ctx->open_owner) == 0)
+        return allow(why, whylen, "%s", "acl: open-mode bucket, any user");
     int is_owner = caller && strcmp(caller, ab.b.owner) == 0;
     int enforced = ab.ownership == OWNERSHIP_ENFORCED;
     int on = actions[ai].on;

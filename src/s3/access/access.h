@@ -31,6 +31,10 @@ typedef struct access_ctx {
     const struct auth_user *user; /* NULL: anonymous */
     size_t (*key)(void *ctx, const char *name, const char **vals, size_t max);
     void *key_ctx;
+    /* The owner of what was written in the open mode or before owners were
+     * kept (NULL: none): its buckets let every authenticated user do
+     * everything, so that a root keeps working once users are configured. */
+    const char *open_owner;
 } access_ctx_t;
 
 /* ACCESS_ALLOW or ACCESS_DENY for action ("s3:GetObject") on bucket (NULL
