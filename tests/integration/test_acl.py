@@ -408,3 +408,25 @@ def test_public_access_block_is_the_bucket_owners(legacy):
     denied(u.bob.put_public_access_block, Bucket="pabo",
            PublicAccessBlockConfiguration={"BlockPublicAcls": True})
     denied(u.bob.get_public_access_block, Bucket="pabo")
+
+
+def test_legacy_bucket_defaults_from_the_environment(server_factory, tmp_path):
+    u = Users(server_factory(args=["--users", users_file(tmp_path)],
+                             env={"FAKES3_LEGACY_BUCKET_DEFAULTS": "1"}))
+    u.alice.create_bucket(Bucket="env-legacy", ACL="public-read")
+    denied(u.alice.get_bucket_ownership_controls, Bucket="env-legacy",
+           code="OwnershipControlsNotFoundError")
+    u.anon.list_objects_v2(Bucket="env-legacy")
+
+
+def test_open_mode_accepts_acls_as_fake_s3_did(server_factory):
+    srv = server_factory()
+    s3 = srv.client()
+    s3.create_bucket(Bucket="open-acl", ACL="public-read")
+    s3.put_object(Bucket="open-acl", Key="k", Body=b"x", ACL="public-read-write")
+    s3.put_object_acl(Bucket="open-acl", Key="k", ACL="authenticated-read")
+    # nothing kept, nothing enforced: the owner's FULL_CONTROL, as always
+    acl = s3.get_object_acl(Bucket="open-acl", Key="k")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    s3.put_bucket_ownership_controls(
+        Bucket="open-acl", OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
