@@ -215,10 +215,16 @@ void s3_get_acl(s3_req_t *r, http_response_t *resp)
     char *doc;
     if (load_target(r, resp, owner, &doc)) return;
     acl_t a;
-    if (s3_owner_users_mode(r))
-        acl_decode(&a, doc, owner);
-    else
+    access_bucket_t ab;
+    if (!s3_owner_users_mode(r)) {
         acl_init_private(&a, owner);
+    } else if (r->t.key && access_bucket_load(r->srv->store, r->t.bucket, &ab) == STORE_OK &&
+               ab.ownership == OWNERSHIP_ENFORCED) {
+        /* ACLs are off: the bucket owner owns every object, whoever wrote it. */
+        acl_init_private(&a, ab.b.owner);
+    } else {
+        acl_decode(&a, doc, owner);
+    }
     free(doc);
     buf_t b = BUF_INIT;
     acl_xml(&a, &b, who, r);

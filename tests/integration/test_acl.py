@@ -337,8 +337,9 @@ def test_ownership_controls_each_setting_with_writes_by_the_other_user(legacy):
     u.alice.put_bucket_acl(Bucket="own", ACL="private")
     u.alice.put_bucket_ownership_controls(
         Bucket="own", OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
-    # ACLs are off: alice reads bob's object, bob's write grant no longer counts
+    # ACLs are off: alice owns and reads bob's object, bob's write grant no longer counts
     assert u.alice.get_object(Bucket="own", Key="w")["Body"].read() == b"w"
+    assert grants(u.alice.get_object_acl(Bucket="own", Key="w")) == {(ALICE_ID, "FULL_CONTROL")}
     denied(u.bob.put_object, Bucket="own", Key="e", Body=b"e")
     u.alice.put_object(Bucket="own", Key="e", Body=b"e")
     assert owner_of("e") == ALICE_ID
