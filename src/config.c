@@ -46,6 +46,9 @@ static const char usage[] =
     "[FAKES3_ACCESS_KEY]\n"
     "      --secret-key SK   (default: any credentials accepted)              [FAKES3_SECRET_KEY]\n"
     "      --users FILE      verify signatures for the users of a JSON file   [FAKES3_USERS]\n"
+    "      --legacy-bucket-defaults  with users: new buckets get S3's pre-2023\n"
+    "                        defaults (ObjectWriter, no public access block)  "
+    "[FAKES3_LEGACY_BUCKET_DEFAULTS=1]\n"
     "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
@@ -53,6 +56,7 @@ static const char usage[] =
 
 enum {
     OPT_STRICT = 256,
+    OPT_LEGACY_DEFAULTS,
     OPT_SYNC,
     OPT_REGION,
     OPT_THREADS,
@@ -186,6 +190,7 @@ int config_parse(config_t *c, int argc, char **argv)
         return 2;
     c->quiet = truthy(getenv("FAKES3_QUIET"));
     c->strict = truthy(getenv("FAKES3_STRICT"));
+    c->legacy_bucket_defaults = truthy(getenv("FAKES3_LEGACY_BUCKET_DEFAULTS"));
     c->sync = truthy(getenv("FAKES3_SYNC"));
     if ((e = getenv("FAKES3_REGION")) && *e) set_str(&c->region, e);
     if ((e = getenv("FAKES3_SSLCERT")) && *e) set_str(&c->sslcert, e);
@@ -210,6 +215,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"legacy-bucket-defaults", no_argument, NULL, OPT_LEGACY_DEFAULTS},
         {"sync", no_argument, NULL, OPT_SYNC},
         {"region", required_argument, NULL, OPT_REGION},
         {"threads", required_argument, NULL, OPT_THREADS},
@@ -259,6 +265,7 @@ int config_parse(config_t *c, int argc, char **argv)
         case 'h': fputs(usage, stdout); return 0;
         case 'V': printf("fakes3 %s\n", FAKES3_VERSION); return 0;
         case OPT_STRICT: c->strict = 1; break;
+        case OPT_LEGACY_DEFAULTS: c->legacy_bucket_defaults = 1; break;
         case OPT_SYNC: c->sync = 1; break;
         case OPT_REGION: set_str(&c->region, optarg); break;
         case OPT_THREADS:

@@ -21,6 +21,7 @@ typedef struct config {
     char **hosts; /* -H values, lower case */
     size_t nhosts;
     int quiet, strict, sync;
+    int legacy_bucket_defaults; /* --legacy-bucket-defaults */
     unsigned threads;
     char *region;
     char *limit;      /* -l as given */

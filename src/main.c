@@ -115,6 +115,7 @@ int main(int argc, char **argv)
         .base_hosts = (const char *const *)cfg.hosts,
         .nbase = cfg.nhosts,
         .strict = cfg.strict,
+        .legacy_bucket_defaults = cfg.legacy_bucket_defaults,
         .quiet = cfg.quiet,
         .region = cfg.region,
         .rate_limit = cfg.limit_bps,

@@ -227,6 +227,20 @@ int64_t http_req_start_us(const http_request_t *r)
     return r->start_us;
 }
 
+const char *http_req_peer(const http_request_t *r, char *out, size_t outlen)
+{
+    if (outlen) out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr || !outlen) return out;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)outlen);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)outlen);
+    return out;
+}
+
 int http_req_is_tls(const http_request_t *r)
 {
     return r->srv->tls;

@@ -109,6 +109,9 @@ int http_req_has_body(const http_request_t *r);
 int64_t http_req_start_us(const http_request_t *r);
 /* Whether the connection is TLS. */
 int http_req_is_tls(const http_request_t *r);
+/* The client's address as text ("127.0.0.1", "::1") into out; "" when
+ * unknown. Returns out. */
+const char *http_req_peer(const http_request_t *r, char *out, size_t outlen);
 
 /* Response building: names and values are copied. */
 void http_resp_status(http_response_t *resp, int status);

@@ -82,6 +82,8 @@ void s3_create_bucket(s3_req_t *r, http_response_t *resp)
     /* us-east-1 is where a bucket without a constraint lives. */
     const char *region = strcmp(lc.region, "us-east-1") == 0 ? "" : lc.region;
     const char *me = s3_owner_caller(r);
+    s3_new_bucket_acl_t nb;
+    if (s3_acl_for_bucket(r, resp, &nb)) return;
     int rc;
     for (int attempt = 0;; attempt++) {
         rc = r->srv->store->ops->bucket_create(r->srv->store, r->t.bucket, region, me);
@@ -90,11 +92,16 @@ void s3_create_bucket(s3_req_t *r, http_response_t *resp)
         store_bucket_t b;
         rc = r->srv->store->ops->bucket_get(r->srv->store, r->t.bucket, &b);
         if (rc == STORE_OK && strcmp(b.owner, me) != 0) {
+            free(nb.acl);
             s3_err(r, resp, S3E_BUCKET_ALREADY_EXISTS);
             return;
         }
         if (rc != STORE_ENOBUCKET || attempt == 3) break; /* else deleted meanwhile: again */
     }
+    /* A new bucket gets its ACL, ownership and public access block (the
+     * defaults, or what the request named); your existing one keeps its. */
+    if (rc == STORE_OK) rc = s3_acl_bucket_created(r, &nb);
+    free(nb.acl);
     if (rc && rc != STORE_EEXIST) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;

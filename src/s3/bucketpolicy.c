@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "s3/access/pab.h"
 #include "s3/access/policy.h"
+#include "s3/auth/users.h"
 #include "s3/s3req.h"
 
 #define CONF_NAME "policy"
@@ -50,11 +52,24 @@ void s3_put_policy(s3_req_t *r, http_response_t *resp)
         s3_err_msg(r, resp, S3E_MALFORMED_POLICY, msg);
         return;
     }
-    /* TODO(public access block): refuse a public policy when the bucket's
-     * BlockPublicPolicy is on, once src/s3/access/pab.h exists:
-     *   if (pab_refuses_public_policy(r, p)) { answered AccessDenied; policy_free(p); return; } */
-    policy_free(p);
+    /* BlockPublicPolicy refuses a public policy (S3 answers AccessDenied). */
     store_t *st = r->srv->store;
+    char *doc = NULL;
+    size_t n = 0;
+    pab_t pab;
+    int have = st->ops->conf_get(st, r->t.bucket, "pab", &doc, &n) == STORE_OK;
+    if (have) pab_decode(doc, &pab);
+    free(doc);
+    store_bucket_t b;
+    const auth_user_t *owner = NULL;
+    if (have && st->ops->bucket_get(st, r->t.bucket, &b) == STORE_OK)
+        owner = auth_users_find_id(r->srv->users, b.owner);
+    int blocked = have && pab_blocks_public_policy(&pab, p, owner ? owner->account_id : NULL);
+    policy_free(p);
+    if (blocked) {
+        s3_err(r, resp, S3E_ACCESS_DENIED);
+        return;
+    }
     int rc = st->ops->conf_put(st, r->t.bucket, CONF_NAME, r->body.p, r->body.len);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));

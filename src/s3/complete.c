@@ -207,6 +207,7 @@ static void job_unref(void *p)
     store_parts_free(j->have, j->nhave);
     free(j->meta.key);
     free(j->meta.blob);
+    free(j->meta.acl);
     buf_free(&j->hdrs);
     buf_free(&j->out);
     free(j);

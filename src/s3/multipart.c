@@ -109,9 +109,15 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     u.headers = hdrs.p ? hdrs.p : "";
     snprintf(u.ck_alg, sizeof u.ck_alg, "%s", checksum_alg_name(alg));
     snprintf(u.ck_type, sizeof u.ck_type, "%s", type);
-    snprintf(u.owner, sizeof u.owner, "%s", s3_owner_caller(r));
+    /* The completed object's owner and ACL are decided now, as S3 does. */
+    if (s3_acl_for_object(r, resp, r->t.bucket, NULL, &u.acl, u.owner)) {
+        buf_free(&hdrs);
+        return;
+    }
     int rc = r->srv->store->ops->mpu_create(r->srv->store, &u, !r->srv->strict);
     buf_free(&hdrs);
+    free(u.acl);
+    u.acl = NULL;
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;

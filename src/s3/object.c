@@ -9,9 +9,11 @@
 
 #include "lib/util.h"
 #include "s3/cond.h"
+#include "s3/authorize.h"
 #include "s3/owner.h"
 #include "s3/payload.h"
 #include "s3/range.h"
+#include "s3/authorize.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
 
@@ -267,13 +269,19 @@ int s3_stream_finish(s3_req_t *r, http_response_t *resp)
 /* Publish r->put as the request's object; answers errors. 0 on success. */
 static int publish(s3_req_t *r, http_response_t *resp, store_obj_t *meta)
 {
+    /* The writer's, or the bucket owner's as Object Ownership says; with the
+     * ACL the request asked for. */
+    char *acl = NULL;
+    if (s3_acl_for_object(r, resp, r->t.bucket, NULL, &acl, meta->owner)) return -1;
     store_put_t *p = r->put;
     r->put = NULL;
-    snprintf(meta->owner, sizeof meta->owner, "%s", s3_owner_caller(r)); /* the writer's */
+    meta->acl = acl;
     int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, meta,
                                             !r->srv->strict, &r->cond);
     free(meta->blob);
     meta->blob = NULL;
+    free(meta->acl);
+    meta->acl = NULL;
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return -1;
@@ -412,6 +420,8 @@ int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
                        : NULL);
         return -1;
     }
+    /* Reading the source is a GetObject of its own. */
+    if (s3_authorize(r, resp, "s3:GetObject", cs->bucket, cs->key, cs->key_len)) return -1;
     int rc = st->ops->obj_open(st, cs->bucket, cs->key, cs->key_len, &cs->obj, &cs->rd);
     if (rc) {
         err_copy_source(r, resp, rc, cs->key, cs->key_len);
@@ -855,6 +865,10 @@ void s3_delete_objects(s3_req_t *r, http_response_t *resp)
         } else if (e->version && strcmp(e->version, "null") != 0) {
             code = "NoSuchVersion";
             msg = "The specified version does not exist.";
+        } else if (s3_may(r, "s3:DeleteObject", r->t.bucket, e->key, e->key_len) != S3E_NONE) {
+            /* Each key is its own DeleteObject, judged on its own. */
+            code = "AccessDenied";
+            msg = "Access Denied";
         } else {
             int rc = st->ops->obj_delete(st, r->t.bucket, e->key, e->key_len);
             if (rc) {

@@ -21,8 +21,8 @@
 #include "s3/auth/sigv2.h"
 #include "s3/auth/sigv4.h"
 #include "s3/auth/users.h"
+#include "s3/authorize.h"
 #include "s3/form.h"
-#include "s3/owner.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
 
@@ -41,6 +41,8 @@ typedef struct post {
     char ck_expected[CHECKSUM_B64_MAX]; /* from an x-amz-checksum-* field, or "" */
     uint64_t size;
     int file_ended;
+    char *acl;                   /* the object's ACL document from the acl field, or NULL */
+    char owner[STORE_OWNER_MAX]; /* the signer, or the bucket owner as Object Ownership says */
 } post_t;
 
 static void post_free(void *ctx)
@@ -54,6 +56,7 @@ static void post_free(void *ctx)
     free(p->fields);
     postpolicy_free(&p->policy);
     free(p->key);
+    free(p->acl);
     free(p);
 }
 
@@ -249,6 +252,10 @@ static int on_file_begin(void *ctx, const char *filename, const char *ctype)
         }
         buf_free(&msg);
     }
+    /* The form's signer is known only now: the operation table leaves this
+     * request's authorization to its handler. */
+    if (s3_authorize(r, p->resp, "s3:PutObject", r->t.bucket, p->key, p->key_len)) return 1;
+    if (s3_acl_for_object(r, p->resp, r->t.bucket, field(p, "acl"), &p->acl, p->owner)) return 1;
     const char *sc = field(p, "x-amz-storage-class");
     if (sc && !s3_storage_class_valid(sc)) {
         buf_t x = BUF_INIT;
@@ -505,7 +512,8 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
     util_hex(md5, MD5_DIGEST_SIZE, meta.etag);
     meta.headers = hdrs.p;
     s3_storage_class_of(meta.headers, meta.sclass);
-    snprintf(meta.owner, sizeof meta.owner, "%s", s3_owner_caller(r)); /* the form's signer */
+    memcpy(meta.owner, p->owner, sizeof meta.owner);
+    meta.acl = p->acl;
     store_put_t *put = r->put;
     r->put = NULL;
     store_cond_t cond = {0};

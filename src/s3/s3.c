@@ -11,6 +11,7 @@
 
 #include "lib/util.h"
 #include "s3/auth/auth.h"
+#include "s3/authorize.h"
 #include "s3/payload.h"
 #include "s3/query.h"
 #include "s3/s3req.h"
@@ -68,43 +69,78 @@ static const char *const subresources[] = {
 };
 
 static const s3_op_t ops[] = {
-    {"GET", S3_SERVICE, NULL, "ListBuckets", NULL, NULL, s3_list_buckets},
-    {"GET", S3_BUCKET, "location", "GetBucketLocation", NULL, NULL, s3_get_bucket_location},
-    {"GET", S3_BUCKET, NULL, "ListObjects", NULL, NULL, s3_list_objects},
-    {"PUT", S3_BUCKET, NULL, "CreateBucket", s3_create_bucket_start, NULL, s3_create_bucket},
-    {"HEAD", S3_BUCKET, NULL, "HeadBucket", NULL, NULL, s3_head_bucket},
-    {"DELETE", S3_BUCKET, NULL, "DeleteBucket", NULL, NULL, s3_delete_bucket},
-    {"PUT", S3_OBJECT, NULL, "PutObject", s3_put_object_start, s3_stream_body, s3_put_object},
-    {"GET", S3_OBJECT, NULL, "GetObject", NULL, NULL, s3_get_object},
-    {"HEAD", S3_OBJECT, NULL, "HeadObject", NULL, NULL, s3_get_object},
-    {"DELETE", S3_OBJECT, NULL, "DeleteObject", NULL, NULL, s3_delete_object},
-    {"POST", S3_BUCKET, "delete", "DeleteObjects", NULL, NULL, s3_delete_objects},
-    {"POST", S3_BUCKET, NULL, "PostObject", s3_post_object_start, s3_post_object_body,
-     s3_post_object},
-    {"GET", S3_BUCKET, "acl", "GetBucketAcl", NULL, NULL, s3_get_acl},
-    {"PUT", S3_BUCKET, "acl", "PutBucketAcl", NULL, NULL, s3_put_acl},
-    {"GET", S3_OBJECT, "acl", "GetObjectAcl", NULL, NULL, s3_get_acl},
-    {"PUT", S3_OBJECT, "acl", "PutObjectAcl", NULL, NULL, s3_put_acl},
-    {"GET", S3_BUCKET, "policy", "GetBucketPolicy", NULL, NULL, s3_get_policy},
-    {"PUT", S3_BUCKET, "policy", "PutBucketPolicy", NULL, NULL, s3_put_policy},
-    {"DELETE", S3_BUCKET, "policy", "DeleteBucketPolicy", NULL, NULL, s3_delete_policy},
-    {"GET", S3_BUCKET, "policyStatus", "GetBucketPolicyStatus", NULL, NULL, s3_get_policy_status},
-    {"GET", S3_BUCKET, "cors", "GetBucketCors", NULL, NULL, s3_get_cors},
-    {"PUT", S3_BUCKET, "cors", "PutBucketCors", NULL, NULL, s3_put_cors},
-    {"DELETE", S3_BUCKET, "cors", "DeleteBucketCors", NULL, NULL, s3_delete_cors},
-    {"GET", S3_BUCKET, "tagging", "GetBucketTagging", NULL, NULL, s3_get_bucket_tagging},
-    {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", NULL, NULL, s3_get_versioning},
-    {"GET", S3_BUCKET, "requestPayment", "GetBucketRequestPayment", NULL, NULL,
-     s3_get_request_payment},
-    {"GET", S3_BUCKET, "lifecycle", "GetBucketLifecycleConfiguration", NULL, NULL,
-     s3_get_lifecycle},
-    {"POST", S3_OBJECT, "uploads", "CreateMultipartUpload", NULL, NULL, s3_mpu_create},
-    {"PUT", S3_OBJECT, "uploadId", "UploadPart", s3_mpu_part_start, s3_stream_body, s3_mpu_part},
-    {"POST", S3_OBJECT, "uploadId", "CompleteMultipartUpload", NULL, NULL, s3_mpu_complete},
-    {"DELETE", S3_OBJECT, "uploadId", "AbortMultipartUpload", NULL, NULL, s3_mpu_abort},
-    {"GET", S3_OBJECT, "uploadId", "ListParts", NULL, NULL, s3_mpu_list_parts},
-    {"GET", S3_BUCKET, "uploads", "ListMultipartUploads", NULL, NULL, s3_mpu_list_uploads},
+    {"GET", S3_SERVICE, NULL, "ListBuckets", "s3:ListAllMyBuckets", 0, NULL, NULL, s3_list_buckets},
+    {"GET", S3_BUCKET, "location", "GetBucketLocation", "s3:GetBucketLocation", 0, NULL, NULL,
+     s3_get_bucket_location},
+    {"GET", S3_BUCKET, NULL, "ListObjects", "s3:ListBucket", 0, NULL, NULL, s3_list_objects},
+    {"PUT", S3_BUCKET, NULL, "CreateBucket", "s3:CreateBucket", 0, s3_create_bucket_start, NULL,
+     s3_create_bucket},
+    {"HEAD", S3_BUCKET, NULL, "HeadBucket", "s3:ListBucket", 0, NULL, NULL, s3_head_bucket},
+    {"DELETE", S3_BUCKET, NULL, "DeleteBucket", "s3:DeleteBucket", 0, NULL, NULL, s3_delete_bucket},
+    {"PUT", S3_OBJECT, NULL, "PutObject", "s3:PutObject", 0, s3_put_object_start, s3_stream_body,
+     s3_put_object},
+    {"GET", S3_OBJECT, NULL, "GetObject", "s3:GetObject", 0, NULL, NULL, s3_get_object},
+    {"HEAD", S3_OBJECT, NULL, "HeadObject", "s3:GetObject", 0, NULL, NULL, s3_get_object},
+    {"DELETE", S3_OBJECT, NULL, "DeleteObject", "s3:DeleteObject", 0, NULL, NULL, s3_delete_object},
+    {"POST", S3_BUCKET, "delete", "DeleteObjects", "s3:DeleteObject", 1, NULL, NULL,
+     s3_delete_objects},
+    {"POST", S3_BUCKET, NULL, "PostObject", "s3:PutObject", 1, s3_post_object_start,
+     s3_post_object_body, s3_post_object},
+    {"GET", S3_BUCKET, "acl", "GetBucketAcl", "s3:GetBucketAcl", 0, NULL, NULL, s3_get_acl},
+    {"PUT", S3_BUCKET, "acl", "PutBucketAcl", "s3:PutBucketAcl", 0, NULL, NULL, s3_put_acl},
+    {"GET", S3_OBJECT, "acl", "GetObjectAcl", "s3:GetObjectAcl", 0, NULL, NULL, s3_get_acl},
+    {"PUT", S3_OBJECT, "acl", "PutObjectAcl", "s3:PutObjectAcl", 0, NULL, NULL, s3_put_acl},
+    {"GET", S3_BUCKET, "policy", "GetBucketPolicy", "s3:GetBucketPolicy", 0, NULL, NULL,
+     s3_get_policy},
+    {"PUT", S3_BUCKET, "policy", "PutBucketPolicy", "s3:PutBucketPolicy", 0, NULL, NULL,
+     s3_put_policy},
+    {"DELETE", S3_BUCKET, "policy", "DeleteBucketPolicy", "s3:DeleteBucketPolicy", 0, NULL, NULL,
+     s3_delete_policy},
+    {"GET", S3_BUCKET, "policyStatus", "GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", 0, NULL,
+     NULL, s3_get_policy_status},
+    {"GET", S3_BUCKET, "cors", "GetBucketCors", "s3:GetBucketCORS", 0, NULL, NULL, s3_get_cors},
+    {"PUT", S3_BUCKET, "cors", "PutBucketCors", "s3:PutBucketCORS", 0, NULL, NULL, s3_put_cors},
+    {"DELETE", S3_BUCKET, "cors", "DeleteBucketCors", "s3:PutBucketCORS", 0, NULL, NULL,
+     s3_delete_cors},
+    {"GET", S3_BUCKET, "tagging", "GetBucketTagging", "s3:GetBucketTagging", 0, NULL, NULL,
+     s3_get_bucket_tagging},
+    {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", "s3:GetBucketVersioning", 0, NULL, NULL,
+     s3_get_versioning},
+    {"GET", S3_BUCKET, "requestPayment", "GetBucketRequestPayment", "s3:GetBucketRequestPayment", 0,
+     NULL, NULL, s3_get_request_payment},
+    {"GET", S3_BUCKET, "lifecycle", "GetBucketLifecycleConfiguration",
+     "s3:GetLifecycleConfiguration", 0, NULL, NULL, s3_get_lifecycle},
+    {"GET", S3_BUCKET, "ownershipControls", "GetBucketOwnershipControls",
+     "s3:GetBucketOwnershipControls", 0, NULL, NULL, s3_get_ownership},
+    {"PUT", S3_BUCKET, "ownershipControls", "PutBucketOwnershipControls",
+     "s3:PutBucketOwnershipControls", 0, NULL, NULL, s3_put_ownership},
+    {"DELETE", S3_BUCKET, "ownershipControls", "DeleteBucketOwnershipControls",
+     "s3:PutBucketOwnershipControls", 0, NULL, NULL, s3_delete_ownership},
+    {"GET", S3_BUCKET, "publicAccessBlock", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+     0, NULL, NULL, s3_get_pab},
+    {"PUT", S3_BUCKET, "publicAccessBlock", "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
+     0, NULL, NULL, s3_put_pab},
+    {"DELETE", S3_BUCKET, "publicAccessBlock", "DeletePublicAccessBlock",
+     "s3:PutBucketPublicAccessBlock", 0, NULL, NULL, s3_delete_pab},
+    {"POST", S3_OBJECT, "uploads", "CreateMultipartUpload", "s3:PutObject", 0, NULL, NULL,
+     s3_mpu_create},
+    {"PUT", S3_OBJECT, "uploadId", "UploadPart", "s3:PutObject", 0, s3_mpu_part_start,
+     s3_stream_body, s3_mpu_part},
+    {"POST", S3_OBJECT, "uploadId", "CompleteMultipartUpload", "s3:PutObject", 0, NULL, NULL,
+     s3_mpu_complete},
+    {"DELETE", S3_OBJECT, "uploadId", "AbortMultipartUpload", "s3:AbortMultipartUpload", 0, NULL,
+     NULL, s3_mpu_abort},
+    {"GET", S3_OBJECT, "uploadId", "ListParts", "s3:ListMultipartUploadParts", 0, NULL, NULL,
+     s3_mpu_list_parts},
+    {"GET", S3_BUCKET, "uploads", "ListMultipartUploads", "s3:ListBucketMultipartUploads", 0, NULL,
+     NULL, s3_mpu_list_uploads},
 };
+
+const s3_op_t *s3_ops(size_t *n)
+{
+    *n = sizeof ops / sizeof *ops;
+    return ops;
+}
 
 /* ---- errors ---- */
 
@@ -473,6 +509,11 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
         s3_err(r, resp, S3E_NO_SUCH_BUCKET);
         return r;
     }
+    /* Authorization, before the handler sees anything (the open mode
+     * allows all). */
+    if (!r->op->per_key &&
+        s3_authorize(r, resp, r->op->action, r->t.bucket, r->t.key, r->t.key_len))
+        return r;
     if (r->op->start && r->op->start(r, resp)) return r;
     if (!r->op->body && http_req_has_body(http)) {
         /* A body the handler reads whole (XML): framing removed and
@@ -554,8 +595,11 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
         buf_printf(&line, "%s ", m);
         for (const char *p = http_req_target(http); *p; p++)
             buf_putc(&line, (unsigned char)*p < 0x21 || *p == 0x7f ? '?' : *p);
-        buf_printf(&line, " %d %llu %lldus\n", http_resp_get_status(resp),
-                   (unsigned long long)bytes, (long long)us);
+        buf_printf(&line, " %d %llu %lldus", http_resp_get_status(resp), (unsigned long long)bytes,
+                   (long long)us);
+        /* With users: the access decisions (which rule allowed or denied). */
+        if (r->why[0]) buf_printf(&line, " [%s]", r->why);
+        buf_putc(&line, '\n');
         fwrite(line.p, 1, line.len, stdout);
         buf_free(&line);
     }
@@ -579,6 +623,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->completer = s3_completer_start();
     s->strict = opt->strict;
     s->quiet = opt->quiet;
+    s->legacy_defaults = opt->legacy_bucket_defaults;
     s->rate_limit = opt->rate_limit;
     s->users = opt->users;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");

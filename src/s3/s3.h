@@ -21,8 +21,12 @@
 typedef struct s3_options {
     const char *const *base_hosts; /* -H values, lower case, no port */
     size_t nbase;
-    int strict;         /* no bucket is created by a PUT of an object */
-    int quiet;          /* no access log */
+    int strict; /* no bucket is created by a PUT of an object */
+    int quiet;  /* no access log */
+    /* with users: new buckets get S3's pre-2023 defaults (ObjectWriter, no
+     * public access block) instead of BucketOwnerEnforced and all four
+     * public-access-block settings on */
+    int legacy_bucket_defaults;
     const char *region; /* answered by GetBucketLocation for buckets created without one */
     double rate_limit;  /* fake-s3's -l: GET bodies go at most this many bytes/s; 0: no limit */
     const struct auth_users *users; /* not owned; NULL or empty: the open mode */

@@ -33,6 +33,7 @@ struct s3_server {
     char **bases;
     size_t nbase;
     int strict, quiet;
+    int legacy_defaults; /* new buckets get pre-2023 defaults (ObjectWriter, no PAB) */
     double rate_limit;
     const struct auth_users *users; /* borrowed; NULL or empty: open mode */
     char *region;
@@ -45,6 +46,10 @@ typedef struct s3_op {
     int level;        /* S3_SERVICE, S3_BUCKET or S3_OBJECT */
     const char *sub;  /* the sub-resource it answers, or NULL */
     const char *name; /* the S3 operation name */
+    /* the policy action access_check judges ("s3:GetObject"); per_key: the
+     * handler asks for each key itself (DeleteObjects) */
+    const char *action;
+    int per_key;
     /* Head read: validate, prepare; return non-zero once resp is ready. */
     int (*start)(struct s3_req *r, http_response_t *resp);
     /* Body bytes; NULL buffers the body (up to S3_MAX_XML_BODY) in r->body. */
@@ -54,6 +59,8 @@ typedef struct s3_op {
 } s3_op_t;
 
 enum { S3_SERVICE, S3_BUCKET, S3_OBJECT };
+/* The operation table (s3.c), for tests that walk it. */
+const s3_op_t *s3_ops(size_t *n);
 #define S3_MAX_XML_BODY (1024 * 1024)
 #define S3_MAX_KEY      1024
 #define S3_MAX_PUT      (5ULL * 1024 * 1024 * 1024)
@@ -70,6 +77,8 @@ typedef struct s3_req {
     const s3_op_t *op;
     /* who sent it: NULL for anonymous (and in the open mode) */
     const struct auth_user *user;
+    /* the access decisions taken, for the access log ("" in the open mode) */
+    char why[384];
     /* chunk signatures to verify in an aws-chunked body (payload.h), or NULL */
     const struct s3_payload_verify *verify;
     void *verify_ctx; /* owned by s3.c */
@@ -193,6 +202,30 @@ void s3_put_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_policy(s3_req_t *r, http_response_t *resp);
 void s3_delete_policy(s3_req_t *r, http_response_t *resp);
 void s3_get_policy_status(s3_req_t *r, http_response_t *resp);
+void s3_get_ownership(s3_req_t *r, http_response_t *resp);
+void s3_put_ownership(s3_req_t *r, http_response_t *resp);
+void s3_delete_ownership(s3_req_t *r, http_response_t *resp);
+void s3_get_pab(s3_req_t *r, http_response_t *resp);
+void s3_put_pab(s3_req_t *r, http_response_t *resp);
+void s3_delete_pab(s3_req_t *r, http_response_t *resp);
+/* The ACL and owner of an object written by r into bucket (aclreq.c): from
+ * canned (NULL: the x-amz-acl header; PostObject passes its acl field) or the
+ * x-amz-grant-* headers, checked against the bucket's Object Ownership and
+ * public access block. *doc gets the stored form (NULL: none asked, the
+ * owner's private ACL), owner the object's owner (the writer, or the bucket
+ * owner as ownership says). 0, or -1 after answering. The open mode keeps
+ * fake-s3's behaviour: ACLs accepted, nothing kept. */
+int s3_acl_for_object(s3_req_t *r, http_response_t *resp, const char *bucket, const char *canned,
+                      char **doc, char owner[STORE_OWNER_MAX]);
+/* For CreateBucket (before creating): checks the ACL and ownership headers;
+ * s3_acl_bucket_created then keeps them and the defaults for the new bucket. */
+typedef struct s3_new_bucket_acl {
+    char *acl;     /* stored form, or NULL */
+    int ownership; /* ownership_t, or -1 for none */
+    int pab;       /* all four public-access-block settings on */
+} s3_new_bucket_acl_t;
+int s3_acl_for_bucket(s3_req_t *r, http_response_t *resp, s3_new_bucket_acl_t *out);
+int s3_acl_bucket_created(s3_req_t *r, s3_new_bucket_acl_t *nb);
 void s3_get_cors(s3_req_t *r, http_response_t *resp);
 void s3_put_cors(s3_req_t *r, http_response_t *resp);
 void s3_delete_cors(s3_req_t *r, http_response_t *resp);

@@ -81,6 +81,10 @@ typedef struct store_obj {
     /* who owns it: set by the caller of put_commit (mpu_complete uses the
      * upload's owner); filled in by obj_get and obj_open */
     char owner[STORE_OWNER_MAX];
+    /* its access control document (opaque to the store), owned; NULL or ""
+     * when none was stored. Written by put_commit (mpu_complete: the
+     * upload's), filled in by obj_get and obj_open */
+    char *acl;
 } store_obj_t;
 
 /* A part: of a multipart upload in progress, or of a completed object. */
@@ -107,6 +111,7 @@ typedef struct store_upload {
     char ck_alg[16];             /* "CRC32" ... or "" */
     char ck_type[16];            /* "COMPOSITE", "FULL_OBJECT" or "" */
     char owner[STORE_OWNER_MAX]; /* who initiated it; the completed object's owner */
+    char *acl;                   /* owned, may be NULL: the completed object's ACL document */
 } store_upload_t;
 
 /* Release the strings an upload holds. */
@@ -221,6 +226,10 @@ struct store_ops {
     /* Release the reader. */
     void (*reader_close)(store_reader_t *rd);
 
+    /* Replace the ACL document of an existing object (nothing else changes);
+     * STORE_ENOBUCKET, STORE_ENOKEY. */
+    int (*obj_set_acl)(store_t *st, const char *bucket, const char *key, size_t key_len,
+                       const char *acl);
     /* Delete an object; STORE_OK also when it did not exist. */
     int (*obj_delete)(store_t *st, const char *bucket, const char *key, size_t key_len);
     /* List a bucket in key order; STORE_ENOBUCKET. */

@@ -43,6 +43,7 @@ enum stmt_id {
     S_OBJ_GET,
     S_OBJ_BLOB,
     S_OBJ_UPSERT,
+    S_OBJ_SET_ACL,
     S_OBJ_DELETE,
     S_LIST_GT,
     S_LIST_GE,
@@ -77,12 +78,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BUCKET_LIST] = "SELECT name, created, region, owner FROM buckets ORDER BY name",
     [S_BUCKET_LIST_OWNER] =
         "SELECT name, created, region, owner FROM buckets WHERE owner = ?1 ORDER BY name",
-    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob, nparts, owner FROM objects WHERE "
+    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob, nparts, owner, acl FROM objects WHERE "
                   "bucket = ?1 AND key = ?2",
     [S_OBJ_BLOB] = "SELECT blob, etag, nparts FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_UPSERT] =
         "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
-        "blob, nparts, sclass, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "blob, nparts, sclass, owner, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_LIST_GT] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
                   "AND key > ?2 ORDER BY key LIMIT ?3",
@@ -96,8 +98,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OPARTS_INSERT] = "INSERT INTO object_parts(bucket, key, idx, num, size, etag, checksum, "
                         "blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_UP_INSERT] = "INSERT INTO uploads(id, bucket, key, created, headers, ck_alg, ck_type, "
-                    "owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [S_UP_GET] = "SELECT bucket, key, created, headers, ck_alg, ck_type, owner FROM uploads WHERE "
+                    "owner, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_UP_GET] = "SELECT bucket, key, created, headers, ck_alg, ck_type, owner, acl FROM uploads "
+                 "WHERE "
                  "id = ?1",
     [S_UP_DELETE] = "DELETE FROM uploads WHERE id = ?1",
     [S_UP_LIST] =
@@ -142,7 +145,9 @@ static const char schema_sql[] =
 /* Tables whose rows have an owner: the column is added by schema_owners, in
  * a new root and an older one alike. */
 static const char *const owned_tables[] = {"buckets", "objects", "uploads"};
-#define SCHEMA_VERSION 3 /* 2: bucket_confs; 3: owner columns */
+/* Tables whose rows carry an ACL document (schema_acls adds the column). */
+static const char *const acl_tables[] = {"objects", "uploads"};
+#define SCHEMA_VERSION 4 /* 2: bucket_confs; 3: owner columns; 4: acl columns */
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -492,6 +497,7 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
     sqlite3_bind_text(q, 9, strcmp(meta->sclass, "STANDARD") == 0 ? "" : meta->sclass, -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(q, 10, meta->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 11, meta->acl ? meta->acl : "", -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) return db_err(c);
@@ -683,7 +689,8 @@ void store_obj_free(store_obj_t *o)
     free(o->key);
     free(o->headers);
     free(o->blob);
-    o->key = o->headers = o->blob = NULL;
+    free(o->acl);
+    o->key = o->headers = o->blob = o->acl = NULL;
 }
 
 /* The put failed: keep the first cause for the commit and give back the
@@ -961,6 +968,7 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
         out->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
         out->nparts = (uint32_t)sqlite3_column_int(q, 5);
         col_text(q, 6, out->owner, sizeof out->owner);
+        out->acl = xstrdup((const char *)sqlite3_column_text(q, 7));
         sqlite3_reset(q);
         if (!fd) return STORE_OK;
         if (out->nparts) break; /* no single file: use obj_open */
@@ -1004,6 +1012,24 @@ fail:
     rollback(c);
     blob_list_free(&old);
     return ret;
+}
+
+static int sq_obj_set_acl(store_t *st, const char *bucket, const char *key, size_t key_len,
+                          const char *acl)
+{
+    struct conn *c = conn_get(SQ(st));
+    if (!c) return store_errno_code(errno);
+    sqlite3_stmt *q = stmt(c, S_OBJ_SET_ACL);
+    if (!q) return db_err(c);
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, acl ? acl : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return db_err(c);
+    if (sqlite3_changes(c->db) > 0) return STORE_OK;
+    int b = bucket_exists(c, bucket);
+    return b == STORE_OK ? STORE_ENOKEY : b;
 }
 
 /* See sq_bucket_delete: a delete on a full disk uses the reserve. */
@@ -1333,7 +1359,8 @@ void store_upload_free(store_upload_t *u)
 {
     free(u->key);
     free(u->headers);
-    u->key = u->headers = NULL;
+    free(u->acl);
+    u->key = u->headers = u->acl = NULL;
 }
 
 void store_mpu_list_free(store_mpu_list_res_t *res)
@@ -1380,6 +1407,7 @@ static int sq_mpu_create(store_t *st, store_upload_t *u, int autocreate)
     sqlite3_bind_text(q, 7, u->ck_type, -1, SQLITE_STATIC);
     if (!u->owner[0]) snprintf(u->owner, sizeof u->owner, "%s", SQ(st)->default_owner);
     sqlite3_bind_text(q, 8, u->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 9, u->acl ? u->acl : "", -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) goto fail_io;
@@ -1410,6 +1438,7 @@ static int upload_get(struct conn *c, const char *id, store_upload_t *out)
         snprintf(out->ck_alg, sizeof out->ck_alg, "%s", (const char *)sqlite3_column_text(q, 4));
         snprintf(out->ck_type, sizeof out->ck_type, "%s", (const char *)sqlite3_column_text(q, 5));
         col_text(q, 6, out->owner, sizeof out->owner);
+        out->acl = xstrdup((const char *)sqlite3_column_text(q, 7));
     }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW) return STORE_OK;
@@ -1624,6 +1653,9 @@ static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *part
     if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail;
     meta->mtime_ms = util_now_ms();
     memcpy(meta->owner, u.owner, sizeof meta->owner); /* the initiator's, as in S3 */
+    free(meta->acl);
+    meta->acl = u.acl; /* set at CreateMultipartUpload */
+    u.acl = NULL;
     if ((ret = put_row(c, u.bucket, u.key, u.key_len, meta, "", parts, n)) != STORE_OK) goto fail;
     /* Part blobs now belong to the object; the rest of the upload goes. */
     if ((ret = drop_upload(c, id, &unused)) != STORE_OK) goto fail;
@@ -1808,6 +1840,7 @@ static const struct store_ops sq_ops = {
     .mpu_list = sq_mpu_list,
     .mpu_abort = sq_mpu_abort,
     .mpu_complete = sq_mpu_complete,
+    .obj_set_acl = sq_obj_set_acl,
     .obj_delete = sq_obj_delete,
     .list = sq_list,
     .conf_put = sq_conf_put,
@@ -1894,6 +1927,30 @@ static int schema_owners(struct sq_store *s, struct conn *c, char **msg)
     return SQLITE_OK;
 }
 
+/* Give the tables of acl_tables an acl column where they lack one: rows
+ * already there have none (their owner's FULL_CONTROL). */
+static int schema_acls(struct conn *c, char **msg)
+{
+    for (size_t i = 0; i < sizeof acl_tables / sizeof *acl_tables; i++) {
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'acl'",
+                                    -1, &q, NULL);
+        if (rc != SQLITE_OK) return rc;
+        sqlite3_bind_text(q, 1, acl_tables[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_ROW) continue;
+        if (rc != SQLITE_DONE) return rc;
+        char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN acl TEXT NOT NULL DEFAULT ''",
+                                    acl_tables[i]);
+        if (!sql) return SQLITE_NOMEM;
+        rc = sqlite3_exec(c->db, sql, NULL, NULL, msg);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+}
+
 /* Create what the schema lacks; each step is atomic and skipped once done,
  * so an upgrade cut short resumes at the next start. On a current database
  * this writes nothing (every CREATE ... IF NOT EXISTS finds its table, the
@@ -1904,7 +1961,8 @@ static int schema_apply(struct sq_store *s, struct conn *c, char *err, size_t er
     char *msg = NULL;
     int ret = STORE_OK;
     if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-        sq_conf_schema(c->db, &msg) != SQLITE_OK || schema_owners(s, c, &msg) != SQLITE_OK)
+        sq_conf_schema(c->db, &msg) != SQLITE_OK || schema_owners(s, c, &msg) != SQLITE_OK ||
+        schema_acls(c, &msg) != SQLITE_OK)
         goto fail;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) goto fail;

@@ -306,8 +306,12 @@ def test_users_file_with_two_users(server_factory, tmp_path):
     a = client(srv.endpoint, "AK1", "SK1")
     b = client(srv.endpoint, "AK2", "SK2")
     a.create_bucket(Bucket="two-users")
-    b.put_object(Bucket="two-users", Key="k", Body=b"b")
-    assert a.get_object(Bucket="two-users", Key="k")["Body"].read() == b"b"
+    a.put_object(Bucket="two-users", Key="k", Body=b"a")
+    assert a.get_object(Bucket="two-users", Key="k")["Body"].read() == b"a"
+    # each user is its own account: b may not read a's private bucket
+    with pytest.raises(ClientError) as e:
+        b.get_object(Bucket="two-users", Key="k")
+    assert error_code(e.value) == "AccessDenied"
     with pytest.raises(ClientError) as e:
         client(srv.endpoint, "AK1", "SK2").list_objects(Bucket="two-users")
     assert error_code(e.value) == "SignatureDoesNotMatch"

@@ -14,6 +14,7 @@ from s3lib import (ACCESS_LOG_RE, RawConn, clean_env, fakes3_bin, free_port, md5
                    raw)
 
 FLAGS = ["--root", "--port", "--address", "--hostname", "--quiet", "--strict", "--help",
+         "--legacy-bucket-defaults",
          "--version"]
 
 

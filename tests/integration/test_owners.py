@@ -3,7 +3,9 @@ who wrote it (PutObject, CopyObject) and a completed multipart upload to its ini
 ListBuckets lists the caller's buckets; the Owner (and Initiator, Grantee) elements name the real
 user; CreateBucket of another user's bucket answers BucketAlreadyExists. Rows written before
 owners were kept, and everything in the open mode, belong to the default owner fakes3 always
-answered. Access between users is not enforced yet (the next issue: ACLs and policies)."""
+answered. Access between users is enforced (test_acl.py, test_access.py): the tests here that
+write into another user's bucket start the server with --legacy-bucket-defaults (ObjectWriter, no
+public access block) and open the bucket with an ACL; each ACL is read by who may read it."""
 
 import hashlib
 import json
@@ -65,6 +67,16 @@ class Users:
 @pytest.fixture
 def users(server_factory, tmp_path):
     return Users(server_factory(args=["--users", users_file(tmp_path)]))
+
+
+@pytest.fixture
+def legacy(server_factory, tmp_path):
+    """Users on a server whose new buckets have S3's pre-2023 defaults: ACLs work."""
+    return Users(server_factory(args=["--users", users_file(tmp_path),
+                                      "--legacy-bucket-defaults"]))
+
+
+AUTH_USERS = 'uri="http://acs.amazonaws.com/groups/global/AuthenticatedUsers"'
 
 
 def bucket_names(c):
@@ -144,8 +156,9 @@ def test_deleted_bucket_name_is_free_for_another_user(users):
     assert acl_owner(users.bob.get_bucket_acl(Bucket="reused")) == users.bob_owner
 
 
-def test_object_written_by_bob_in_alices_bucket_is_bobs(users):
-    users.alice.create_bucket(Bucket="shared")
+def test_object_written_by_bob_in_alices_bucket_is_bobs(legacy):
+    users = legacy
+    users.alice.create_bucket(Bucket="shared", ACL="public-read-write")
     users.alice.put_object(Bucket="shared", Key="by-alice", Body=b"a")
     users.bob.put_object(Bucket="shared", Key="by-bob", Body=b"b")
     want = {"by-alice": ALICE, "by-bob": users.bob_owner}
@@ -155,9 +168,10 @@ def test_object_written_by_bob_in_alices_bucket_is_bobs(users):
         # v2 without fetch-owner sends no Owner
         assert all("Owner" not in o
                    for o in c.list_objects_v2(Bucket="shared")["Contents"])
-        assert acl_owner(c.get_object_acl(Bucket="shared", Key="by-bob")) == users.bob_owner
-        assert acl_owner(c.get_object_acl(Bucket="shared", Key="by-alice")) == ALICE
-        assert acl_owner(c.get_bucket_acl(Bucket="shared")) == ALICE
+        assert c.get_bucket_acl(Bucket="shared")["Owner"] == ALICE if c is users.alice else True
+    # an object's ACL is its owner's to read (and the bucket owner's bucket ACL)
+    assert acl_owner(users.bob.get_object_acl(Bucket="shared", Key="by-bob")) == users.bob_owner
+    assert acl_owner(users.alice.get_object_acl(Bucket="shared", Key="by-alice")) == ALICE
     # an overwrite is the new writer's
     users.carol.put_object(Bucket="shared", Key="by-alice", Body=b"c")
     assert owners_v1(users.alice, "shared")["by-alice"] == users.carol_owner
@@ -166,9 +180,10 @@ def test_object_written_by_bob_in_alices_bucket_is_bobs(users):
     assert bucket_names(users.bob) == []
 
 
-def test_copy_object_is_owned_by_the_copier(users):
-    users.alice.create_bucket(Bucket="src")
-    users.alice.put_object(Bucket="src", Key="orig", Body=b"data")
+def test_copy_object_is_owned_by_the_copier(legacy):
+    users = legacy
+    users.alice.create_bucket(Bucket="src", ACL="public-read-write")
+    users.alice.put_object(Bucket="src", Key="orig", Body=b"data", ACL="public-read")
     users.bob.create_bucket(Bucket="dst")
     users.bob.copy_object(Bucket="dst", Key="copy", CopySource={"Bucket": "src", "Key": "orig"})
     users.bob.copy_object(Bucket="src", Key="copy-here",
@@ -176,10 +191,10 @@ def test_copy_object_is_owned_by_the_copier(users):
     # onto itself with REPLACE: the copier's now
     users.carol.copy_object(Bucket="src", Key="orig", CopySource={"Bucket": "src", "Key": "orig"},
                             MetadataDirective="REPLACE")
-    assert owners_v1(users.alice, "dst") == {"copy": users.bob_owner}
+    assert owners_v1(users.bob, "dst") == {"copy": users.bob_owner}
     assert owners_v1(users.alice, "src") == {"copy-here": users.bob_owner,
                                              "orig": users.carol_owner}
-    assert acl_owner(users.alice.get_object_acl(Bucket="dst", Key="copy")) == users.bob_owner
+    assert acl_owner(users.bob.get_object_acl(Bucket="dst", Key="copy")) == users.bob_owner
 
 
 def test_put_that_creates_the_bucket_makes_it_the_writers(users):
@@ -189,7 +204,7 @@ def test_put_that_creates_the_bucket_makes_it_the_writers(users):
     assert bucket_names(users.bob) == ["made-by-put"]
     assert bucket_names(users.carol) == ["made-by-mpu"]
     assert bucket_names(users.alice) == []
-    assert acl_owner(users.alice.get_bucket_acl(Bucket="made-by-put")) == users.bob_owner
+    assert acl_owner(users.bob.get_bucket_acl(Bucket="made-by-put")) == users.bob_owner
 
 
 def multipart(c, bucket, key, parts=(b"a" * (5 * MIB), b"tail")):
@@ -202,8 +217,9 @@ def multipart(c, bucket, key, parts=(b"a" * (5 * MIB), b"tail")):
     return uid, done
 
 
-def test_multipart_upload_owner_is_its_initiator(users):
-    users.alice.create_bucket(Bucket="mpu")
+def test_multipart_upload_owner_is_its_initiator(legacy):
+    users = legacy
+    users.alice.create_bucket(Bucket="mpu", ACL="public-read-write")
     uid_b, parts_b = multipart(users.bob, "mpu", "by-bob")
     uid_a, parts_a = multipart(users.alice, "mpu", "by-alice", parts=(b"small",))
     for c in (users.alice, users.bob):
@@ -220,18 +236,19 @@ def test_multipart_upload_owner_is_its_initiator(users):
     users.alice.complete_multipart_upload(Bucket="mpu", Key="by-alice", UploadId=uid_a,
                                           MultipartUpload={"Parts": parts_a})
     assert owners_v1(users.carol, "mpu") == {"by-alice": ALICE, "by-bob": users.bob_owner}
-    assert acl_owner(users.carol.get_object_acl(Bucket="mpu", Key="by-bob")) == users.bob_owner
+    assert acl_owner(users.bob.get_object_acl(Bucket="mpu", Key="by-bob")) == users.bob_owner
 
 
-def test_owners_survive_a_restart(users):
-    users.alice.create_bucket(Bucket="kept")
+def test_owners_survive_a_restart(legacy):
+    users = legacy
+    users.alice.create_bucket(Bucket="kept", ACL="public-read-write")
     users.bob.put_object(Bucket="kept", Key="k", Body=b"x")
     uid, _ = multipart(users.carol, "kept", "up", parts=(b"p",))
     users.srv.restart()
     users = Users(users.srv)
     assert bucket_names(users.alice) == ["kept"]
     assert bucket_names(users.bob) == []
-    assert acl_owner(users.bob.get_bucket_acl(Bucket="kept")) == ALICE
+    assert users.alice.get_bucket_acl(Bucket="kept")["Owner"] == ALICE
     assert owners_v1(users.alice, "kept") == {"k": users.bob_owner}
     u = users.alice.list_multipart_uploads(Bucket="kept")["Uploads"][0]
     assert (u["UploadId"], u["Initiator"], u["Owner"]) == (uid, users.carol_owner,
@@ -242,9 +259,10 @@ def test_owners_survive_a_restart(users):
 
 
 def test_owner_no_longer_in_the_users_table_is_answered_by_id_alone(server_factory, tmp_path):
-    srv = server_factory(args=["--users", users_file(tmp_path)])
+    srv = server_factory(args=["--users", users_file(tmp_path), "--legacy-bucket-defaults"])
     alice = client(srv, "AKALICE", "alice-secret")
-    alice.create_bucket(Bucket="orphan")
+    # readable by any user, so that bob can see who owns it
+    alice.create_bucket(Bucket="orphan", GrantRead=AUTH_USERS, GrantReadACP=AUTH_USERS)
     alice.put_object(Bucket="orphan", Key="k", Body=b"x")
     srv.stop()
     # alice leaves the users file: what she owns keeps her id, which names no one now (S3 no
@@ -253,7 +271,10 @@ def test_owner_no_longer_in_the_users_table_is_answered_by_id_alone(server_facto
     srv.start()
     bob = client(srv, "AKBOB", "bob-secret")
     assert bucket_names(bob) == []
-    assert acl_owner(bob.get_bucket_acl(Bucket="orphan")) == {"ID": ALICE_ID}
+    acl = bob.get_bucket_acl(Bucket="orphan")
+    assert acl["Owner"] == {"ID": ALICE_ID}
+    # grant headers replace the whole ACL, as in S3: the two group grants alone
+    assert [g["Permission"] for g in acl["Grants"]] == ["READ", "READ_ACP"]
     assert owners_v1(bob, "orphan") == {"k": {"ID": ALICE_ID}}
     r = raw(srv.port, "GET", "/orphan?acl")  # unsigned: refused, the owner stays unnamed
     assert r.status == 403
@@ -361,14 +382,15 @@ def test_root_written_by_2ba572d_upload_in_progress_belongs_to_the_default_owner
     assert (u["new.bin"]["Initiator"], u["new.bin"]["Owner"]) == (BOB, BOB)
 
 
-def test_object_uploaded_by_post_form_is_the_signers(users):
+def test_object_uploaded_by_post_form_is_the_signers(legacy):
     """PostObject: the object belongs to the user whose keys signed the form (the merge of owners
     and PostObject first left it with the default owner)."""
     import requests
-    users.alice.create_bucket(Bucket="forms")
+    users = legacy
+    users.alice.create_bucket(Bucket="forms", ACL="public-read-write")
     post = users.bob.generate_presigned_post("forms", "by-bob.txt", ExpiresIn=600)
     resp = requests.post(post["url"], data=post["fields"],
                          files={"file": ("f.txt", b"posted by bob")}, timeout=30)
     assert resp.status_code == 204, resp.text
     assert owners_v1(users.alice, "forms")["by-bob.txt"] == users.bob_owner
-    assert users.alice.get_object_acl(Bucket="forms", Key="by-bob.txt")["Owner"] == users.bob_owner
+    assert users.bob.get_object_acl(Bucket="forms", Key="by-bob.txt")["Owner"] == users.bob_owner

@@ -607,3 +607,23 @@ def test_large_file_streams_through(open_srv):
     assert r.headers["ETag"] == '"%s"' % hashlib.md5(data).hexdigest()
     got = open_srv.client().get_object(Bucket="forms", Key="big")["Body"].read()
     assert got == data
+
+
+def test_post_is_authorized_for_the_forms_signer(server_factory, tmp_path):
+    """With users, PostObject is judged for the user who signed the form (s3:PutObject on the
+    key), after its signature is checked: another user with no grant on the bucket is
+    AccessDenied and nothing is stored; the owner's form is stored."""
+    import json as _json
+    users = tmp_path / "users.json"
+    users.write_text(_json.dumps({"users": [{"access_key": "AKOWN", "secret_key": "own-secret"},
+                                            {"access_key": "AKOTH", "secret_key": "oth-secret"}]}))
+    srv = server_factory(args=["--users", str(users)])
+    own = client(srv, "AKOWN", "own-secret")
+    oth = client(srv, "AKOTH", "oth-secret")
+    own.create_bucket(Bucket="forms")
+    for c, key, want in ((oth, "by-other.txt", 403), (own, "by-owner.txt", 204)):
+        p = c.generate_presigned_post("forms", key, ExpiresIn=600)
+        resp = requests.post(p["url"], data=p["fields"], files={"file": ("f", b"x")}, timeout=30)
+        assert resp.status_code == want, resp.text
+    assert [o["Key"] for o in own.list_objects(Bucket="forms").get("Contents", [])] == \
+        ["by-owner.txt"]

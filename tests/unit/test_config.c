@@ -10,11 +10,25 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const env_names[] = {
-    "FAKES3_ROOT",           "FAKES3_PORT",       "FAKES3_ADDRESS", "FAKES3_HOSTNAME",
-    "FAKES3_QUIET",          "FAKES3_STRICT",     "FAKES3_SYNC",    "FAKES3_REGION",
-    "FAKES3_LIMIT",          "FAKES3_THREADS",    "FAKES3_SSLCERT", "FAKES3_SSLKEY",
-    "FAKES3_ACCESS_KEY",     "FAKES3_SECRET_KEY", "FAKES3_USERS",   "FAKES3_MAX_CONNECTIONS",
-    "FAKES3_HEADER_TIMEOUT", "FAKES3_HTTPS_PORT",
+    "FAKES3_ROOT",
+    "FAKES3_PORT",
+    "FAKES3_ADDRESS",
+    "FAKES3_HOSTNAME",
+    "FAKES3_QUIET",
+    "FAKES3_STRICT",
+    "FAKES3_SYNC",
+    "FAKES3_REGION",
+    "FAKES3_LIMIT",
+    "FAKES3_THREADS",
+    "FAKES3_SSLCERT",
+    "FAKES3_SSLKEY",
+    "FAKES3_ACCESS_KEY",
+    "FAKES3_SECRET_KEY",
+    "FAKES3_USERS",
+    "FAKES3_MAX_CONNECTIONS",
+    "FAKES3_HEADER_TIMEOUT",
+    "FAKES3_HTTPS_PORT",
+    "FAKES3_LEGACY_BUCKET_DEFAULTS",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -110,6 +124,7 @@ static const flag_case_t flag_cases[] = {
     {{"-l", "50K"}, FS(limit, "50K")},
     {{"--limit", "1M"}, FS(limit, "1M")},
     {{"--strict"}, FI(strict, 1)},
+    {{"--legacy-bucket-defaults"}, FI(legacy_bucket_defaults, 1)},
     {{"--sync"}, FI(sync, 1)},
     {{"--region", "eu-west-1"}, FS(region, "eu-west-1")},
     {{"--threads", "4"}, FU(threads, 4)},
@@ -190,6 +205,7 @@ static void test_env(void **state)
     setenv("FAKES3_HOSTNAME", "A.Local:1,,b.local", 1);
     setenv("FAKES3_QUIET", "1", 1);
     setenv("FAKES3_STRICT", "true", 1);
+    setenv("FAKES3_LEGACY_BUCKET_DEFAULTS", "1", 1);
     setenv("FAKES3_SYNC", "yes", 1);
     setenv("FAKES3_REGION", "ap-south-1", 1);
     setenv("FAKES3_THREADS", "3", 1);
@@ -205,6 +221,7 @@ static void test_env(void **state)
     assert_string_equal(c.hosts[1], "b.local");
     assert_int_equal(c.quiet, 1);
     assert_int_equal(c.strict, 1);
+    assert_int_equal(c.legacy_bucket_defaults, 1);
     assert_int_equal(c.sync, 1);
     assert_string_equal(c.region, "ap-south-1");
     assert_int_equal(c.threads, 3);

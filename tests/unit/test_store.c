@@ -1263,7 +1263,7 @@ static void test_root_written_by_2ba572d_gains_owners(void **state)
     assert_int_equal(system(cmd), 0);
     assert_int_equal(schema_version(f->root), 2);
     f->st = open_root(f->root);
-    assert_int_equal(schema_version(f->root), 3);
+    assert_int_equal(schema_version(f->root), 4);
     store_t *st = f->st;
     store_bucket_t b;
     assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
@@ -1272,6 +1272,7 @@ static void test_root_written_by_2ba572d_gains_owners(void **state)
     assert_int_equal(st->ops->obj_get(st, "old2-bucket", "done.bin", 8, &o, NULL), STORE_OK);
     assert_string_equal(o.owner, "dflt");
     assert_int_equal(o.nparts, 1);
+    assert_string_equal(o.acl, ""); /* schema 4's column: none kept, the owner's private */
     store_obj_free(&o);
     store_upload_t u;
     assert_int_equal(st->ops->mpu_get(st, "4fc7630310ae49d155bd5c8947930135", &u), STORE_OK);
@@ -1296,6 +1297,64 @@ static void test_root_written_by_2ba572d_gains_owners(void **state)
     assert_string_equal(b.owner, "dflt");
 }
 
+/* An object's ACL document is kept with it: put_commit writes it, obj_set_acl
+ * replaces it alone, an overwrite replaces it, an upload hands its own to the
+ * completed object; a missing key or bucket is said. */
+static void test_acl_documents_kept_with_objects_and_uploads(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    assert_int_equal(st->ops->bucket_create(st, "ab", "", "alice"), STORE_OK);
+    store_put_t *p;
+    assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
+    assert_int_equal(st->ops->put_write(p, "data", 4), STORE_OK);
+    store_obj_t m = {.size = 4, .etag = "e", .owner = "bob", .acl = "doc-1"};
+    assert_int_equal(st->ops->put_commit(p, "ab", "k", 1, &m, 0, NULL), STORE_OK);
+    m.acl = NULL;
+    store_obj_free(&m);
+    store_obj_t o;
+    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, &o, NULL), STORE_OK);
+    assert_string_equal(o.acl, "doc-1");
+    store_obj_free(&o);
+    assert_int_equal(st->ops->obj_set_acl(st, "ab", "k", 1, "doc-2"), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, &o, NULL), STORE_OK);
+    assert_string_equal(o.acl, "doc-2");
+    assert_string_equal(o.owner, "bob");
+    assert_int_equal(o.size, 4);
+    store_obj_free(&o);
+    assert_int_equal(st->ops->obj_set_acl(st, "ab", "nope", 4, "x"), STORE_ENOKEY);
+    assert_int_equal(st->ops->obj_set_acl(st, "nobucket", "k", 1, "x"), STORE_ENOBUCKET);
+    /* an overwrite without one has none */
+    assert_int_equal(PUTS(st, "ab", "k", "new"), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, &o, NULL), STORE_OK);
+    assert_string_equal(o.acl, "");
+    store_obj_free(&o);
+    /* an upload's ACL becomes its object's */
+    store_upload_t u = {.bucket = "ab", .key = "mp", .key_len = 2, .owner = "carol", .acl = "up"};
+    assert_int_equal(st->ops->mpu_create(st, &u, 0), STORE_OK);
+    store_upload_t g;
+    assert_int_equal(st->ops->mpu_get(st, u.id, &g), STORE_OK);
+    assert_string_equal(g.acl, "up");
+    store_upload_free(&g);
+    assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
+    assert_int_equal(st->ops->put_write(p, "part", 4), STORE_OK);
+    store_part_t part = {.num = 1, .size = 4, .etag = "pe"};
+    assert_int_equal(st->ops->mpu_part_commit(p, u.id, &part), STORE_OK);
+    store_part_t *parts;
+    size_t np;
+    int trunc;
+    assert_int_equal(st->ops->mpu_parts(st, u.id, 0, 10, &parts, &np, &trunc), STORE_OK);
+    store_obj_t cm = {.size = 4, .etag = "e-1"};
+    assert_int_equal(st->ops->mpu_complete(st, u.id, parts, np, &cm, NULL), STORE_OK);
+    store_obj_free(&cm);
+    store_parts_free(parts, np);
+    reopen(f);
+    st = f->st;
+    assert_int_equal(st->ops->obj_get(st, "ab", "mp", 2, &o, NULL), STORE_OK);
+    assert_string_equal(o.acl, "up");
+    store_obj_free(&o);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1305,6 +1364,7 @@ int main(void)
         T(test_buckets),
         T(test_owners_kept_and_listed),
         T(test_root_written_by_2ba572d_gains_owners),
+        T(test_acl_documents_kept_with_objects_and_uploads),
         T(test_put_get),
         T(test_autocreate),
         T(test_overwrite_retires_old_blob),

@@ -21,12 +21,13 @@ static void write_file(const char *text)
 static void test_fields_and_what_is_derived(void **state)
 {
     (void)state;
-    write_file("{\"users\": [\n"
-               " {\"access_key\": \"AK1\", \"secret_key\": \"SK1\", \"display_name\": \"alice\",\n"
-               "  \"canonical_id\": "
-               "\"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be\",\n"
-               "  \"email\": \"alice@example.com\", \"admin\": true},\n"
-               " {\"access_key\": \"AK2\", \"secret_key\": \"SK2\"}\n]}\n");
+    write_file(
+        "{\"users\": [\n"
+        " {\"access_key\": \"AK1\", \"secret_key\": \"SK1\", \"display_name\": \"alice\",\n"
+        "  \"canonical_id\": "
+        "\"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be\",\n"
+        "  \"email\": \"alice@example.com\", \"admin\": true, \"account_id\": \"210987654321\"},\n"
+        " {\"access_key\": \"AK2\", \"secret_key\": \"SK2\"}\n]}\n");
     auth_users_t u = {0};
     char err[256];
     assert_int_equal(auth_users_load(&u, path, err, sizeof err), 0);
@@ -48,6 +49,13 @@ static void test_fields_and_what_is_derived(void **state)
         a);
     assert_null(auth_users_find_id(&u, "AK1"));
     assert_null(auth_users_find_id(NULL, b->canonical_id));
+    /* e-mail grants find their user, in any letter case; "" is nobody's */
+    assert_ptr_equal(auth_users_find_email(&u, "Alice@Example.com"), a);
+    assert_null(auth_users_find_email(&u, ""));
+    /* the account of an ARN: 12 digits derived from the canonical id, stable */
+    assert_int_equal(strlen(b->account_id), 12);
+    assert_int_equal(strspn(b->account_id, "0123456789"), 12);
+    assert_string_equal(a->account_id, "210987654321");
     auth_users_free(&u);
     unlink(path);
 }
@@ -68,6 +76,9 @@ static void test_errors_name_line_and_field(void **state)
          "line 4: users[0]: \"admin\" must be true or false"},
         {"{\"users\": [\n {\"access_key\": \"A\",,}]}", "line 2, column"},
         {"{\"users\": []}", "\"users\" must be a non-empty array"},
+        {"{\"users\": [\n {\"access_key\": \"A\", \"secret_key\": \"S\",\n  \"account_id\": "
+         "\"12345\"}]}",
+         "line 3: users[0]: \"account_id\" must be 12 decimal digits"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         write_file(cases[i].text);

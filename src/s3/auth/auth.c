@@ -494,7 +494,8 @@ auth_kind_t auth_check(const auth_users_t *users, const char *region, const auth
     if (v4q) return v4_query(users, region, r, open, now_ms, res);
     if (v2q) return v2_query(users, r, open, vhost_bucket, now_ms, res);
     if (open) return res->kind = AUTH_ANONYMOUS;
-    if (!authz) return fail(res, S3E_ACCESS_DENIED, NULL);
+    /* Unsigned: anonymous, judged by access control as the AllUsers group. */
+    if (!authz) return res->kind = AUTH_ANONYMOUS;
     if (strncmp(authz, "AWS4-HMAC-SHA256 ", 17) == 0)
         return v4_header(users, region, r, authz, now_ms, res);
     if (strncmp(authz, "AWS ", 4) == 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <nettle/sha2.h>
@@ -34,6 +35,17 @@ static void derive(auth_user_t *x)
         x->canonical_id = xmalloc(2 * sizeof d + 1);
         util_hex(d, sizeof d, x->canonical_id);
     }
+    if (!x->account_id) {
+        unsigned char d[SHA256_DIGEST_SIZE];
+        struct sha256_ctx c;
+        sha256_init(&c);
+        sha256_update(&c, strlen(x->canonical_id), (const uint8_t *)x->canonical_id);
+        sha256_digest(&c, sizeof d, d);
+        x->account_id = xmalloc(13);
+        for (int i = 0; i < 12; i++)
+            x->account_id[i] = (char)('0' + d[i] % 10);
+        x->account_id[12] = '\0';
+    }
     if (!x->display_name) x->display_name = xstrdup(x->access_key);
     if (!x->email) x->email = xstrdup("");
 }
@@ -60,6 +72,13 @@ const auth_user_t *auth_users_find_id(const auth_users_t *u, const char *id)
     return NULL;
 }
 
+const auth_user_t *auth_users_find_email(const auth_users_t *u, const char *email)
+{
+    for (size_t i = 0; u && i < u->n; i++)
+        if (u->v[i].email[0] && strcasecmp(u->v[i].email, email) == 0) return &u->v[i];
+    return NULL;
+}
+
 void auth_users_free(auth_users_t *u)
 {
     for (size_t i = 0; i < u->n; i++) {
@@ -69,6 +88,7 @@ void auth_users_free(auth_users_t *u)
         free(x->display_name);
         free(x->canonical_id);
         free(x->email);
+        free(x->account_id);
     }
     free(u->v);
     u->v = NULL;
@@ -194,7 +214,13 @@ int auth_users_load(auth_users_t *u, const char *path, char *err, size_t errlen)
         }
         int bad = str_field(&c, o, "display_name", 0, &x->display_name, i) ||
                   str_field(&c, o, "canonical_id", 0, &x->canonical_id, i) ||
-                  str_field(&c, o, "email", 0, &x->email, i);
+                  str_field(&c, o, "email", 0, &x->email, i) ||
+                  str_field(&c, o, "account_id", 0, &x->account_id, i);
+        if (!bad && x->account_id &&
+            (strlen(x->account_id) != 12 || strspn(x->account_id, "0123456789") != 12)) {
+            entry_err(&c, i, "account_id", "must be 12 decimal digits");
+            bad = 1;
+        }
         if (!bad && x->canonical_id && !hex64(x->canonical_id)) {
             entry_err(&c, i, "canonical_id", "must be 64 hex digits");
             bad = 1;

@@ -16,6 +16,10 @@ typedef struct auth_user {
     char *display_name;            /* owned; the access key when not given */
     char *canonical_id;            /* owned; hex SHA-256 of the access key when not given */
     char *email;                   /* owned; "" when not given */
+    /* owned; the 12-digit AWS account id the user is in: its ARN is
+     * arn:aws:iam::<account_id>:user/<display_name>. When not given, the
+     * first 12 bytes of the SHA-256 of the canonical id, each mod 10 */
+    char *account_id;
     int admin;
 } auth_user_t;
 
@@ -28,13 +32,15 @@ typedef struct auth_users {
  * access key is already in the table. */
 int auth_users_add(auth_users_t *u, const char *access_key, const char *secret_key);
 /* Load the users of a JSON file {"users": [{"access_key": ..., "secret_key": ...,
- * "display_name", "canonical_id", "email", "admin"}, ...]} into u. Returns 0,
+ * "display_name", "canonical_id", "email", "account_id", "admin"}, ...]} into u. Returns 0,
  * or -1 with a one-line reason naming the line and field in err. */
 int auth_users_load(auth_users_t *u, const char *path, char *err, size_t errlen);
 /* The user with this access key, or NULL. */
 const auth_user_t *auth_users_find(const auth_users_t *u, const char *access_key);
 /* The first user with this canonical id, or NULL. */
 const auth_user_t *auth_users_find_id(const auth_users_t *u, const char *canonical_id);
+/* The first user with this e-mail address (case-insensitive), or NULL. */
+const auth_user_t *auth_users_find_email(const auth_users_t *u, const char *email);
 /* Release what u holds (u itself is the caller's). */
 void auth_users_free(auth_users_t *u);
 
