@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "unit_auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,31 +17,13 @@
 #include "s3/chunked.h"
 #include "wirereq.h"
 
-#define AK     "AKIAIOSFODNN7EXAMPLE"
-#define SK     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 #define WIRE   "tests/fixtures/wire/"
 #define T2013  1369353600000LL /* 20130524T000000Z */
 #define REGION "us-east-1"
 
-static auth_users_t users;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&users, 0, sizeof users);
-    return auth_users_add(&users, AK, SK);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    auth_users_free(&users);
-    return 0;
-}
-
 static auth_kind_t check(const authreq_t *r, const char *vhost, int64_t now, auth_result_t *res)
 {
-    return auth_check(&users, REGION, r, vhost, now, res);
+    return auth_check(&unit_auth_users, REGION, r, vhost, now, res);
 }
 
 /* ---- the AWS documentation's examples (examplebucket, 20130524) ---- */
@@ -526,5 +509,5 @@ int main(void)
         cmocka_unit_test(test_huge_expires_does_not_overflow),
         cmocka_unit_test(test_every_wire_fixture_verifies_and_a_flipped_byte_fails),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_auth_setup, unit_auth_teardown);
 }
