@@ -703,6 +703,15 @@ class Netns:
         r = self.run(["ip", "link", "set", "lo", "up"])
         assert r.returncode == 0, r.stderr
 
+    def create_or_skip(self):
+        """create(), skipping the running test where `ip netns add` is not permitted."""
+        try:
+            self.create()
+        except NetnsNotPermitted as e:
+            import pytest
+            pytest.skip(f"`ip netns add` is not permitted here: {e}")
+        return self
+
     def write_hosts(self):
         with open(os.path.join(self.etc, "hosts"), "w") as f:
             f.write("127.0.0.1 " + " ".join(self.hosts_names) + "\n")
