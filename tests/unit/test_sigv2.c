@@ -29,13 +29,10 @@ static void test_aws_example_get_object(void **state)
     int64_t now;
     util_parse_http_date("Tue, 27 Mar 2007 19:36:42 +0000", &now);
     auth_result_t res;
-    assert_int_equal(auth_check(&unit_auth_users, "us-east-1", &r, "johnsmith", now, &res),
-                     AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", now, &res), AUTH_USER);
     auth_result_free(&res);
     /* 16 minutes later: RequestTimeTooSkewed with S3's elements. */
-    assert_int_equal(
-        auth_check(&unit_auth_users, "us-east-1", &r, "johnsmith", now + 16 * 60000, &res),
-        AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", now + 16 * 60000, &res), AUTH_ERROR);
     assert_int_equal(res.err, S3E_REQUEST_TIME_SKEWED);
     assert_non_null(strstr(res.extra.p, "<MaxAllowedSkewMilliseconds>900000<"));
     auth_result_free(&res);
@@ -55,8 +52,7 @@ static void test_aws_example_put_object(void **state)
     int64_t now;
     util_parse_http_date("Tue, 27 Mar 2007 21:15:45 +0000", &now);
     auth_result_t res;
-    assert_int_equal(auth_check(&unit_auth_users, "us-east-1", &r, "johnsmith", now, &res),
-                     AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", now, &res), AUTH_USER);
     auth_result_free(&res);
     /* Another secret: SignatureDoesNotMatch with the string to sign and its bytes. */
     auth_users_t other = {0};
@@ -102,13 +98,9 @@ static void test_presigned_v2_expiry_enforced_also_in_open_mode(void **state)
                    "&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&Expires=1175139620",
                    h, 1};
     auth_result_t res;
-    assert_int_equal(
-        auth_check(&unit_auth_users, "us-east-1", &r, "johnsmith", 1175139000000LL, &res),
-        AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", 1175139000000LL, &res), AUTH_USER);
     auth_result_free(&res);
-    assert_int_equal(
-        auth_check(&unit_auth_users, "us-east-1", &r, "johnsmith", 1175139621000LL, &res),
-        AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", 1175139621000LL, &res), AUTH_ERROR);
     assert_string_equal(res.msg, "Request has expired");
     assert_non_null(strstr(res.extra.p, "<Expires>2007-03-29T03:40:20Z</Expires>"));
     auth_result_free(&res);
@@ -132,11 +124,11 @@ static void test_botocore_v2_bucket_resource_with_trailing_slash_verifies(void *
     int64_t now;
     util_parse_http_date(date, &now);
     auth_result_t res;
-    assert_int_equal(auth_check(&unit_auth_users, "us-east-1", &r, NULL, now, &res), AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, NULL, now, &res), AUTH_USER);
     auth_result_free(&res);
     /* Not for an object path. */
     r.target = "/deb-s3/k";
-    assert_int_equal(auth_check(&unit_auth_users, "us-east-1", &r, NULL, now, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, now, &res), AUTH_ERROR);
     auth_result_free(&res);
 }
 

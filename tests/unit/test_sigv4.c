@@ -21,18 +21,13 @@
 #define T2013  1369353600000LL /* 20130524T000000Z */
 #define REGION "us-east-1"
 
-static auth_kind_t check(const authreq_t *r, const char *vhost, int64_t now, auth_result_t *res)
-{
-    return auth_check(&unit_auth_users, REGION, r, vhost, now, res);
-}
-
 /* ---- the AWS documentation's examples (examplebucket, 20130524) ---- */
 
 static void expect_ok(const char *method, const char *target, const authreq_hdr_t *h, size_t n)
 {
     authreq_t r = {method, target, h, n};
     auth_result_t res;
-    auth_kind_t k = check(&r, "examplebucket", T2013, &res);
+    auth_kind_t k = unit_auth_check(&r, "examplebucket", T2013, &res);
     if (k != AUTH_USER) fprintf(stderr, "%s %s: %s %s\n", method, target, res.msg, res.extra.p);
     assert_int_equal(k, AUTH_USER);
     assert_non_null(res.user);
@@ -118,7 +113,7 @@ static void test_aws_example_presigned_url(void **state)
     authreq_t r = {"GET", PRESIGNED, h, 1};
     auth_result_t res;
     /* A second past its 86400 s: expired, with S3's elements. */
-    assert_int_equal(check(&r, NULL, T2013 + 86401000, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, T2013 + 86401000, &res), AUTH_ERROR);
     assert_int_equal(res.err, S3E_ACCESS_DENIED);
     assert_string_equal(res.msg, "Request has expired");
     assert_non_null(strstr(res.extra.p, "<X-Amz-Expires>86400</X-Amz-Expires>"
@@ -131,7 +126,7 @@ static void test_aws_example_presigned_url(void **state)
     assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013, &res), AUTH_ANONYMOUS);
     auth_result_free(&res);
     /* Not valid yet: signed for a time more than 15 minutes ahead. */
-    assert_int_equal(check(&r, NULL, T2013 - 16 * 60000, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, T2013 - 16 * 60000, &res), AUTH_ERROR);
     assert_string_equal(res.msg, "Request is not valid yet");
     auth_result_free(&res);
 }
@@ -250,7 +245,7 @@ static void test_s3_errors_for_bad_credentials(void **state)
         if (cases[i].sha) h[n++] = (authreq_hdr_t){"x-amz-content-sha256", cases[i].sha};
         authreq_t r = {"GET", cases[i].target, h, n};
         auth_result_t res;
-        assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+        assert_int_equal(unit_auth_check(&r, NULL, T2013, &res), AUTH_ERROR);
         int ok = res.err == cases[i].err &&
                  (cases[i].msg ? res.msg && strstr(res.msg, cases[i].msg) != NULL : !res.msg) &&
                  (!cases[i].extra || (res.extra.p && strstr(res.extra.p, cases[i].extra)));
@@ -274,7 +269,7 @@ static void test_huge_expires_does_not_overflow(void **state)
     auth_result_t res;
     assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013 + 86400000, &res), AUTH_ANONYMOUS);
     auth_result_free(&res);
-    assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, T2013, &res), AUTH_ERROR);
     assert_int_equal(res.err, S3E_AUTH_QUERY_ERROR);
     auth_result_free(&res);
     r.target = "/k?AWSAccessKeyId=" AK "&Signature=x&Expires=-99999999999999999999";
@@ -375,7 +370,7 @@ static int flip(char *c)
 static void expect_fail(const wirereq_t *w, const char *vhost, int64_t now, const char *what)
 {
     auth_result_t res;
-    auth_kind_t k = check(&w->req, vhost, now, &res);
+    auth_kind_t k = unit_auth_check(&w->req, vhost, now, &res);
     if (k != AUTH_ERROR) fprintf(stderr, "%s: %s still verifies\n", w->target, what);
     assert_int_equal(k, AUTH_ERROR);
     auth_result_free(&res);
@@ -457,7 +452,7 @@ static void test_every_wire_fixture_verifies_and_a_flipped_byte_fails(void **sta
         char *vhost = addr_vhost_bucket(authreq_header(&w.req, "Host"), NULL, 0);
         int64_t now = signed_at(&w);
         auth_result_t res;
-        auth_kind_t k = check(&w.req, vhost, now, &res);
+        auth_kind_t k = unit_auth_check(&w.req, vhost, now, &res);
         if (k != AUTH_USER)
             fprintf(stderr, "%s (%s): %s %s\n", file, kind, res.msg ? res.msg : "",
                     res.extra.p ? res.extra.p : "");
