@@ -50,7 +50,7 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS ?= $(FUZZ_BIN)
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS) | $(DEPS_OK)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/qparams.h) $(LIB_SRC) $(HDRS) | $(DEPS_OK)
 	@mkdir -p build/fuzz
 	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
@@ -90,7 +90,7 @@ build/auth_bench: bench/auth_bench.c $(LIB_SRC) $(HDRS) | $(DEPS_OK)
 bench: build/fakes3 build/auth_bench
 	./bench/run.sh
 
-FORMAT_FILES = $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c bench/*.c)
+FORMAT_FILES = $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 

@@ -21,8 +21,8 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "py"))
 
-from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Netns, NetnsNotPermitted, RawResponse,  # noqa: E402
-                   Server, clean_env, crc32c, crc64nvme, md5_hex, signed_raw)
+from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, Netns, RawResponse,  # noqa: E402
+                   ServerFactory, clean_env, crc32c, crc64nvme, md5_hex, signed_raw)
 import rawcheck  # noqa: E402
 
 MiB = 1024 * 1024
@@ -221,11 +221,11 @@ class Srv:
     reports at teardown. keys=(access key, secret) starts it with --access-key/--secret-key, so
     that it verifies every signature; its own raw requests and checks are then signed."""
 
-    def __init__(self, tmp_path, netns=None, keys=None):
+    def __init__(self, servers, netns=None, keys=None):
+        """servers: the s3lib.ServerFactory that makes, starts and at the end checks it."""
         self.keys = tuple(keys) if keys else None
         args = ["--access-key", keys[0], "--secret-key", keys[1]] if keys else []
-        self.server = Server(tmp_path, netns=netns, args=args)
-        self.server.start()
+        self.server = servers(netns=netns, args=args)
         self.port = self.server.port
         self.endpoint = f"http://127.0.0.1:{self.port}"
 
@@ -267,7 +267,7 @@ class Srv:
 
 @pytest.fixture
 def srv_factory(tmp_path):
-    made = []
+    servers = ServerFactory(tmp_path)
     namespaces = []
 
     def make(netns_hosts=None, keys=None):
@@ -275,27 +275,11 @@ def srv_factory(tmp_path):
         if netns_hosts is not None:
             ns = Netns(f"fakes3c-{os.getpid()}-{len(namespaces)}", netns_hosts)
             namespaces.append(ns)
-            try:
-                ns.create()
-            except NetnsNotPermitted as e:
-                pytest.skip(f"`ip netns add` is not permitted here: {e}")
-        s = Srv(tmp_path, netns=ns, keys=keys)
-        made.append(s)
-        return s
+            ns.create_or_skip()
+        return Srv(servers, netns=ns, keys=keys)
 
     yield make
-    problems = []
-    for s in made:
-        try:
-            rc = s.server.stop()
-        except AssertionError as e:
-            problems.append(str(e))
-            rc = None
-        rep = s.server.sanitizer_report()
-        if rep:
-            problems.append(f"sanitizer report:\n{rep[-6000:]}")
-        elif rc not in (None, 0):
-            problems.append(f"server exited {rc} on SIGTERM; stderr:\n{s.server.stderr()[-3000:]}")
+    problems = servers.finish()  # before their namespaces go
     for ns in namespaces:
         ns.destroy()
     if problems:

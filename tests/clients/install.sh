@@ -13,8 +13,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+tag=clients
+# shellcheck source-path=SCRIPTDIR source=../install_common.sh
+. "$here/../install_common.sh"
 
 # --- Debian packages ------------------------------------------------------------------------------
 want=(rclone s3fs fuse3 s3cmd python3-boto3 python3-pytest golang-go
@@ -23,26 +24,11 @@ missing=()
 for p in "${want[@]}"; do installed "$p" || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
-apt_install() {
-  echo "clients: installing Debian packages: $*" >&2
-  "$repo/scripts/apt.sh" update -qq >/dev/null 2>&1 || true
-  "$repo/scripts/apt.sh" install -y -qq --no-install-recommends "$@" \
-    >/tmp/fakes3-clients-apt.log 2>&1 || { cat /tmp/fakes3-clients-apt.log >&2; exit 1; }
-}
 if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
-# Node.js from a vendor package brings its own npm; Debian's nodejs does not.
-command -v npm >/dev/null 2>&1 || apt_install npm
+ensure_npm
 
 # --- npm packages, exactly as locked --------------------------------------------------------------
-js="$here/js"
-stamp="$js/node_modules/.fakes3-lock.sha256"
-lock_sum="$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-  echo "clients: npm ci in tests/clients/js" >&2
-  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/tmp/fakes3-clients-npm.log 2>&1) ||
-    { cat /tmp/fakes3-clients-npm.log >&2; exit 1; }
-  echo "$lock_sum" >"$stamp"
-fi
+npm_ci_locked "$here/js"
 
 # --- the minio-go program -------------------------------------------------------------------------
 src="$here/go/minio_go_workflow.go"

@@ -13,27 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_split.h"
 #include "s3/chunked.h"
 
 typedef struct result {
     int feed_rc, finish_rc;
     uint64_t decoded, data_hash, event_hash, ndata;
     const char *lo, *hi; /* the piece being fed */
+    chunked_t *parser;
 } result_t;
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ULL;
-    return h;
-}
 
 static int on_data(void *ctx, const char *p, size_t n)
 {
     result_t *r = ctx;
     if (n == 0 || p < r->lo || p + n > r->hi) abort(); /* must point into the piece */
-    r->data_hash = fnv(r->data_hash, p, n);
+    r->data_hash = fuzz_fnv(r->data_hash, p, n);
     r->ndata += n;
     return 0;
 }
@@ -42,9 +36,9 @@ static int on_chunk_end(void *ctx, const char *sig, size_t siglen, uint64_t chun
 {
     result_t *r = ctx;
     if ((sig == NULL) != (siglen == 0) || siglen > CHUNKED_SIG_MAX) abort();
-    r->event_hash = fnv(r->event_hash, "C", 1);
-    r->event_hash = fnv(r->event_hash, &chunk_len, sizeof chunk_len);
-    r->event_hash = fnv(r->event_hash, sig, siglen);
+    r->event_hash = fuzz_fnv(r->event_hash, "C", 1);
+    r->event_hash = fuzz_fnv(r->event_hash, &chunk_len, sizeof chunk_len);
+    r->event_hash = fuzz_fnv(r->event_hash, sig, siglen);
     return 0;
 }
 
@@ -53,26 +47,21 @@ static int on_trailer(void *ctx, const char *name, size_t nlen, const char *valu
     result_t *r = ctx;
     if (nlen == 0 || nlen > CHUNKED_TRAILER_LINE_MAX || vlen > CHUNKED_TRAILER_LINE_MAX) abort();
     if (memchr(name, ':', nlen) || memchr(value, '\r', vlen) || memchr(value, '\n', vlen)) abort();
-    r->event_hash = fnv(r->event_hash, "T", 1);
-    r->event_hash = fnv(r->event_hash, name, nlen);
-    r->event_hash = fnv(r->event_hash, ":", 1);
-    r->event_hash = fnv(r->event_hash, value, vlen);
+    r->event_hash = fuzz_fnv(r->event_hash, "T", 1);
+    r->event_hash = fuzz_fnv(r->event_hash, name, nlen);
+    r->event_hash = fuzz_fnv(r->event_hash, ":", 1);
+    r->event_hash = fuzz_fnv(r->event_hash, value, vlen);
     return 0;
 }
 
 static const chunked_cb_t cb = {on_data, on_chunk_end, on_trailer};
 
-static void feed_piece(chunked_t *d, result_t *r, const uint8_t *p, size_t n)
+static int feed(void *ctx, const char *p, size_t n)
 {
-    char *copy = malloc(n ? n : 1);
-    if (!copy) abort();
-    memcpy(copy, p, n);
-    r->lo = copy;
-    r->hi = copy + n;
-    int rc = chunked_feed(d, copy, n);
-    free(copy);
-    if (r->feed_rc && rc != r->feed_rc) abort(); /* errors stick */
-    if (rc && !r->feed_rc) r->feed_rc = rc;
+    result_t *r = ctx;
+    r->lo = p;
+    r->hi = p + n;
+    return chunked_feed(r->parser, p, n);
 }
 
 static void finish(chunked_t *d, result_t *r)
@@ -95,23 +84,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     chunked_t d;
     result_t whole = {0}, cut = {0};
     chunked_init(&d, &cb, &whole);
-    feed_piece(&d, &whole, s, n);
+    whole.parser = &d;
+    fuzz_feed_piece(feed, &whole, &whole.feed_rc, s, n);
     finish(&d, &whole);
 
     chunked_init(&d, &cb, &cut);
-    uint32_t rnd = (mode * 2654435761u) | 1; /* xorshift never leaves 0 */
-    for (size_t at = 0; at < n;) {
-        size_t len;
-        if (mode < 0xc0) {
-            len = 1 + mode % 64;
-        } else {
-            rnd ^= rnd << 13, rnd ^= rnd >> 17, rnd ^= rnd << 5;
-            len = rnd % 97; /* empty pieces too */
-        }
-        if (len > n - at) len = n - at;
-        feed_piece(&d, &cut, s + at, len);
-        at += len;
-    }
+    cut.parser = &d;
+    fuzz_feed_cut(mode, feed, &cut, &cut.feed_rc, s, n);
     finish(&d, &cut);
 
     if (whole.feed_rc != cut.feed_rc || whole.finish_rc != cut.finish_rc ||

@@ -15,29 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_split.h"
 #include "s3/form.h"
 
 typedef struct result {
     int feed_rc, finish_rc;
     uint64_t event_hash, data_hash, ndata;
     int begun, ended;
+    form_t *parser;
 } result_t;
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ULL;
-    return h;
-}
 
 static int on_field(void *ctx, const char *name, const char *value, size_t n)
 {
     result_t *r = ctx;
     if (r->begun || value[n] != '\0' || !*name) abort(); /* fields come before the file */
-    r->event_hash = fnv(r->event_hash, "F", 1);
-    r->event_hash = fnv(r->event_hash, name, strlen(name) + 1);
-    r->event_hash = fnv(r->event_hash, value, n);
+    r->event_hash = fuzz_fnv(r->event_hash, "F", 1);
+    r->event_hash = fuzz_fnv(r->event_hash, name, strlen(name) + 1);
+    r->event_hash = fuzz_fnv(r->event_hash, value, n);
     return 0;
 }
 
@@ -45,9 +39,9 @@ static int on_begin(void *ctx, const char *filename, const char *ctype)
 {
     result_t *r = ctx;
     if (r->begun++) abort(); /* one file */
-    r->event_hash = fnv(r->event_hash, "B", 1);
-    if (filename) r->event_hash = fnv(r->event_hash, filename, strlen(filename) + 1);
-    r->event_hash = fnv(r->event_hash, ctype, strlen(ctype) + 1);
+    r->event_hash = fuzz_fnv(r->event_hash, "B", 1);
+    if (filename) r->event_hash = fuzz_fnv(r->event_hash, filename, strlen(filename) + 1);
+    r->event_hash = fuzz_fnv(r->event_hash, ctype, strlen(ctype) + 1);
     return 0;
 }
 
@@ -55,7 +49,7 @@ static int on_data(void *ctx, const char *p, size_t n)
 {
     result_t *r = ctx;
     if (!r->begun || r->ended || n == 0) abort();
-    r->data_hash = fnv(r->data_hash, p, n);
+    r->data_hash = fuzz_fnv(r->data_hash, p, n);
     r->ndata += n;
     return 0;
 }
@@ -64,21 +58,16 @@ static int on_end(void *ctx)
 {
     result_t *r = ctx;
     if (!r->begun || r->ended++) abort();
-    r->event_hash = fnv(r->event_hash, "E", 1);
+    r->event_hash = fuzz_fnv(r->event_hash, "E", 1);
     return 0;
 }
 
 static const form_cb_t cb = {on_field, on_begin, on_data, on_end};
 
-static void feed_piece(form_t *f, result_t *r, const uint8_t *p, size_t n)
+static int feed(void *ctx, const char *p, size_t n)
 {
-    char *copy = malloc(n ? n : 1);
-    if (!copy) abort();
-    memcpy(copy, p, n);
-    int rc = form_feed(f, copy, n);
-    free(copy);
-    if (r->feed_rc && rc != r->feed_rc) abort(); /* errors stick */
-    if (rc && !r->feed_rc) r->feed_rc = rc;
+    result_t *r = ctx;
+    return form_feed(r->parser, p, n);
 }
 
 static void finish(form_t *f, result_t *r)
@@ -101,23 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     form_t f;
     result_t whole = {0}, cut = {0};
     form_init(&f, boundary, 64, &cb, &whole);
-    feed_piece(&f, &whole, s, n);
+    whole.parser = &f;
+    fuzz_feed_piece(feed, &whole, &whole.feed_rc, s, n);
     finish(&f, &whole);
 
     form_init(&f, boundary, 64, &cb, &cut);
-    uint32_t rnd = (mode * 2654435761u) | 1; /* xorshift never leaves 0 */
-    for (size_t at = 0; at < n;) {
-        size_t len;
-        if (mode < 0xc0) {
-            len = 1 + mode % 64;
-        } else {
-            rnd ^= rnd << 13, rnd ^= rnd >> 17, rnd ^= rnd << 5;
-            len = rnd % 97; /* empty pieces too */
-        }
-        if (len > n - at) len = n - at;
-        feed_piece(&f, &cut, s + at, len);
-        at += len;
-    }
+    cut.parser = &f;
+    fuzz_feed_cut(mode, feed, &cut, &cut.feed_rc, s, n);
     finish(&f, &cut);
 
     if (whole.feed_rc != cut.feed_rc || whole.finish_rc != cut.finish_rc ||

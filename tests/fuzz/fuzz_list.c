@@ -18,6 +18,7 @@
 
 #include "s3/listparams.h"
 #include "s3/query.h"
+#include "../unit/qparams.h"
 #include "store/store.h"
 
 typedef struct fkey {
@@ -83,7 +84,7 @@ static void setup(void)
     char err[256];
     store_options_t opt = {0};
     st = store_sqlite_open(root, &opt, err, sizeof err);
-    if (!st || st->ops->bucket_create(st, "fz", "us-east-1") != STORE_OK) abort();
+    if (!st || st->ops->bucket_create(st, "fz", "us-east-1", "fz") != STORE_OK) abort();
     for (size_t i = 0; i < nkeys; i++) {
         store_put_t *p = NULL;
         store_obj_t meta = {0};
@@ -93,19 +94,6 @@ static void setup(void)
         store_obj_free(&meta);
     }
     atexit(cleanup);
-}
-
-typedef struct q {
-    s3_qparam_t *p;
-    size_t n;
-} q_t;
-
-static const char *get(void *ctx, const char *name)
-{
-    const q_t *q = ctx;
-    for (size_t i = 0; i < q->n; i++)
-        if (strcmp(q->p[i].name, name) == 0) return q->p[i].value;
-    return NULL;
 }
 
 /* One entry of the model listing. */
@@ -150,9 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s) return 0;
     memcpy(s, data, size);
     s[size] = '\0';
-    q_t q = {NULL, 0};
+    qparams_t q = {NULL, 0};
     listparams_t p;
-    if (query_parse(s, &q.p, &q.n) == 0 && listparams_parse(get, &q, &p) == LISTPARAMS_OK) {
+    if (query_parse(s, &q.p, &q.n) == 0 && listparams_parse(qparams_get, &q, &p) == LISTPARAMS_OK) {
         /* What list.c asks the store for. */
         store_list_req_t r = {
             .prefix = p.prefix ? p.prefix : "",

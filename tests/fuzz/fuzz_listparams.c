@@ -15,19 +15,7 @@
 
 #include "s3/listparams.h"
 #include "s3/query.h"
-
-typedef struct q {
-    s3_qparam_t *p;
-    size_t n;
-} q_t;
-
-static const char *get(void *ctx, const char *name)
-{
-    const q_t *q = ctx;
-    for (size_t i = 0; i < q->n; i++)
-        if (strcmp(q->p[i].name, name) == 0) return q->p[i].value;
-    return NULL;
-}
+#include "../unit/qparams.h"
 
 static void roundtrip(const char *key, size_t n)
 {
@@ -47,11 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s) return 0;
     memcpy(s, data, size);
     s[size] = '\0';
-    q_t q = {NULL, 0};
+    qparams_t q = {NULL, 0};
     if (query_parse(s, &q.p, &q.n) == 0) {
         listparams_t p;
-        listparams_err_t e = listparams_parse(get, &q, &p);
-        const char *lt = get(&q, "list-type");
+        listparams_err_t e = listparams_parse(qparams_get, &q, &p);
+        const char *lt = qparams_get(&q, "list-type");
         int v2 = lt && strcmp(lt, "2") == 0;
         switch (e) {
         case LISTPARAMS_OK:
@@ -72,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(k);
                 roundtrip(p.after, p.after_len);
             } else {
-                const char *m = v2 ? get(&q, "start-after") : get(&q, "marker");
+                const char *m = v2 ? qparams_get(&q, "start-after") : qparams_get(&q, "marker");
                 if (m ? (!p.after || strcmp(p.after, m) != 0) : p.after != NULL) abort();
             }
             if (v2 ? p.marker != NULL : (p.start_after || p.token)) abort();

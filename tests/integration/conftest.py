@@ -6,36 +6,7 @@ import os
 
 import pytest
 
-from s3lib import (AwsCli, Netns, NetnsNotPermitted, S3cmd, Server, fakes3_bin, make_client)
-
-
-class ServerFactory:
-    def __init__(self, tmp_path):
-        self.tmp_path = tmp_path
-        self.servers = []
-
-    def __call__(self, start=True, **kw):
-        s = Server(self.tmp_path, **kw)
-        self.servers.append(s)
-        if start:
-            s.start()
-        return s
-
-    def finish(self):
-        problems = []
-        for s in self.servers:
-            try:
-                rc = s.stop()
-            except AssertionError as e:
-                problems.append(str(e))
-                rc = None
-            report = s.sanitizer_report()
-            if report:
-                problems.append(f"sanitizer report from {s.argv()}:\n{report[-6000:]}")
-            elif rc not in (None, 0) and not s.killed:
-                problems.append(f"server {s.argv()} exited {rc} (want 0 on SIGTERM); stderr:\n"
-                                f"{s.stderr()[-3000:]}")
-        return problems
+from s3lib import AwsCli, Netns, S3cmd, ServerFactory, fakes3_bin, make_client
 
 
 @pytest.fixture
@@ -43,9 +14,7 @@ def server_factory(tmp_path, netns_factory):
     # Depends on netns_factory so that servers stop before their namespaces are removed.
     f = ServerFactory(tmp_path)
     yield f
-    problems = f.finish()
-    if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
+    f.close()
 
 
 @pytest.fixture
@@ -87,11 +56,7 @@ def netns_factory():
     def make(hosts_names):
         ns = Netns(f"fakes3-{os.getpid()}-{len(made)}", hosts_names)
         made.append(ns)
-        try:
-            ns.create()
-        except NetnsNotPermitted as e:
-            pytest.skip(f"`ip netns add` is not permitted here: {e}")
-        return ns
+        return ns.create_or_skip()
 
     yield make
     for ns in made:

@@ -219,6 +219,50 @@ class Server:
 _boto3_session = None
 
 
+class ServerFactory:
+    """Servers under tmp_path made on demand (`factory(start=True, **Server kwargs)`), each started
+    and waited for (ready_timeout s); close() stops them all (stop_timeout s each) and fails the test
+    on a sanitizer report or an unclean stop. The integration and stress fixtures are this."""
+
+    def __init__(self, tmp_path, ready_timeout=10.0, stop_timeout=10.0):
+        self.tmp_path = tmp_path
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
+        self.servers = []
+
+    def __call__(self, start=True, **kw):
+        s = Server(self.tmp_path, **kw)
+        self.servers.append(s)
+        if start:
+            s.start(wait=False)
+            s.wait_ready(timeout=self.ready_timeout)
+        return s
+
+    def finish(self):
+        """Stops every server; returns what went wrong, one text per problem."""
+        problems = []
+        for s in self.servers:
+            try:
+                rc = s.stop(timeout=self.stop_timeout)
+            except AssertionError as e:
+                problems.append(str(e))
+                rc = None
+            report = s.sanitizer_report()
+            if report:
+                problems.append(f"sanitizer report from {s.argv()}:\n{report[-6000:]}")
+            elif rc not in (None, 0) and not s.killed:
+                problems.append(f"server {s.argv()} exited {rc} (want 0 on SIGTERM); stderr:\n"
+                                f"{s.stderr()[-3000:]}")
+        return problems
+
+    def close(self):
+        """finish(), failing the running test with the problems when there are any."""
+        problems = self.finish()
+        if problems:
+            import pytest
+            pytest.fail("\n\n".join(problems), pytrace=False)
+
+
 def _session():
     global _boto3_session
     if _boto3_session is None:
@@ -658,6 +702,15 @@ class Netns:
         self.write_hosts()
         r = self.run(["ip", "link", "set", "lo", "up"])
         assert r.returncode == 0, r.stderr
+
+    def create_or_skip(self):
+        """create(), skipping the running test where `ip netns add` is not permitted."""
+        try:
+            self.create()
+        except NetnsNotPermitted as e:
+            import pytest
+            pytest.skip(f"`ip netns add` is not permitted here: {e}")
+        return self
 
     def write_hosts(self):
         with open(os.path.join(self.etc, "hosts"), "w") as f:

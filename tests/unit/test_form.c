@@ -86,6 +86,17 @@ static const char *s(const buf_t *b)
     return b->p ? b->p : "";
 }
 
+/* o came out as want did; o is freed. */
+static void expect_same(outcome_t *o, const outcome_t *want)
+{
+    assert_int_equal(o->feed_rc, want->feed_rc);
+    assert_int_equal(o->finish_rc, want->finish_rc);
+    assert_string_equal(s(&o->trace), s(&want->trace));
+    assert_int_equal(o->file.len, want->file.len);
+    if (o->file.len) assert_memory_equal(o->file.p, want->file.p, o->file.len);
+    outcome_free(o);
+}
+
 /* Whole, every split in two, byte by byte: the same outcome each time, which
  * is returned in want. */
 static void check_splits(const char *boundary, const char *body, size_t n, size_t max_fields,
@@ -95,12 +106,7 @@ static void check_splits(const char *boundary, const char *body, size_t n, size_
     for (size_t cut = 0; cut <= n; cut++) {
         outcome_t o;
         run(boundary, body, n, &cut, 1, max_fields, &o);
-        assert_int_equal(o.feed_rc, want->feed_rc);
-        assert_int_equal(o.finish_rc, want->finish_rc);
-        assert_string_equal(s(&o.trace), s(&want->trace));
-        assert_int_equal(o.file.len, want->file.len);
-        if (o.file.len) assert_memory_equal(o.file.p, want->file.p, o.file.len);
-        outcome_free(&o);
+        expect_same(&o, want);
     }
     size_t *cuts = malloc((n + 1) * sizeof *cuts);
     for (size_t i = 0; i < n; i++)
@@ -108,11 +114,26 @@ static void check_splits(const char *boundary, const char *body, size_t n, size_
     outcome_t o;
     run(boundary, body, n, cuts, n ? n - 1 : 0, max_fields, &o);
     free(cuts);
-    assert_int_equal(o.feed_rc, want->feed_rc);
-    assert_int_equal(o.finish_rc, want->finish_rc);
-    assert_string_equal(s(&o.trace), s(&want->trace));
-    assert_int_equal(o.file.len, want->file.len);
-    if (o.file.len) assert_memory_equal(o.file.p, want->file.p, o.file.len);
+    expect_same(&o, want);
+}
+
+/* body (sizeof - 1 bytes, read with boundary and FORM_MAX_FIELDS, every way
+ * check_splits cuts it) finishes with finish_rc and the trace; and when file
+ * is not NULL, the file is its file_len bytes. */
+#define EXPECT_FORM(boundary, body, finish_rc, trace, file, file_len)                              \
+    expect_form(boundary, body, sizeof body - 1, finish_rc, trace, file, file_len)
+
+static void expect_form(const char *boundary, const char *body, size_t n, int finish_rc,
+                        const char *trace, const char *file, size_t file_len)
+{
+    outcome_t o;
+    check_splits(boundary, body, n, FORM_MAX_FIELDS, &o);
+    assert_int_equal(o.finish_rc, finish_rc);
+    assert_string_equal(s(&o.trace), trace);
+    if (file) {
+        assert_int_equal(o.file.len, file_len);
+        if (file_len) assert_memory_equal(o.file.p, file, file_len);
+    }
     outcome_free(&o);
 }
 
@@ -162,14 +183,8 @@ static void test_self_overlapping_boundary(void **state)
     static const char body[] = "--x\r\n--x\r\n"
                                "Content-Disposition: form-data; name=file\r\n\r\n"
                                "\r\n--x\r\n--\r\n--x\r\n--y\r\n--x\r\n--x--";
-    outcome_t o;
-    check_splits("x\r\n--x", body, sizeof body - 1, FORM_MAX_FIELDS, &o);
-    assert_int_equal(o.finish_rc, FORM_OK);
-    assert_string_equal(s(&o.trace), "begin (none)|\nend\n");
     static const char file[] = "\r\n--x\r\n--\r\n--x\r\n--y";
-    assert_int_equal(o.file.len, sizeof file - 1);
-    assert_memory_equal(o.file.p, file, sizeof file - 1);
-    outcome_free(&o);
+    EXPECT_FORM("x\r\n--x", body, FORM_OK, "begin (none)|\nend\n", file, sizeof file - 1);
 }
 
 static void test_no_file(void **state)
@@ -177,11 +192,7 @@ static void test_no_file(void **state)
     (void)state;
     static const char body[] = "--xyz\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n"
                                "k\r\n--xyz--";
-    outcome_t o;
-    check_splits("xyz", body, sizeof body - 1, FORM_MAX_FIELDS, &o);
-    assert_int_equal(o.finish_rc, FORM_ENOFILE);
-    assert_string_equal(s(&o.trace), "field key=k\n");
-    outcome_free(&o);
+    EXPECT_FORM("xyz", body, FORM_ENOFILE, "field key=k\n", NULL, 0);
 }
 
 static void test_empty_file(void **state)
@@ -189,12 +200,7 @@ static void test_empty_file(void **state)
     (void)state;
     static const char body[] = "--xyz\r\nContent-Disposition: form-data; name=\"file\"; "
                                "filename=\"\"\r\n\r\n\r\n--xyz--\r\n";
-    outcome_t o;
-    check_splits("xyz", body, sizeof body - 1, FORM_MAX_FIELDS, &o);
-    assert_int_equal(o.finish_rc, FORM_OK);
-    assert_string_equal(s(&o.trace), "begin |\nend\n");
-    assert_int_equal(o.file.len, 0);
-    outcome_free(&o);
+    EXPECT_FORM("xyz", body, FORM_OK, "begin |\nend\n", "", 0);
 }
 
 /* Cut short anywhere before the file's boundary: malformed, never a file. */
@@ -242,11 +248,7 @@ static void test_file_part_must_be_form_data(void **state)
     static const char body[] = "--xyz\r\nContent-Disposition: file; name=\"file\"; filename=a\r\n"
                                "\r\nabc\r\n--xyz\r\nContent-Disposition: form-datax; name=\"file\""
                                "\r\n\r\ndef\r\n--xyz--";
-    outcome_t o;
-    check_splits("xyz", body, sizeof body - 1, FORM_MAX_FIELDS, &o);
-    assert_int_equal(o.finish_rc, FORM_ENOFILE);
-    assert_string_equal(s(&o.trace), "field file=abc\nfield file=def\n");
-    outcome_free(&o);
+    EXPECT_FORM("xyz", body, FORM_ENOFILE, "field file=abc\nfield file=def\n", NULL, 0);
 }
 
 /* Names and values before the file count together against the bound. */

@@ -6,21 +6,9 @@
 
 #include "s3/listparams.h"
 #include "s3/query.h"
+#include "qparams.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-typedef struct q {
-    s3_qparam_t *p;
-    size_t n;
-} q_t;
-
-static const char *get(void *ctx, const char *name)
-{
-    const q_t *q = ctx;
-    for (size_t i = 0; i < q->n; i++)
-        if (strcmp(q->p[i].name, name) == 0) return q->p[i].value;
-    return NULL;
-}
 
 typedef struct lp_case {
     const char *query;
@@ -72,9 +60,9 @@ static const lp_case_t lp_cases[] = {
 
 static listparams_err_t parse(const char *query, listparams_t *p)
 {
-    q_t q = {NULL, 0};
+    qparams_t q = {NULL, 0};
     assert_int_equal(query_parse(query, &q.p, &q.n), 0);
-    listparams_err_t e = listparams_parse(get, &q, p);
+    listparams_err_t e = listparams_parse(qparams_get, &q, p);
     /* The raw values point at the query's strings, freed below: drop them. */
     if (e == LISTPARAMS_OK) p->prefix = p->delim = p->marker = p->start_after = p->token = NULL;
     p->max_keys = p->encoding = NULL;

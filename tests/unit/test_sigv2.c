@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "unit_auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,25 +9,6 @@
 #include "lib/util.h"
 #include "s3/auth/auth.h"
 #include "s3/auth/sigv2.h"
-
-#define AK "AKIAIOSFODNN7EXAMPLE"
-#define SK "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-
-static auth_users_t users;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&users, 0, sizeof users);
-    return auth_users_add(&users, AK, SK);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    auth_users_free(&users);
-    return 0;
-}
 
 /* The AWS documentation's SigV2 examples (johnsmith bucket, virtual host). */
 static void test_aws_example_get_object(void **state)
@@ -47,11 +29,10 @@ static void test_aws_example_get_object(void **state)
     int64_t now;
     util_parse_http_date("Tue, 27 Mar 2007 19:36:42 +0000", &now);
     auth_result_t res;
-    assert_int_equal(auth_check(&users, "us-east-1", &r, "johnsmith", now, &res), AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", now, &res), AUTH_USER);
     auth_result_free(&res);
     /* 16 minutes later: RequestTimeTooSkewed with S3's elements. */
-    assert_int_equal(auth_check(&users, "us-east-1", &r, "johnsmith", now + 16 * 60000, &res),
-                     AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", now + 16 * 60000, &res), AUTH_ERROR);
     assert_int_equal(res.err, S3E_REQUEST_TIME_SKEWED);
     assert_non_null(strstr(res.extra.p, "<MaxAllowedSkewMilliseconds>900000<"));
     auth_result_free(&res);
@@ -71,7 +52,7 @@ static void test_aws_example_put_object(void **state)
     int64_t now;
     util_parse_http_date("Tue, 27 Mar 2007 21:15:45 +0000", &now);
     auth_result_t res;
-    assert_int_equal(auth_check(&users, "us-east-1", &r, "johnsmith", now, &res), AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", now, &res), AUTH_USER);
     auth_result_free(&res);
     /* Another secret: SignatureDoesNotMatch with the string to sign and its bytes. */
     auth_users_t other = {0};
@@ -117,11 +98,9 @@ static void test_presigned_v2_expiry_enforced_also_in_open_mode(void **state)
                    "&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&Expires=1175139620",
                    h, 1};
     auth_result_t res;
-    assert_int_equal(auth_check(&users, "us-east-1", &r, "johnsmith", 1175139000000LL, &res),
-                     AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", 1175139000000LL, &res), AUTH_USER);
     auth_result_free(&res);
-    assert_int_equal(auth_check(&users, "us-east-1", &r, "johnsmith", 1175139621000LL, &res),
-                     AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, "johnsmith", 1175139621000LL, &res), AUTH_ERROR);
     assert_string_equal(res.msg, "Request has expired");
     assert_non_null(strstr(res.extra.p, "<Expires>2007-03-29T03:40:20Z</Expires>"));
     auth_result_free(&res);
@@ -145,11 +124,11 @@ static void test_botocore_v2_bucket_resource_with_trailing_slash_verifies(void *
     int64_t now;
     util_parse_http_date(date, &now);
     auth_result_t res;
-    assert_int_equal(auth_check(&users, "us-east-1", &r, NULL, now, &res), AUTH_USER);
+    assert_int_equal(unit_auth_check(&r, NULL, now, &res), AUTH_USER);
     auth_result_free(&res);
     /* Not for an object path. */
     r.target = "/deb-s3/k";
-    assert_int_equal(auth_check(&users, "us-east-1", &r, NULL, now, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, now, &res), AUTH_ERROR);
     auth_result_free(&res);
 }
 
@@ -162,5 +141,5 @@ int main(void)
         cmocka_unit_test(test_presigned_v2_expiry_enforced_also_in_open_mode),
         cmocka_unit_test(test_botocore_v2_bucket_resource_with_trailing_slash_verifies),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_auth_setup, unit_auth_teardown);
 }

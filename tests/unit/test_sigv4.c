@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "unit_auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,32 +17,9 @@
 #include "s3/chunked.h"
 #include "wirereq.h"
 
-#define AK     "AKIAIOSFODNN7EXAMPLE"
-#define SK     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 #define WIRE   "tests/fixtures/wire/"
 #define T2013  1369353600000LL /* 20130524T000000Z */
 #define REGION "us-east-1"
-
-static auth_users_t users;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&users, 0, sizeof users);
-    return auth_users_add(&users, AK, SK);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    auth_users_free(&users);
-    return 0;
-}
-
-static auth_kind_t check(const authreq_t *r, const char *vhost, int64_t now, auth_result_t *res)
-{
-    return auth_check(&users, REGION, r, vhost, now, res);
-}
 
 /* ---- the AWS documentation's examples (examplebucket, 20130524) ---- */
 
@@ -49,7 +27,7 @@ static void expect_ok(const char *method, const char *target, const authreq_hdr_
 {
     authreq_t r = {method, target, h, n};
     auth_result_t res;
-    auth_kind_t k = check(&r, "examplebucket", T2013, &res);
+    auth_kind_t k = unit_auth_check(&r, "examplebucket", T2013, &res);
     if (k != AUTH_USER) fprintf(stderr, "%s %s: %s %s\n", method, target, res.msg, res.extra.p);
     assert_int_equal(k, AUTH_USER);
     assert_non_null(res.user);
@@ -92,32 +70,33 @@ static void test_aws_example_put_object(void **state)
     expect_ok("PUT", "/test%24file.text", h, 6);
 }
 
+/* A GET of target with no body, signing host, x-amz-content-sha256 and
+ * x-amz-date, whose Authorization ends in the signature sig. */
+#define EXPECT_OK_GET(target, sig)                                                                 \
+    do {                                                                                           \
+        authreq_hdr_t h[] = {                                                                      \
+            {"Host", "examplebucket.s3.amazonaws.com"},                                            \
+            {"x-amz-content-sha256", SIGV4_EMPTY_SHA},                                             \
+            {"x-amz-date", "20130524T000000Z"},                                                    \
+            {"Authorization",                                                                      \
+             "AWS4-HMAC-SHA256 " CRED                                                              \
+             "SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature=" sig},                 \
+        };                                                                                         \
+        expect_ok("GET", target, h, 4);                                                            \
+    } while (0)
+
 static void test_aws_example_get_bucket_lifecycle(void **state)
 {
     (void)state;
-    authreq_hdr_t h[] = {
-        {"Host", "examplebucket.s3.amazonaws.com"},
-        {"x-amz-content-sha256", SIGV4_EMPTY_SHA},
-        {"x-amz-date", "20130524T000000Z"},
-        {"Authorization",
-         "AWS4-HMAC-SHA256 " CRED "SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature="
-         "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"},
-    };
-    expect_ok("GET", "/?lifecycle", h, 4);
+    EXPECT_OK_GET("/?lifecycle",
+                  "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
 }
 
 static void test_aws_example_list_objects(void **state)
 {
     (void)state;
-    authreq_hdr_t h[] = {
-        {"Host", "examplebucket.s3.amazonaws.com"},
-        {"x-amz-content-sha256", SIGV4_EMPTY_SHA},
-        {"x-amz-date", "20130524T000000Z"},
-        {"Authorization",
-         "AWS4-HMAC-SHA256 " CRED "SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature="
-         "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"},
-    };
-    expect_ok("GET", "/?max-keys=2&prefix=J", h, 4);
+    EXPECT_OK_GET("/?max-keys=2&prefix=J",
+                  "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
 }
 
 #define PRESIGNED                                                                                  \
@@ -134,7 +113,7 @@ static void test_aws_example_presigned_url(void **state)
     authreq_t r = {"GET", PRESIGNED, h, 1};
     auth_result_t res;
     /* A second past its 86400 s: expired, with S3's elements. */
-    assert_int_equal(check(&r, NULL, T2013 + 86401000, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, T2013 + 86401000, &res), AUTH_ERROR);
     assert_int_equal(res.err, S3E_ACCESS_DENIED);
     assert_string_equal(res.msg, "Request has expired");
     assert_non_null(strstr(res.extra.p, "<X-Amz-Expires>86400</X-Amz-Expires>"
@@ -147,7 +126,7 @@ static void test_aws_example_presigned_url(void **state)
     assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013, &res), AUTH_ANONYMOUS);
     auth_result_free(&res);
     /* Not valid yet: signed for a time more than 15 minutes ahead. */
-    assert_int_equal(check(&r, NULL, T2013 - 16 * 60000, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, T2013 - 16 * 60000, &res), AUTH_ERROR);
     assert_string_equal(res.msg, "Request is not valid yet");
     auth_result_free(&res);
 }
@@ -261,7 +240,7 @@ static void test_s3_errors_for_bad_credentials(void **state)
         authreq_hdr_t h[] = {{"Host", "examplebucket.s3.amazonaws.com"}};
         authreq_t r = {"GET", "/", h, 1};
         auth_result_t res;
-        assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ANONYMOUS);
+        assert_int_equal(unit_auth_check(&r, NULL, T2013, &res), AUTH_ANONYMOUS);
         assert_null(res.user);
         auth_result_free(&res);
     }
@@ -274,7 +253,7 @@ static void test_s3_errors_for_bad_credentials(void **state)
         if (cases[i].sha) h[n++] = (authreq_hdr_t){"x-amz-content-sha256", cases[i].sha};
         authreq_t r = {"GET", cases[i].target, h, n};
         auth_result_t res;
-        assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+        assert_int_equal(unit_auth_check(&r, NULL, T2013, &res), AUTH_ERROR);
         int ok = res.err == cases[i].err &&
                  (cases[i].msg ? res.msg && strstr(res.msg, cases[i].msg) != NULL : !res.msg) &&
                  (!cases[i].extra || (res.extra.p && strstr(res.extra.p, cases[i].extra)));
@@ -298,7 +277,7 @@ static void test_huge_expires_does_not_overflow(void **state)
     auth_result_t res;
     assert_int_equal(auth_check(NULL, REGION, &r, NULL, T2013 + 86400000, &res), AUTH_ANONYMOUS);
     auth_result_free(&res);
-    assert_int_equal(check(&r, NULL, T2013, &res), AUTH_ERROR);
+    assert_int_equal(unit_auth_check(&r, NULL, T2013, &res), AUTH_ERROR);
     assert_int_equal(res.err, S3E_AUTH_QUERY_ERROR);
     auth_result_free(&res);
     r.target = "/k?AWSAccessKeyId=" AK "&Signature=x&Expires=-99999999999999999999";
@@ -399,7 +378,7 @@ static int flip(char *c)
 static void expect_fail(const wirereq_t *w, const char *vhost, int64_t now, const char *what)
 {
     auth_result_t res;
-    auth_kind_t k = check(&w->req, vhost, now, &res);
+    auth_kind_t k = unit_auth_check(&w->req, vhost, now, &res);
     if (k != AUTH_ERROR) fprintf(stderr, "%s: %s still verifies\n", w->target, what);
     assert_int_equal(k, AUTH_ERROR);
     auth_result_free(&res);
@@ -481,7 +460,7 @@ static void test_every_wire_fixture_verifies_and_a_flipped_byte_fails(void **sta
         char *vhost = addr_vhost_bucket(authreq_header(&w.req, "Host"), NULL, 0);
         int64_t now = signed_at(&w);
         auth_result_t res;
-        auth_kind_t k = check(&w.req, vhost, now, &res);
+        auth_kind_t k = unit_auth_check(&w.req, vhost, now, &res);
         if (k != AUTH_USER)
             fprintf(stderr, "%s (%s): %s %s\n", file, kind, res.msg ? res.msg : "",
                     res.extra.p ? res.extra.p : "");
@@ -534,5 +513,5 @@ int main(void)
         cmocka_unit_test(test_huge_expires_does_not_overflow),
         cmocka_unit_test(test_every_wire_fixture_verifies_and_a_flipped_byte_fails),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_auth_setup, unit_auth_teardown);
 }

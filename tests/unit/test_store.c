@@ -15,47 +15,22 @@
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "unit_store.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Each test gets a fresh root under /tmp and a store open on it. */
-typedef struct fx {
-    char root[64];
-    store_t *st;
-} fx_t;
-
 static store_t *open_root(const char *root)
 {
-    char err[256] = "";
     store_options_t opt = {.default_owner = "dflt"};
-    store_t *st = store_sqlite_open(root, &opt, err, sizeof err);
-    if (!st) fail_msg("store_sqlite_open(%s): %s", root, err);
-    return st;
+    return unit_store_open(root, &opt);
 }
 
+/* Each test gets a fresh root under /tmp and a store open on it. */
 static int setup(void **state)
 {
-    fx_t *f = calloc(1, sizeof *f);
-    if (!f) return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/fakes3-store-XXXXXX");
-    if (!mkdtemp(f->root)) return -1;
-    f->st = open_root(f->root);
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb, (void)type, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
+    if (unit_store_setup(state, "/tmp/fakes3-store-XXXXXX")) return -1;
     fx_t *f = *state;
-    if (f->st) f->st->ops->close(f->st);
-    nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    f->st = open_root(f->root);
     return 0;
 }
 
@@ -1355,7 +1330,7 @@ static void test_acl_documents_kept_with_objects_and_uploads(void **state)
     store_obj_free(&o);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, unit_store_teardown)
 
 int main(void)
 {

@@ -12,47 +12,20 @@
 
 #include "lib/util.h"
 #include "store/store.h"
+#include "unit_store.h"
 
 /* Written by fakes3 at commit b8371cf (see tests/fixtures/roots/README.md). */
 #define OLD_ROOT "tests/fixtures/roots/main-b8371cf"
 
-typedef struct fx {
-    char root[64];
-    store_t *st;
-} fx_t;
-
 static store_t *open_root(const char *root)
 {
-    char err[256] = "";
     store_options_t opt = {0};
-    store_t *st = store_sqlite_open(root, &opt, err, sizeof err);
-    if (!st) fail_msg("store_sqlite_open(%s): %s", root, err);
-    return st;
+    return unit_store_open(root, &opt);
 }
 
 static int setup(void **state)
 {
-    fx_t *f = calloc(1, sizeof *f);
-    if (!f) return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/fakes3-conf-XXXXXX");
-    if (!mkdtemp(f->root)) return -1;
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb, (void)type, (void)ftw;
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    if (f->st) f->st->ops->close(f->st);
-    nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
+    return unit_store_setup(state, "/tmp/fakes3-conf-XXXXXX");
 }
 
 static void expect_doc(store_t *st, const char *bucket, const char *name, const char *want,
@@ -170,7 +143,7 @@ static void test_root_written_by_b8371cf_gains_the_table(void **state)
     expect_get_rc(st, "old-bucket", "cors", STORE_ENOBUCKET);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, unit_store_teardown)
 
 int main(void)
 {
