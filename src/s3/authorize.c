@@ -18,6 +18,11 @@
 /* Values handed to a policy live here for the duration of one check. */
 typedef struct keyctx {
     s3_req_t *r;
+    const char *bucket, *key; /* what is being judged (a copy's source, a DeleteObjects key) */
+    size_t key_len;
+    s3_qparam_t *etags; /* the existing object's tags, read when a policy asks */
+    size_t netags;
+    int etags_read;
     char a[128], b[1200];
     s3_qparam_t *tags;
     size_t ntags;
@@ -41,6 +46,35 @@ static void parse_tags(keyctx_t *k)
         k->tags = NULL;
         k->ntags = 0;
     }
+}
+
+/* The tags of the object being judged, from its stored x-amz-tagging
+ * ("k1=v1&k2=v2", kept with its headers); none when it does not exist. */
+static void read_existing_tags(keyctx_t *k)
+{
+    if (k->etags_read) return;
+    k->etags_read = 1;
+    if (!k->key) return;
+    store_t *st = k->r->srv->store;
+    store_obj_t o;
+    if (st->ops->obj_get(st, k->bucket, k->key, k->key_len, &o, NULL) != STORE_OK) return;
+    static const char tag[] = "x-fakes3-tagging: ";
+    const char *h = o.headers;
+    while (h && *h && strncmp(h, tag, sizeof tag - 1) != 0) {
+        h = strchr(h, '\n');
+        if (h) h++;
+    }
+    if (h && *h) {
+        h += sizeof tag - 1;
+        char *v = xstrndup(h, strcspn(h, "\n"));
+        if (query_parse(v, &k->etags, &k->netags) != 0) {
+            query_free(k->etags, k->netags);
+            k->etags = NULL;
+            k->netags = 0;
+        }
+        free(v);
+    }
+    store_obj_free(&o);
 }
 
 static size_t key_fn(void *ctx, const char *name, const char **vals, size_t max)
@@ -99,7 +133,12 @@ static size_t key_fn(void *ctx, const char *name, const char **vals, size_t max)
             vals[i] = k->tags[i].name;
         return k->ntags;
     }
-    /* s3:ExistingObjectTag/KEY: objects keep only a count of their tags. */
+    if (strncasecmp(name, "s3:ExistingObjectTag/", 21) == 0) {
+        read_existing_tags(k);
+        for (size_t i = 0; i < k->netags; i++)
+            if (strcmp(k->etags[i].name, name + 21) == 0) return one(vals, max, k->etags[i].value);
+        return 0;
+    }
     return 0;
 }
 
@@ -107,11 +146,12 @@ s3_err_t s3_may(s3_req_t *r, const char *action, const char *bucket, const char 
                 size_t key_len)
 {
     if (!s3_owner_users_mode(r)) return S3E_NONE;
-    keyctx_t k = {.r = r};
+    keyctx_t k = {.r = r, .bucket = bucket, .key = key, .key_len = key_len};
     access_ctx_t ctx = {r->srv->store, r->srv->users, r->user, key_fn, &k, S3_DEFAULT_OWNER_ID};
     char why[sizeof r->why];
     int rc = access_check(&ctx, action, bucket, key, key_len, why, sizeof why);
     query_free(k.tags, k.ntags);
+    query_free(k.etags, k.netags);
     /* The log keeps every decision of the request, the denying one last. */
     size_t used = strlen(r->why);
     snprintf(r->why + used, sizeof r->why - used, "%s%s %s", used ? "; " : "", action, why);

@@ -320,8 +320,6 @@ def test_request_tag_condition_on_put(w):
     denied(lambda: w.bob.put_object(Bucket=BUCKET, Key="odd", Body=b"b", Tagging="owner=z"))
 
 
-@pytest.mark.skip(reason="object tags are kept only as a count until object tagging is built "
-                         "(the tagging issue): s3:ExistingObjectTag/KEY is always absent")
 def test_existing_tag_condition_on_get(w):
     w.alice.put_object(Bucket=BUCKET, Key="tagged-blue", Body=b"b", Tagging="team=blue")
     w.alice.put_object(Bucket=BUCKET, Key="tagged-red", Body=b"r", Tagging="team=red")
