@@ -41,7 +41,7 @@ static const char usage[] =
     "      --corspostputallowheaders V     Access-Control-Allow-Headers of PUT and POST answers\n"
     "      --corsexposeheaders V           Access-Control-Expose-Headers (default ETag)\n"
     "                        CORS headers go on answers to requests with an Origin header;\n"
-    "                        OPTIONS (preflight) is always answered\n"
+    "                        for buckets without CORS rules (PutBucketCors)\n"
     "      --access-key AK   with --secret-key: verify signatures for this user "
     "[FAKES3_ACCESS_KEY]\n"
     "      --secret-key SK   (default: any credentials accepted)              [FAKES3_SECRET_KEY]\n"
