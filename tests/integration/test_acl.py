@@ -4,6 +4,8 @@ AccessControlPolicy bodies) and S3's errors for bad ones, Object Ownership, publ
 block. The matrix runs on a server with --legacy-bucket-defaults (ACLs enabled, as on S3
 before 2023); the defaults of a plain --users server are tested on their own."""
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -431,3 +433,46 @@ def test_open_mode_accepts_acls_as_fake_s3_did(server_factory):
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
     s3.put_bucket_ownership_controls(
         Bucket="open-acl", OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+
+
+def _public_read_policy(bucket):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*"}]})
+
+
+def test_block_public_policy_refuses_public_policies(legacy):
+    """BlockPublicPolicy: PutBucketPolicy of a public policy is AccessDenied and the old policy
+    stays; a policy naming a user is not public and is accepted; without the block the public
+    one is accepted."""
+    u = legacy
+    u.alice.create_bucket(Bucket="bpp")
+    u.alice.put_public_access_block(Bucket="bpp", PublicAccessBlockConfiguration={
+        "BlockPublicPolicy": True})
+    bob_only = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"CanonicalUser": BOB_ID}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::bpp/*"}]})
+    u.alice.put_bucket_policy(Bucket="bpp", Policy=bob_only)
+    denied(u.alice.put_bucket_policy, Bucket="bpp", Policy=_public_read_policy("bpp"))
+    assert json.loads(u.alice.get_bucket_policy(Bucket="bpp")["Policy"]) == json.loads(bob_only)
+    u.alice.delete_public_access_block(Bucket="bpp")
+    u.alice.put_bucket_policy(Bucket="bpp", Policy=_public_read_policy("bpp"))
+    assert u.alice.get_bucket_policy_status(Bucket="bpp")["PolicyStatus"]["IsPublic"] is True
+
+
+def test_restrict_public_buckets_limits_a_public_policy_to_the_owners_account(legacy):
+    """RestrictPublicBuckets: a public policy grants nothing to anonymous callers or to other
+    accounts while the block is on; the grant comes back when it is removed."""
+    u = legacy
+    u.alice.create_bucket(Bucket="rpb")
+    u.alice.put_object(Bucket="rpb", Key="k", Body=b"x")
+    u.alice.put_bucket_policy(Bucket="rpb", Policy=_public_read_policy("rpb"))
+    assert u.anon.get_object(Bucket="rpb", Key="k")["Body"].read() == b"x"
+    assert u.bob.get_object(Bucket="rpb", Key="k")["Body"].read() == b"x"
+    u.alice.put_public_access_block(Bucket="rpb", PublicAccessBlockConfiguration={
+        "RestrictPublicBuckets": True})
+    denied(u.anon.get_object, Bucket="rpb", Key="k")
+    denied(u.bob.get_object, Bucket="rpb", Key="k")
+    assert u.alice.get_object(Bucket="rpb", Key="k")["Body"].read() == b"x"
+    u.alice.delete_public_access_block(Bucket="rpb")
+    assert u.anon.get_object(Bucket="rpb", Key="k")["Body"].read() == b"x"
