@@ -353,3 +353,69 @@ def test_empty_or_partial_authorization_is_not_treated_as_anonymous_or_valid(u):
         assert r.status in (400, 403), (q, r)
     unchanged(u)
 
+
+def test_sigv4_signature_that_leaves_out_host_is_refused(u):
+    """A signature over a request whose SignedHeaders omit host could be replayed on another
+    virtual-host bucket (the path stays the same); S3 answers AccessDenied with
+    HeadersNotSigned host. Broke: fakes3 accepted it."""
+    p = u.srv.port
+    hs, _ = sign_v4("GET", "/secret", [("x-foo", "1")], hashlib.sha256(b"").hexdigest(),
+                    secret=ALICE[1], access_key=ALICE[0])
+    for host in (f"alices.fakes3:{p}", f"bobs.fakes3:{p}"):
+        r = raw(p, "GET", "/secret", headers=hs, host=host)
+        assert r.status == 403, r
+        root = ET.fromstring(r.body)
+        assert root.findtext("Code") == "AccessDenied"
+        assert root.findtext("Message") == ("There were headers present in the request which "
+                                            "were not signed")
+        assert root.findtext("HeadersNotSigned") == "host"
+    # presigned with X-Amz-SignedHeaders that omit host
+    url = u.alice.generate_presigned_url("get_object",
+                                         Params={"Bucket": "alices", "Key": "secret"})
+    assert requests.get(url, timeout=30).content == b"alice data"
+    now = datetime.now(timezone.utc)
+    amzdate, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    q = (f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKALICE%2F{date}%2Fus-east-1%2Fs3"
+         f"%2Faws4_request&X-Amz-Date={amzdate}&X-Amz-Expires=600&X-Amz-SignedHeaders=")
+    creq = "\n".join(["GET", "/alices/secret", q, "", "", "UNSIGNED-PAYLOAD"])
+    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, f"{date}/us-east-1/s3/aws4_request",
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + ALICE[1]).encode()
+    for part in (date, "us-east-1", "s3", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    r = raw(p, "GET", f"/alices/secret?{q}&X-Amz-Signature={sig}")
+    assert r.status == 403, r
+    assert ET.fromstring(r.body).findtext("HeadersNotSigned") == "host"
+
+
+def test_presigned_put_with_an_unsigned_copy_source_or_acl_header_is_refused(
+        server_factory, tmp_path):
+    """alice hands bob a presigned PUT for one key; bob adds x-amz-copy-source (turning it into a
+    copy of alice's secret) and x-amz-acl: public-read. S3 refuses unsigned x-amz-* headers
+    (AccessDenied, HeadersNotSigned). Broke: fakes3 copied the secret and made it public."""
+    u = Users(server_factory(args=["--users", users_file(tmp_path), "--legacy-bucket-defaults"]))
+    u.alice.create_bucket(Bucket="alices")
+    u.alice.put_object(Bucket="alices", Key="secret", Body=b"alice data")
+    url = u.alice.generate_presigned_url("put_object",
+                                         Params={"Bucket": "alices", "Key": "upload"})
+    for extra in ({"x-amz-copy-source": "alices/secret", "x-amz-acl": "public-read"},
+                  {"x-amz-acl": "public-read"}, {"X-Amz-Meta-Evil": "1"}):
+        r = requests.put(url, data=b"", headers=extra, timeout=30)
+        assert r.status_code == 403, (extra, r.content)
+        root = ET.fromstring(r.content)
+        assert root.findtext("Code") == "AccessDenied"
+        assert set(root.findtext("HeadersNotSigned").split(",")) == {k.lower() for k in extra}
+        assert code_of(u.anon.get_object, Bucket="alices", Key="upload") == "AccessDenied"
+        assert code_of(u.alice.head_object, Bucket="alices", Key="upload") == "404"
+    # The header form too: a signed PUT with an x-amz-acl added after signing.
+    p = u.srv.port
+    hs, _ = sign_v4("PUT", "/alices/upload", [("Host", f"127.0.0.1:{p}")],
+                    hashlib.sha256(b"x").hexdigest(), secret=ALICE[1], access_key=ALICE[0])
+    r = raw(p, "PUT", "/alices/upload", body=b"x", headers=hs + [("x-amz-acl", "public-read")])
+    assert r.status == 403 and ET.fromstring(r.body).findtext("HeadersNotSigned") == "x-amz-acl"
+    assert code_of(u.alice.head_object, Bucket="alices", Key="upload") == "404"
+    # as signed, the URL works
+    assert requests.put(url, data=b"mine", timeout=30).status_code == 200
+    assert u.alice.get_object(Bucket="alices", Key="upload")["Body"].read() == b"mine"
+    assert code_of(u.anon.get_object, Bucket="alices", Key="upload") == "AccessDenied"

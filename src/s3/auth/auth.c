@@ -1,5 +1,6 @@
 #include "s3/auth/auth.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,48 @@ static int valid_content_sha(const char *v)
     return 1;
 }
 
+/* Whether name is in the ';' list of signed headers (lower case, as SigV4 sends them). */
+static int signed_has(const char *sh, size_t shlen, const char *name)
+{
+    size_t nl = strlen(name);
+    for (const char *p = sh, *end = sh + shlen; p < end;) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        size_t n = semi ? (size_t)(semi - p) : (size_t)(end - p);
+        if (n == nl && strncasecmp(p, name, n) == 0) return 1;
+        p += n + 1;
+    }
+    return 0;
+}
+
+/* S3 refuses a SigV4 request whose signature leaves out host or an x-amz-* header that was
+ * sent (x-amz-content-sha256 aside): otherwise a captured signature could be replayed on
+ * another virtual-host bucket, or a presigned PUT turned into a copy or given an ACL. */
+static auth_kind_t v4_unsigned_headers(auth_result_t *res, const authreq_t *r, const char *sh,
+                                       size_t shlen)
+{
+    buf_t names = BUF_INIT;
+    if (!signed_has(sh, shlen, "host")) buf_append(&names, "host", 4);
+    for (size_t i = 0; i < r->nhdrs; i++) {
+        const char *h = r->hdrs[i].name;
+        if (strncasecmp(h, "x-amz-", 6) != 0 || strcasecmp(h, "x-amz-content-sha256") == 0 ||
+            signed_has(sh, shlen, h))
+            continue;
+        if (names.len) buf_append(&names, ",", 1);
+        for (const char *c = h; *c; c++) {
+            char lc = (char)tolower((unsigned char)*c);
+            buf_append(&names, &lc, 1);
+        }
+    }
+    auth_kind_t k = AUTH_USER;
+    if (names.len) {
+        elem(&res->extra, "HeadersNotSigned", BSTR(&names), names.len);
+        k = fail(res, S3E_ACCESS_DENIED,
+                 "There were headers present in the request which were not signed");
+    }
+    buf_free(&names);
+    return k;
+}
+
 /* Signature and scope computed the same way for both SigV4 forms. */
 static auth_kind_t v4_verify(auth_result_t *res, const auth_user_t *u, const authreq_t *r,
                              const sigv4_cred_t *c, const char *amzdate, const char *sh,
@@ -189,6 +232,8 @@ static auth_kind_t v4_verify(auth_result_t *res, const auth_user_t *u, const aut
     sigv4_sign(key, BSTR(&sts), sts.len, calc);
     if (!sigv4_sig_equal(calc, sig, siglen))
         k = mismatch(res, u->access_key, &sts, sig, siglen, &creq);
+    else
+        k = v4_unsigned_headers(res, r, sh, shlen);
 out:
     buf_free(&creq);
     buf_free(&sts);
