@@ -419,3 +419,104 @@ def test_presigned_put_with_an_unsigned_copy_source_or_acl_header_is_refused(
     assert requests.put(url, data=b"mine", timeout=30).status_code == 200
     assert u.alice.get_object(Bucket="alices", Key="upload")["Body"].read() == b"mine"
     assert code_of(u.anon.get_object, Bucket="alices", Key="upload") == "AccessDenied"
+
+
+def test_sigv2_presigned_put_with_an_added_copy_source_header_is_refused(server_factory,
+                                                                         tmp_path):
+    """SigV2 signs the x-amz-* headers (CanonicalizedAmzHeaders): adding x-amz-copy-source to a
+    presigned PUT breaks the signature and copies nothing."""
+    u = Users(server_factory(args=["--users", users_file(tmp_path), "--legacy-bucket-defaults"]))
+    u.alice.create_bucket(Bucket="alices")
+    u.alice.put_object(Bucket="alices", Key="secret", Body=b"alice data")
+    url = v2_client(u.srv, ALICE).generate_presigned_url(
+        "put_object", Params={"Bucket": "alices", "Key": "up"}, ExpiresIn=600)
+    r = requests.put(url, data=b"", headers={"x-amz-copy-source": "alices/secret",
+                                             "x-amz-acl": "public-read"}, timeout=30)
+    assert r.status_code == 403 and err_code(r.content) == "SignatureDoesNotMatch", r.content
+    assert code_of(u.alice.head_object, Bucket="alices", Key="up") == "404"
+
+
+def test_open_mode_buckets_are_not_open_to_anonymous_callers_once_users_are_configured(
+        server_factory, tmp_path):
+    """Buckets written in the open mode belong to the default owner; with --users every signed-in
+    user may use them (README), but an unsigned caller may not."""
+    root = tmp_path / "shared-root"
+    srv = server_factory(root=root)
+    s3 = srv.client()
+    s3.create_bucket(Bucket="oldb")
+    s3.put_object(Bucket="oldb", Key="k", Body=b"old")
+    srv.stop()
+    u = Users(server_factory(root=root, args=["--users", users_file(tmp_path)]))
+    p = u.srv.port
+    for method, target in [("GET", "/oldb/k"), ("GET", "/oldb?list-type=2"), ("PUT", "/oldb/n"),
+                           ("DELETE", "/oldb/k"), ("PUT", "/oldb?acl"), ("GET", "/oldb?acl")]:
+        r = raw(p, method, target, body=b"x" if target == "/oldb/n" else b"")
+        assert r.status == 403 and err_code(r.body) == "AccessDenied", (method, target, r)
+    assert u.bob.get_object(Bucket="oldb", Key="k")["Body"].read() == b"old"
+    assert [o["Key"] for o in u.alice.list_objects_v2(Bucket="oldb")["Contents"]] == ["k"]
+    assert "oldb" not in [b["Name"] for b in u.bob.list_buckets()["Buckets"]]
+    assert code_of(u.bob.create_bucket, Bucket="oldb") == "BucketAlreadyExists"
+
+
+def test_post_policy_signed_for_one_bucket_cannot_write_another_of_the_signers_buckets(u):
+    """alice's presigned POST for bucket "uploads", replayed on her bucket "alices" (path style,
+    virtual host, or with a form field bucket=uploads): the policy's bucket condition is matched
+    against the bucket addressed, so it fails and nothing is stored."""
+    u.alice.create_bucket(Bucket="uploads")
+    post = u.alice.generate_presigned_post("uploads", "drop/${filename}",
+                                           Conditions=[["starts-with", "$key", "drop/"]])
+    p = u.srv.port
+    with_field = dict(post["fields"], bucket="uploads")
+    for url, fields, host in [(f"{u.srv.endpoint}/alices", post["fields"], None),
+                              (f"{u.srv.endpoint}/alices", with_field, None),
+                              (f"http://127.0.0.1:{p}/", post["fields"], f"alices.fakes3:{p}")]:
+        r = requests.post(url, data=fields, files={"file": ("f.txt", b"evil")}, timeout=30,
+                          headers={"Host": host} if host else {})
+        assert r.status_code == 403 and err_code(r.content) == "AccessDenied", r.content
+    unchanged(u)
+    assert "Contents" not in u.alice.list_objects_v2(Bucket="uploads")
+
+
+def test_duplicated_host_header_cannot_pick_another_bucket_than_the_one_signed(u):
+    p = u.srv.port
+    hs, _ = sign_v4("GET", "/secret", [("Host", f"bobs.fakes3:{p}")],
+                    hashlib.sha256(b"").hexdigest(), secret=BOB[1], access_key=BOB[0])
+    for order in (hs + [("Host", f"alices.fakes3:{p}")], [("Host", f"alices.fakes3:{p}")] + hs):
+        r = raw(p, "GET", "/secret", headers=order, host=f"bobs.fakes3:{p}")
+        assert r.status in (400, 403), r
+        assert b"alice data" not in r.body
+
+
+def test_write_and_read_acp_grants_do_not_imply_read_acl_control_or_bucket_deletion(
+        server_factory, tmp_path):
+    u = Users(server_factory(args=["--users", users_file(tmp_path), "--legacy-bucket-defaults"]))
+    u.alice.create_bucket(Bucket="alices")
+    u.alice.put_object(Bucket="alices", Key="secret", Body=b"alice data")
+    alice_id = u.alice.get_bucket_acl(Bucket="alices")["Owner"]["ID"]
+    u.alice.put_bucket_acl(Bucket="alices", GrantWrite=f"id={BOB_ID}",
+                           GrantReadACP=f"id={BOB_ID}", GrantFullControl=f"id={alice_id}")
+    b = u.bob
+    assert b.get_bucket_acl(Bucket="alices")["Owner"]["DisplayName"] == "alice"
+    for name, call in {
+            "GetObject": lambda: b.get_object(Bucket="alices", Key="secret"),
+            "ListObjectsV2": lambda: b.list_objects_v2(Bucket="alices"),
+            "PutBucketAcl": lambda: b.put_bucket_acl(Bucket="alices",
+                                                     GrantFullControl=f"id={BOB_ID}"),
+            "PutObjectAcl": lambda: b.put_object_acl(Bucket="alices", Key="secret",
+                                                     GrantRead=f"id={BOB_ID}"),
+            "GetObjectAcl": lambda: b.get_object_acl(Bucket="alices", Key="secret"),
+            "DeleteBucket": lambda: b.delete_bucket(Bucket="alices"),
+            "PutBucketPolicy": lambda: b.put_bucket_policy(Bucket="alices", Policy=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::alices/*"}]})),
+            "PutBucketOwnershipControls": lambda: b.put_bucket_ownership_controls(
+                Bucket="alices",
+                OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}),
+    }.items():
+        assert code_of(call) == "AccessDenied", name
+    # the grant does allow writing a new object, which bob then owns
+    b.put_object(Bucket="alices", Key="bobs-obj", Body=b"b")
+    assert b.get_object(Bucket="alices", Key="bobs-obj")["Body"].read() == b"b"
+    assert u.alice.get_object(Bucket="alices", Key="secret")["Body"].read() == b"alice data"
+    assert code_of(u.alice.get_bucket_policy, Bucket="alices") == "NoSuchBucketPolicy"
