@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 
 from clientlib import (KEYS, INSTALL_HINT, WorkDirs, boto3_env, build_go, need,  # noqa: E402,F401
                        node_modules_ok, pyenv_python, run, srv_factory)
-from s3lib import AwsCli, S3cmd, clean_env, which_aws  # noqa: E402
+from s3lib import AwsCli, S3cmd, clean_env, wait_for, which_aws  # noqa: E402
 import test_clients as tc  # noqa: E402  (the workflows themselves)
 
 AK, SK = KEYS
@@ -96,7 +96,8 @@ def test_workflow_with_the_right_keys(keyed, tmp_path, client):
 
     WORKFLOWS[client](factory, tmp_path)
     (srv,) = made
-    assert "signatures verified" in srv.server.stdout() + srv.server.stderr()
+    wait_for(lambda: "signatures verified" in srv.server.stdout() + srv.server.stderr(),
+             what="the keyed start-up line")
     refused = [s for s in statuses(srv) if s[2] in (400, 403)]
     assert refused == [], f"requests refused with the right keys: {refused}"
 
@@ -494,13 +495,6 @@ def test_presigned_urls_work_and_a_changed_request_is_refused(keyed, tmp_path, t
         raise AssertionError(f"{e}\n--- fakes3 access log (tail) ---\n{srv.log_tail()}") from None
 
 
-def wait_for(cond, timeout=120.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.mark.parametrize("tool", PRESIGNERS)

@@ -780,3 +780,15 @@ def crc64nvme(d):
 def crc32c(d):
     """CRC-32C (Castagnoli); check value for b"123456789" is 0xe3069283."""
     return _crc_reflected(d, _CRC32C, 32)
+
+
+def wait_for(cond, timeout=60.0, what="condition"):
+    """Poll cond until it is true (returns its value) or timeout seconds pass (AssertionError):
+    for what the server does after a client could already see it serving, such as its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, AwsCli, S3cmd, error_code, fakes3_bin, parse_xml,
-                   raw, sign_v4, xml_text)
+                   raw, sign_v4, wait_for, xml_text)
 
 AK, SK = DUMMY_KEY_ID, DUMMY_SECRET
 EMPTY = hashlib.sha256(b"").hexdigest()
@@ -62,16 +62,6 @@ def http(method, url, data=None):
 def err(body):
     x = parse_xml(body)
     return xml_text(x, "Code"), x
-
-
-def wait_for(cond, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # --- SigV4 for raw requests: s3lib.sign_v4 (dates and chunks under the test's control) ----------

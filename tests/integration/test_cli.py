@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from s3lib import (ACCESS_LOG_RE, RawConn, clean_env, fakes3_bin, free_port, md5_hex, port_open,
-                   raw)
+                   raw, wait_for)
 
 FLAGS = ["--root", "--port", "--address", "--hostname", "--quiet", "--strict", "--help",
          "--legacy-bucket-defaults",
@@ -68,7 +68,10 @@ def test_unusable_root_exits_2(tmp_path):
 
 
 def test_startup_message_on_stderr(server):
-    assert str(server.port) in server.stderr(), f"startup message lacks the port: {server.stderr()!r}"
+    # The line is written once the port is bound, which a client can see first: wait for it
+    # (reading stderr at once failed on a busy machine).
+    wait_for(lambda: str(server.port) in server.stderr(),
+             what=f"a start-up message naming port {server.port}")
 
 
 def test_defaults_port_4569_and_root_fakes3_data(netns_factory, server_factory, tmp_path):
