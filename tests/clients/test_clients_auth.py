@@ -51,10 +51,11 @@ def keyed(srv_factory):
 
 
 def statuses(srv):
-    """The access log's (method, target, status) triples."""
+    """The access log's (method, target, status) triples. A line is written once its answer has
+    gone out, so a client may see the answer first: callers wait for the lines they need."""
     out = []
     for line in srv.server.stdout().splitlines():
-        m = re.match(r"^(\S+) (\S+) (\d{3}) \d+ \d+us$", line)
+        m = re.match(r"^(\S+) (\S+) (\d{3}) \d+ \d+us(?: \[.*\])?$", line)
         if m:
             out.append((m.group(1), m.group(2), int(m.group(3))))
     return out
@@ -236,8 +237,9 @@ def probe_s3fs(srv, tmp_path, keys):
     assert "Failed to connect by sigv4, so retry to connect by signature version 2" in log, log
     codes = set(re.findall(r"Check bucket failed, S3 response: .*?<Code>(\w+)</Code>", log, re.S))
     assert len(codes) == 1, log[-3000:]  # the same code for the SigV4 and the SigV2 attempt
-    refused = [s for s in statuses(srv) if s[1].startswith("/probe-bkt") and s[2] == 403]
-    assert len(refused) >= 2, f"want s3fs's two bucket checks refused:\n{srv.log_tail()}"
+    wait_for(lambda: len([s for s in statuses(srv)
+                          if s[1].startswith("/probe-bkt") and s[2] == 403]) >= 2,
+             what=f"s3fs's two bucket checks refused in the access log:\n{srv.log_tail()}")
     return codes.pop()
 
 
@@ -268,10 +270,11 @@ def test_wrong_keys_are_refused(keyed, tmp_path, client, wrong):
         srv = keyed()
     assert srv.raw("PUT", "/probe-bkt").status == 200  # with the right keys
     keys, want = WRONG[wrong]
-    n = len(statuses(srv))
+    n = wait_for(lambda: len(statuses(srv)), what="the access log line of the bucket's PUT")
     got = probe(srv, tmp_path, keys)
     assert got == want, f"{client} with a {wrong} reported {got!r}, want {want!r}"
-    assert any(s[2] == 403 for s in statuses(srv)[n:]), srv.log_tail()
+    wait_for(lambda: any(s[2] == 403 for s in statuses(srv)[n:]),
+             what=f"a 403 in the access log:\n{srv.log_tail()}")
     # Nothing changed: the bucket is still there, empty.
     r = srv.raw("GET", "/probe-bkt?list-type=2")
     assert r.status == 200 and b"<Contents>" not in r.body, r
