@@ -127,8 +127,16 @@ def test_sigterm_stops_both_listeners_accepting_at_once(both):
     srv, hport = both
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
     try:
-        # A PUT whose body never ends: in flight until the socket closes.
-        s.sendall(b"PUT /inflight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        # A PUT whose body never ends: in flight until the socket closes. The 100 Continue says
+        # the server has read its head (before that, SIGTERM need not wait for it).
+        s.sendall(b"PUT /inflight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                  b"Expect: 100-continue\r\n\r\n")
+        got = b""
+        while b"100 Continue" not in got:
+            chunk = s.recv(4096)
+            assert chunk, f"closed before 100 Continue: {got!r}"
+            got += chunk
+        s.sendall(b"abc")
         wait_open(hport)
         srv.send_signal(signal.SIGTERM)
         wait_closed(hport)
