@@ -75,12 +75,7 @@ void s3_put_ownership(s3_req_t *r, http_response_t *resp)
 
 void s3_delete_ownership(s3_req_t *r, http_response_t *resp)
 {
-    int rc = r->srv->store->ops->conf_delete(r->srv->store, r->t.bucket, "ownership");
-    if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
-        return;
-    }
-    ok(resp, 204);
+    s3_conf_delete(r, resp, "ownership", 204);
 }
 
 void s3_get_pab(s3_req_t *r, http_response_t *resp)
@@ -121,10 +116,5 @@ void s3_put_pab(s3_req_t *r, http_response_t *resp)
 
 void s3_delete_pab(s3_req_t *r, http_response_t *resp)
 {
-    int rc = r->srv->store->ops->conf_delete(r->srv->store, r->t.bucket, "pab");
-    if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
-        return;
-    }
-    ok(resp, 204);
+    s3_conf_delete(r, resp, "pab", 204);
 }

@@ -164,14 +164,9 @@ void s3_put_cors(s3_req_t *r, http_response_t *resp)
 
 void s3_get_cors(s3_req_t *r, http_response_t *resp)
 {
-    store_t *st = r->srv->store;
     char *doc;
     size_t len;
-    int rc = st->ops->conf_get(st, r->t.bucket, CONF_NAME, &doc, &len);
-    if (rc) {
-        s3_err(r, resp, rc == STORE_ENOCONF ? S3E_NO_SUCH_CORS : s3_err_from_store(rc));
-        return;
-    }
+    if (s3_conf_load(r, resp, CONF_NAME, S3E_NO_SUCH_CORS, &doc, &len)) return;
     buf_t b = BUF_INIT;
     buf_append(&b, doc, len);
     free(doc);
@@ -180,12 +175,5 @@ void s3_get_cors(s3_req_t *r, http_response_t *resp)
 
 void s3_delete_cors(s3_req_t *r, http_response_t *resp)
 {
-    store_t *st = r->srv->store;
-    int rc = st->ops->conf_delete(st, r->t.bucket, CONF_NAME);
-    if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
-        return;
-    }
-    http_resp_status(resp, 204);
-    http_resp_ready(resp);
+    s3_conf_delete(r, resp, CONF_NAME, 204);
 }

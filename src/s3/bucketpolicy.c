@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "s3/access/access.h"
 #include "s3/access/pab.h"
 #include "s3/access/policy.h"
 #include "s3/auth/users.h"
@@ -54,17 +55,12 @@ void s3_put_policy(s3_req_t *r, http_response_t *resp)
     }
     /* BlockPublicPolicy refuses a public policy (S3 answers AccessDenied). */
     store_t *st = r->srv->store;
-    char *doc = NULL;
-    size_t n = 0;
-    pab_t pab;
-    int have = st->ops->conf_get(st, r->t.bucket, "pab", &doc, &n) == STORE_OK;
-    if (have) pab_decode(doc, &pab);
-    free(doc);
-    store_bucket_t b;
-    const auth_user_t *owner = NULL;
-    if (have && st->ops->bucket_get(st, r->t.bucket, &b) == STORE_OK)
-        owner = auth_users_find_id(r->srv->users, b.owner);
-    int blocked = have && pab_blocks_public_policy(&pab, p, owner ? owner->account_id : NULL);
+    access_bucket_t ab;
+    int blocked = 0;
+    if (access_bucket_load(st, r->t.bucket, &ab) == STORE_OK && ab.has_pab) {
+        const auth_user_t *owner = auth_users_find_id(r->srv->users, ab.b.owner);
+        blocked = pab_blocks_public_policy(&ab.pab, p, owner ? owner->account_id : NULL);
+    }
     policy_free(p);
     if (blocked) {
         s3_err(r, resp, S3E_ACCESS_DENIED);
@@ -81,14 +77,9 @@ void s3_put_policy(s3_req_t *r, http_response_t *resp)
 
 void s3_get_policy(s3_req_t *r, http_response_t *resp)
 {
-    store_t *st = r->srv->store;
     char *doc;
     size_t len;
-    int rc = st->ops->conf_get(st, r->t.bucket, CONF_NAME, &doc, &len);
-    if (rc) {
-        s3_err(r, resp, rc == STORE_ENOCONF ? S3E_NO_SUCH_BUCKET_POLICY : s3_err_from_store(rc));
-        return;
-    }
+    if (s3_conf_load(r, resp, CONF_NAME, S3E_NO_SUCH_BUCKET_POLICY, &doc, &len)) return;
     buf_t b = BUF_INIT;
     buf_append(&b, doc, len);
     free(doc);
@@ -100,26 +91,14 @@ void s3_get_policy(s3_req_t *r, http_response_t *resp)
 
 void s3_delete_policy(s3_req_t *r, http_response_t *resp)
 {
-    store_t *st = r->srv->store;
-    int rc = st->ops->conf_delete(st, r->t.bucket, CONF_NAME);
-    if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
-        return;
-    }
-    http_resp_status(resp, 204);
-    http_resp_ready(resp);
+    s3_conf_delete(r, resp, CONF_NAME, 204);
 }
 
 void s3_get_policy_status(s3_req_t *r, http_response_t *resp)
 {
-    store_t *st = r->srv->store;
     char *doc;
     size_t len;
-    int rc = st->ops->conf_get(st, r->t.bucket, CONF_NAME, &doc, &len);
-    if (rc) {
-        s3_err(r, resp, rc == STORE_ENOCONF ? S3E_NO_SUCH_BUCKET_POLICY : s3_err_from_store(rc));
-        return;
-    }
+    if (s3_conf_load(r, resp, CONF_NAME, S3E_NO_SUCH_BUCKET_POLICY, &doc, &len)) return;
     /* A stored policy was valid for this bucket when it was put. */
     policy_t *p = policy_parse(doc, len, r->t.bucket, NULL, 0);
     free(doc);

@@ -235,6 +235,14 @@ void s3_delete_cors(s3_req_t *r, http_response_t *resp);
 void s3_cors_preflight(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_cors_actual(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
+/* A bucket's configuration document (bucketconf.c), for the Get and Delete
+ * handlers of each configuration. s3_conf_load: *doc (owned by the caller)
+ * and *len, 0; or -1 after answering (none when the bucket has no such
+ * document, else the store's error). s3_conf_delete: remove it and answer
+ * status (204, or 200 where S3 does), or the store's error. */
+int s3_conf_load(s3_req_t *r, http_response_t *resp, const char *name, s3_err_t none, char **doc,
+                 size_t *len);
+void s3_conf_delete(s3_req_t *r, http_response_t *resp, const char *name, int status);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
