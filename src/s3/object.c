@@ -735,6 +735,12 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         buf_free(&x);
         goto out;
     }
+    /* The bytes' file is opened before anything is answered, so that running
+     * out of descriptors is answered as such; a HEAD opens nothing. */
+    if (!head && o.size && (rc = st->ops->reader_ready(rd, from)) != STORE_OK) {
+        s3_err(r, resp, s3_err_from_store(rc));
+        goto out;
+    }
     http_resp_header(resp, "Last-Modified", date);
     http_resp_header(resp, "ETag", etag);
     http_resp_header(resp, "Accept-Ranges", "bytes");

@@ -211,11 +211,13 @@ struct store_ops {
                    store_obj_t *out, int *fd);
     /* Open an object for reading: its metadata in out and a reader that keeps
      * these bytes readable until reader_close, whatever writers do meanwhile.
-     * Its first file is opened here (reader_fd hands that descriptor over), so
-     * that STORE_EMFILE comes before anything is answered. STORE_ENOBUCKET,
-     * STORE_ENOKEY, STORE_EMFILE. */
+     * No file is opened yet (a HEAD needs none). STORE_ENOBUCKET, STORE_ENOKEY. */
     int (*obj_open)(store_t *st, const char *bucket, const char *key, size_t key_len,
                     store_obj_t *out, store_reader_t **rd);
+    /* Open the file holding byte off now (reader_fd and reader_read use it),
+     * so that a failure is known before anything is answered: STORE_OK,
+     * STORE_EMFILE, or another store code. */
+    int (*reader_ready)(store_reader_t *rd, uint64_t off);
     /* The object's parts (n == 0 for a single-blob object); owned by rd. */
     void (*reader_parts)(store_reader_t *rd, const store_part_t **parts, size_t *n);
     /* When [off, off+len) lies within one file: a new descriptor (the caller

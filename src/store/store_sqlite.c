@@ -1115,15 +1115,6 @@ static int sq_obj_open(store_t *st, const char *bucket, const char *key, size_t 
     }
     rd->size = out->size;
     rd->blob = xstrdup(out->blob);
-    /* The first file is opened now, so that running out of descriptors is
-     * answered before anything is sent; reader_fd hands it over. */
-    rd->cur = 0;
-    rd->fd = open_blob(s, rd->nparts ? rd->parts[0].blob : rd->blob);
-    if (rd->fd < 0) {
-        ret = store_errno_code(errno);
-        store_obj_free(out);
-        goto fail;
-    }
     *rdp = rd;
     return STORE_OK;
 fail:
@@ -1165,6 +1156,16 @@ static int open_blob(struct sq_store *s, const char *blob)
     return fd;
 }
 
+static int sq_reader_ready(store_reader_t *rd, uint64_t off)
+{
+    size_t i = rd->nparts ? part_at(rd, off) : 0;
+    if (rd->fd >= 0 && rd->cur == i) return STORE_OK;
+    if (rd->fd >= 0) close(rd->fd);
+    rd->fd = open_blob(rd->s, rd->nparts ? rd->parts[i].blob : rd->blob);
+    rd->cur = i;
+    return rd->fd >= 0 ? STORE_OK : store_errno_code(errno);
+}
+
 static int sq_reader_fd(store_reader_t *rd, uint64_t off, uint64_t len, int *fd, uint64_t *fdoff)
 {
     size_t i = 0;
@@ -1175,7 +1176,7 @@ static int sq_reader_fd(store_reader_t *rd, uint64_t off, uint64_t len, int *fd,
         *fdoff = off - rd->starts[i];
     }
     if (rd->fd >= 0 && rd->cur == i) {
-        /* The file obj_open (or a read) opened: the caller's now. */
+        /* The file reader_ready (or a read) opened: the caller's now. */
         *fd = rd->fd;
         rd->fd = -1;
         return 0;
@@ -1830,6 +1831,7 @@ static const struct store_ops sq_ops = {
     .obj_get = sq_obj_get,
     .obj_open = sq_obj_open,
     .reader_parts = sq_reader_parts,
+    .reader_ready = sq_reader_ready,
     .reader_fd = sq_reader_fd,
     .reader_read = sq_reader_read,
     .reader_close = sq_reader_close,
