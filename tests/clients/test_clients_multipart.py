@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "py"))
 sys.path.insert(0, HERE)
 
 from s3lib import (DUMMY_KEY_ID, DUMMY_SECRET, clean_env, crc32c, crc64nvme, md5_hex,  # noqa: E402
-                   raw)
+                   raw, wait_for)
 import rawcheck  # noqa: E402
 # The client suites' shared helpers and the per-test server fixture (srv, srv_factory).
 from clientlib import (WorkDirs, build_go, checksum, need, node_modules_ok, run,  # noqa: E402,F401
@@ -135,7 +135,10 @@ def mpu_requests(srv, bucket, key):
 
 
 def check_mpu_log(srv, bucket, key, part_numbers, ordered=False):
-    """One CreateMultipartUpload, these parts (200 each), one Complete, no abort, no PutObject."""
+    """One CreateMultipartUpload, these parts (200 each), one Complete, no abort, no PutObject.
+    A line is written once its answer has gone out: wait for the Complete's (the last one)."""
+    wait_for(lambda: mpu_requests(srv, bucket, key)["complete"],
+             what=f"{key}: CompleteMultipartUpload in the access log")
     got = mpu_requests(srv, bucket, key)
     assert got["create"] == [200], f"{key}: CreateMultipartUpload in the access log: {got}"
     nums = [n for n, _ in got["parts"]]
@@ -255,8 +258,9 @@ def test_rclone_multipart(srv, tmp_path):
     rc("copyto", "--multi-thread-cutoff", "8M", "--multi-thread-streams", "4",
        f"fk:{B}/{key}", work.out / "big-mt.bin")
     same_bytes(work.outfile("big-mt.bin"), RCLONE_DATA, "rclone multi-thread download")
-    ranged = [l for l in srv.server.stdout().splitlines() if l.startswith(f"GET /{B}/{key} 206 ")]
-    assert len(ranged) >= 2, f"multi-thread download: ranged GETs {ranged}"
+    def ranged():
+        return [l for l in srv.server.stdout().splitlines() if l.startswith(f"GET /{B}/{key} 206 ")]
+    wait_for(lambda: len(ranged()) >= 2, what=f"multi-thread download: ranged GETs {ranged()}")
 
     # rclone check: sizes and MD5s of the local folder against the bucket's.
     r = rc("check", str(src_dir), f"fk:{B}/mp", check=False, quiet=False)
