@@ -194,7 +194,7 @@ static int load_target(s3_req_t *r, http_response_t *resp, char owner[STORE_OWNE
         }
     } else {
         store_obj_t o;
-        rc = st->ops->obj_get(st, r->t.bucket, r->t.key, r->t.key_len, &o, NULL);
+        rc = st->ops->obj_get(st, r->t.bucket, r->t.key, r->t.key_len, r->vid, &o, NULL);
         if (rc == STORE_OK) {
             memcpy(owner, o.owner, STORE_OWNER_MAX);
             *doc = o.acl;
@@ -291,7 +291,7 @@ void s3_put_acl(s3_req_t *r, http_response_t *resp)
     acl_free(&a);
     store_t *st = r->srv->store;
     if (r->t.key)
-        rc = st->ops->obj_set_acl(st, r->t.bucket, r->t.key, r->t.key_len, enc);
+        rc = st->ops->obj_set(st, r->t.bucket, r->t.key, r->t.key_len, r->vid, STORE_DOC_ACL, enc);
     else
         rc = st->ops->conf_put(st, r->t.bucket, "acl", enc, strlen(enc));
     free(enc);

@@ -57,7 +57,8 @@ static void read_existing_tags(keyctx_t *k)
     if (!k->key) return;
     store_t *st = k->r->srv->store;
     store_obj_t o;
-    if (st->ops->obj_get(st, k->bucket, k->key, k->key_len, &o, NULL) != STORE_OK) return;
+    if (st->ops->obj_get(st, k->bucket, k->key, k->key_len, k->r->vid, &o, NULL) != STORE_OK)
+        return;
     static const char tag[] = "x-fakes3-tagging: ";
     const char *h = o.headers;
     while (h && *h && strncmp(h, tag, sizeof tag - 1) != 0) {

@@ -262,7 +262,7 @@ static int done_current(store_t *st, const struct done_upload *d, const char *bu
         memcmp(d->key, key, key_len) != 0)
         return 0;
     store_obj_t o = {0};
-    int rc = st->ops->obj_get(st, bucket, key, key_len, &o, NULL);
+    int rc = st->ops->obj_get(st, bucket, key, key_len, NULL, &o, NULL);
     int same = rc == STORE_OK && strcmp(o.etag, d->etag) == 0 && o.mtime_ms == d->mtime_ms &&
                o.size == d->size;
     store_obj_free(&o);

@@ -314,6 +314,7 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     http_resp_header(resp, "ETag", etag);
+    s3_version_headers(resp, meta.vid, 0);
     if (ckname) {
         http_resp_header(resp, ckname, pl->ck_value);
         http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
@@ -344,7 +345,8 @@ static void source_headers(const char *h, int checksum_only, int tags, buf_t *ou
 }
 
 /* x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded. */
-static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size_t *klen)
+static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size_t *klen,
+                                  char **vid)
 {
     size_t n = strcspn(v, "?");
     const char *q = v[n] == '?' ? v + n + 1 : NULL;
@@ -364,13 +366,20 @@ static s3_err_t parse_copy_source(const char *v, char **bucket, char **key, size
     free(dec);
     if (q) {
         if (strncmp(q, "versionId=", 10) != 0) return S3E_INVALID_ARGUMENT;
-        if (strcmp(q + 10, "null") != 0) return S3E_NO_SUCH_VERSION;
+        if (!q[10]) return S3E_INVALID_VERSION_ID;
+        size_t vn;
+        *vid = util_urldec(q + 10, strlen(q + 10), 0, &vn);
+        if (!*vid) return S3E_INVALID_VERSION_ID;
     }
     return S3E_NONE;
 }
 
 static void err_copy_source(s3_req_t *r, http_response_t *resp, int rc, char *key, size_t key_len)
 {
+    if (rc == STORE_EBADVERSION) {
+        s3_err(r, resp, S3E_INVALID_VERSION_ID);
+        return;
+    }
     if (rc != STORE_ENOKEY) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;
@@ -411,7 +420,7 @@ int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
     memset(cs, 0, sizeof *cs);
     store_t *st = r->srv->store;
     s3_err_t e = parse_copy_source(http_req_header(r->http, "x-amz-copy-source"), &cs->bucket,
-                                   &cs->key, &cs->key_len);
+                                   &cs->key, &cs->key_len, &cs->vid);
     if (e) {
         s3_err_msg(r, resp, e,
                    e == S3E_INVALID_ARGUMENT
@@ -421,8 +430,16 @@ int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
         return -1;
     }
     /* Reading the source is a GetObject of its own. */
-    if (s3_authorize(r, resp, "s3:GetObject", cs->bucket, cs->key, cs->key_len)) return -1;
-    int rc = st->ops->obj_open(st, cs->bucket, cs->key, cs->key_len, &cs->obj, &cs->rd);
+    if (s3_authorize(r, resp, cs->vid ? "s3:GetObjectVersion" : "s3:GetObject", cs->bucket, cs->key,
+                     cs->key_len))
+        return -1;
+    int rc = st->ops->obj_open(st, cs->bucket, cs->key, cs->key_len, cs->vid, &cs->obj, &cs->rd);
+    if (rc == STORE_EMARKER) {
+        s3_err_msg(r, resp, S3E_INVALID_REQUEST,
+                   "The source of a copy request may not specifically refer to a delete marker "
+                   "by version id.");
+        return -1;
+    }
     if (rc) {
         err_copy_source(r, resp, rc, cs->key, cs->key_len);
         return -1;
@@ -440,6 +457,7 @@ void s3_copy_source_close(s3_req_t *r, s3_copy_src_t *cs)
     store_obj_free(&cs->obj);
     free(cs->bucket);
     free(cs->key);
+    free(cs->vid);
     memset(cs, 0, sizeof *cs);
 }
 
@@ -493,6 +511,8 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     meta.headers = hdrs.p ? hdrs.p : "";
     s3_storage_class_of(meta.headers, meta.sclass);
     if (publish(r, resp, &meta)) goto out;
+    s3_version_headers(resp, meta.vid, 0);
+    if (cs.obj.vid[0]) http_resp_header(resp, "x-amz-copy-source-version-id", cs.obj.vid);
     char date[25];
     util_iso_date(meta.mtime_ms, date);
     buf_t x = BUF_INIT;
@@ -583,15 +603,6 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
         const char *hn = checksum_header_name(checksum_alg_from_name(alg));
         if (hn) http_resp_header(resp, hn, colon + 1);
     }
-}
-
-/* ?versionId on an unversioned bucket: "null" names the current object. */
-static int version_ok(s3_req_t *r, http_response_t *resp)
-{
-    const char *v = s3_query_value(r, "versionId");
-    if (!v || strcmp(v, "null") == 0) return 1;
-    s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Invalid version id specified");
-    return 0;
 }
 
 struct body_reader {
@@ -694,15 +705,15 @@ static int part_range(s3_req_t *r, http_response_t *resp, store_reader_t *rd, co
 void s3_get_object(s3_req_t *r, http_response_t *resp)
 {
     int head = strcmp(r->method, "HEAD") == 0;
-    if (!version_ok(r, resp)) return;
     store_t *st = r->srv->store;
     store_obj_t o;
     store_reader_t *rd = NULL;
-    int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, &o, &rd);
+    int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, r->vid, &o, &rd);
     if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
+        s3_err_obj(r, resp, rc, &o);
         return;
     }
+    s3_version_headers(resp, o.vid, 0);
     char etag[52], date[30];
     snprintf(etag, sizeof etag, "\"%s\"", o.etag);
     util_http_date(o.mtime_ms, date);
@@ -797,12 +808,14 @@ out:
 
 void s3_delete_object(s3_req_t *r, http_response_t *resp)
 {
-    if (!version_ok(r, resp)) return;
-    int rc = r->srv->store->ops->obj_delete(r->srv->store, r->t.bucket, r->t.key, r->t.key_len);
+    store_deleted_t d;
+    int rc = r->srv->store->ops->obj_delete(r->srv->store, r->t.bucket, r->t.key, r->t.key_len,
+                                            r->vid, &d);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
+    s3_version_headers(resp, d.vid, d.dm);
     http_resp_status(resp, 204);
     http_resp_ready(resp);
 }
@@ -865,19 +878,21 @@ void s3_delete_objects(s3_req_t *r, http_response_t *resp)
     for (size_t i = 0; i < d.n; i++) {
         struct del_entry *e = &d.ents[i];
         const char *code = NULL, *msg = NULL;
+        store_deleted_t dd = {{0}, 0};
         if (e->key_len == 0 || e->key_len > S3_MAX_KEY) {
             code = e->key_len ? "KeyTooLongError" : "InvalidArgument";
             msg = e->key_len ? "Your key is too long" : "The key must not be empty";
-        } else if (e->version && strcmp(e->version, "null") != 0) {
-            code = "NoSuchVersion";
-            msg = "The specified version does not exist.";
-        } else if (s3_may(r, "s3:DeleteObject", r->t.bucket, e->key, e->key_len) != S3E_NONE) {
+        } else if (s3_may(r, e->version ? "s3:DeleteObjectVersion" : "s3:DeleteObject", r->t.bucket,
+                          e->key, e->key_len) != S3E_NONE) {
             /* Each key is its own DeleteObject, judged on its own. */
             code = "AccessDenied";
             msg = "Access Denied";
         } else {
-            int rc = st->ops->obj_delete(st, r->t.bucket, e->key, e->key_len);
-            if (rc) {
+            int rc = st->ops->obj_delete(st, r->t.bucket, e->key, e->key_len, e->version, &dd);
+            if (rc == STORE_EBADVERSION) {
+                code = "NoSuchVersion";
+                msg = "The specified version does not exist.";
+            } else if (rc) {
                 /* InsufficientStorage, SlowDown (EMFILE) or InternalError, per key */
                 code = s3_err_code(s3_err_from_store(rc));
                 msg = s3_err_message(s3_err_from_store(rc));
@@ -894,6 +909,11 @@ void s3_delete_objects(s3_req_t *r, http_response_t *resp)
             buf_puts(&b, "<Deleted>");
             s3_xml_elem(&b, "Key", e->key, e->key_len);
             if (e->version) s3_xml_elem_s(&b, "VersionId", e->version);
+            if (dd.dm) {
+                /* A marker added (its id), or one removed by its id. */
+                buf_puts(&b, "<DeleteMarker>true</DeleteMarker>");
+                s3_xml_elem_s(&b, "DeleteMarkerVersionId", dd.vid);
+            }
             buf_puts(&b, "</Deleted>");
         }
     }

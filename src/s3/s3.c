@@ -106,6 +106,10 @@ static const s3_op_t ops[] = {
      s3_get_bucket_tagging},
     {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", "s3:GetBucketVersioning", 0, NULL, NULL,
      s3_get_versioning},
+    {"PUT", S3_BUCKET, "versioning", "PutBucketVersioning", "s3:PutBucketVersioning", 0, NULL, NULL,
+     s3_put_versioning},
+    {"GET", S3_BUCKET, "versions", "ListObjectVersions", "s3:ListBucketVersions", 0, NULL, NULL,
+     s3_list_versions},
     {"GET", S3_BUCKET, "requestPayment", "GetBucketRequestPayment", "s3:GetBucketRequestPayment", 0,
      NULL, NULL, s3_get_request_payment},
     {"GET", S3_BUCKET, "lifecycle", "GetBucketLifecycleConfiguration",
@@ -135,6 +139,46 @@ static const s3_op_t ops[] = {
     {"GET", S3_BUCKET, "uploads", "ListMultipartUploads", "s3:ListBucketMultipartUploads", 0, NULL,
      NULL, s3_mpu_list_uploads},
 };
+
+/* A request naming a version is judged as the action's *Version form, as
+ * S3 does (s3:GetObjectVersion...). */
+static const char *version_action(const char *action, const char *vid)
+{
+    static const char *const pairs[][2] = {
+        {"s3:GetObject", "s3:GetObjectVersion"},
+        {"s3:DeleteObject", "s3:DeleteObjectVersion"},
+        {"s3:GetObjectAcl", "s3:GetObjectVersionAcl"},
+        {"s3:PutObjectAcl", "s3:PutObjectVersionAcl"},
+        {"s3:GetObjectTagging", "s3:GetObjectVersionTagging"},
+        {"s3:PutObjectTagging", "s3:PutObjectVersionTagging"},
+        {"s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"},
+    };
+    if (!vid) return action;
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        if (strcmp(action, pairs[i][0]) == 0) return pairs[i][1];
+    return action;
+}
+
+void s3_version_headers(http_response_t *resp, const char *vid, int dm)
+{
+    if (vid && *vid) http_resp_header(resp, "x-amz-version-id", vid);
+    if (dm) http_resp_header(resp, "x-amz-delete-marker", "true");
+}
+
+void s3_err_obj(s3_req_t *r, http_response_t *resp, int rc, const store_obj_t *o)
+{
+    if ((rc == STORE_ENOKEY || rc == STORE_EMARKER) && o && o->dm) {
+        /* A delete marker answers with what it is. */
+        s3_version_headers(resp, o->vid, 1);
+        if (rc == STORE_EMARKER) {
+            char date[30];
+            util_http_date(o->mtime_ms, date);
+            http_resp_header(resp, "Last-Modified", date);
+            http_resp_header(resp, "Allow", "DELETE");
+        }
+    }
+    s3_err(r, resp, s3_err_from_store(rc));
+}
 
 const s3_op_t *s3_ops(size_t *n)
 {
@@ -170,6 +214,9 @@ s3_err_t s3_err_from_store(int rc)
     case STORE_EPRECOND: return S3E_PRECONDITION_FAILED;
     case STORE_ENOSPC: return S3E_INSUFFICIENT_STORAGE;
     case STORE_EMFILE: return S3E_SLOW_DOWN_NO_FILES;
+    case STORE_ENOVERSION: return S3E_NO_SUCH_VERSION;
+    case STORE_EBADVERSION: return S3E_INVALID_VERSION_ID;
+    case STORE_EMARKER: return S3E_METHOD_NOT_ALLOWED;
     default: return S3E_INTERNAL_ERROR;
     }
 }
@@ -194,7 +241,13 @@ void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const 
     buf_puts(b, "<Error>");
     s3_xml_elem_s(b, "Code", err_table[e].code);
     s3_xml_elem_s(b, "Message", msg ? msg : err_table[e].msg);
-    if (e == S3E_NO_SUCH_KEY && r->t.key) s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
+    if ((e == S3E_NO_SUCH_KEY || e == S3E_NO_SUCH_VERSION) && r->t.key)
+        s3_xml_elem(b, "Key", r->t.key, r->t.key_len);
+    if (e == S3E_NO_SUCH_VERSION && r->vid) s3_xml_elem_s(b, "VersionId", r->vid);
+    if (e == S3E_INVALID_VERSION_ID && r->vid) {
+        s3_xml_elem_s(b, "ArgumentName", "versionId");
+        s3_xml_elem_s(b, "ArgumentValue", r->vid);
+    }
     if (r->t.bucket &&
         (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
          e == S3E_BUCKET_ALREADY_OWNED || e == S3E_BUCKET_ALREADY_EXISTS ||
@@ -503,6 +556,11 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
         s3_err(r, resp, e);
         return r;
     }
+    r->vid = r->t.key ? s3_query_value(r, "versionId") : NULL;
+    if (r->vid && !*r->vid) {
+        s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Version id cannot be the empty string");
+        return r;
+    }
     if (r->t.bucket && !s3_bucket_name_ok(r->t.bucket) &&
         !(r->op->start == s3_create_bucket_start || r->op->start == s3_put_object_start)) {
         /* No bucket of that name can exist. */
@@ -511,8 +569,8 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
     }
     /* Authorization, before the handler sees anything (the open mode
      * allows all). */
-    if (!r->op->per_key &&
-        s3_authorize(r, resp, r->op->action, r->t.bucket, r->t.key, r->t.key_len))
+    if (!r->op->per_key && s3_authorize(r, resp, version_action(r->op->action, r->vid), r->t.bucket,
+                                        r->t.key, r->t.key_len))
         return r;
     if (r->op->start && r->op->start(r, resp)) return r;
     if (!r->op->body && http_req_has_body(http)) {

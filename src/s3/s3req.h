@@ -77,6 +77,8 @@ typedef struct s3_req {
     const s3_op_t *op;
     /* who sent it: NULL for anonymous (and in the open mode) */
     const struct auth_user *user;
+    /* ?versionId= of an object request (never ""), or NULL */
+    const char *vid;
     /* the access decisions taken, for the access log ("" in the open mode) */
     char why[384];
     /* chunk signatures to verify in an aws-chunked body (payload.h), or NULL */
@@ -101,6 +103,12 @@ typedef struct s3_req {
     uint32_t part_num;
 } s3_req_t;
 
+/* x-amz-version-id (when vid is not empty) and x-amz-delete-marker (dm). */
+void s3_version_headers(http_response_t *resp, const char *vid, int dm);
+/* Answer a store failure about an object version: a delete marker's
+ * headers with NoSuchKey (the current version is a marker) or
+ * MethodNotAllowed (the version named is one). o may be NULL. */
+void s3_err_obj(s3_req_t *r, http_response_t *resp, int rc, const store_obj_t *o);
 /* Answer with S3's error document (no body for HEAD). */
 void s3_err(s3_req_t *r, http_response_t *resp, s3_err_t e);
 /* The same with a message of our own instead of the table's. */
@@ -170,6 +178,7 @@ int s3_put_checks(s3_req_t *r, http_response_t *resp);
 typedef struct s3_copy_src {
     char *bucket, *key;
     size_t key_len;
+    char *vid; /* ?versionId= of the source, or NULL */
     store_obj_t obj;
     store_reader_t *rd;
 } s3_copy_src_t;
@@ -190,6 +199,10 @@ void s3_head_bucket(s3_req_t *r, http_response_t *resp);
 void s3_delete_bucket(s3_req_t *r, http_response_t *resp);
 void s3_get_bucket_location(s3_req_t *r, http_response_t *resp);
 void s3_list_objects(s3_req_t *r, http_response_t *resp);
+/* versioning.c */
+void s3_put_versioning(s3_req_t *r, http_response_t *resp);
+void s3_get_versioning(s3_req_t *r, http_response_t *resp);
+void s3_list_versions(s3_req_t *r, http_response_t *resp);
 int s3_put_object_start(s3_req_t *r, http_response_t *resp);
 void s3_put_object(s3_req_t *r, http_response_t *resp);
 void s3_get_object(s3_req_t *r, http_response_t *resp);
@@ -243,7 +256,6 @@ void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 int s3_conf_load(s3_req_t *r, http_response_t *resp, const char *name, s3_err_t none, char **doc,
                  size_t *len);
 void s3_conf_delete(s3_req_t *r, http_response_t *resp, const char *name, int status);
-void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
 /* PostObject (postobject.c): a browser form upload. */

@@ -31,19 +31,28 @@
 
 enum {
     STORE_OK = 0,
-    STORE_ENOKEY = -1,    /* no such object */
-    STORE_ENOBUCKET = -2, /* no such bucket */
-    STORE_EEXIST = -3,    /* bucket exists */
-    STORE_ENOTEMPTY = -4, /* bucket has objects */
-    STORE_EIO = -5,       /* disk or database failure */
-    STORE_ETOOBIG = -6,   /* more bytes than allowed */
-    STORE_EPRECOND = -7,  /* a write condition did not hold */
-    STORE_ENOUPLOAD = -8, /* no such multipart upload */
-    STORE_EBADPART = -9,  /* a part changed or vanished while completing */
-    STORE_ENOSPC = -10,   /* no space left on the device holding the root (ENOSPC, EDQUOT) */
-    STORE_EMFILE = -11,   /* out of file descriptors (EMFILE, ENFILE): try again later */
-    STORE_ENOCONF = -12,  /* the bucket has no configuration of that name */
+    STORE_ENOKEY = -1,       /* no such object */
+    STORE_ENOBUCKET = -2,    /* no such bucket */
+    STORE_EEXIST = -3,       /* bucket exists */
+    STORE_ENOTEMPTY = -4,    /* bucket has objects */
+    STORE_EIO = -5,          /* disk or database failure */
+    STORE_ETOOBIG = -6,      /* more bytes than allowed */
+    STORE_EPRECOND = -7,     /* a write condition did not hold */
+    STORE_ENOUPLOAD = -8,    /* no such multipart upload */
+    STORE_EBADPART = -9,     /* a part changed or vanished while completing */
+    STORE_ENOSPC = -10,      /* no space left on the device holding the root (ENOSPC, EDQUOT) */
+    STORE_EMFILE = -11,      /* out of file descriptors (EMFILE, ENFILE): try again later */
+    STORE_ENOCONF = -12,     /* the bucket has no configuration of that name */
+    STORE_ENOVERSION = -13,  /* no version of the key has that id */
+    STORE_EBADVERSION = -14, /* not a version id (malformed) */
+    STORE_EMARKER = -15,     /* the version named is a delete marker (see obj_get) */
 };
+
+/* A bucket's versioning state: unversioned until first enabled, never back. */
+enum { STORE_UNVERSIONED = 0, STORE_VERSIONING_ENABLED = 1, STORE_VERSIONING_SUSPENDED = 2 };
+
+/* Documents kept with an object version that obj_set can replace. */
+typedef enum { STORE_DOC_ACL, STORE_DOC_LOCK } store_doc_t;
 
 /* Conditions checked atomically with publishing a write (S3 conditional
  * writes): none, "the key must not exist", or "its ETag must be this". */
@@ -64,6 +73,7 @@ typedef struct store_bucket {
     char region[32];
     int64_t created_ms;
     char owner[STORE_OWNER_MAX];
+    int versioning; /* STORE_UNVERSIONED, STORE_VERSIONING_ENABLED or _SUSPENDED */
 } store_bucket_t;
 
 /* An object's metadata. headers holds the HTTP headers stored with the
@@ -85,6 +95,17 @@ typedef struct store_obj {
      * when none was stored. Written by put_commit (mpu_complete: the
      * upload's), filled in by obj_get and obj_open */
     char *acl;
+    /* its object lock document (opaque to the store), owned; NULL or "" when
+     * none. Written by put_commit and mpu_complete from meta, replaced by obj_set */
+    char *lock;
+    /* The version: "" in a bucket that never had versioning, "null" for the
+     * null version, else an opaque id (at most 39 bytes) that sorts by
+     * creation within a key. Filled in by put_commit, mpu_complete, obj_get
+     * and obj_open. */
+    char vid[40];
+    /* obj_get and obj_open: set with vid and mtime_ms when the version found
+     * is a delete marker (they then return STORE_ENOKEY or STORE_EMARKER) */
+    int dm;
 } store_obj_t;
 
 /* A part: of a multipart upload in progress, or of a completed object. */
@@ -96,6 +117,12 @@ typedef struct store_part {
     char *blob;        /* owned */
     int64_t mtime_ms;
 } store_part_t;
+
+/* What obj_delete did: the version it removed or the marker it added. */
+typedef struct store_deleted {
+    char vid[40]; /* "" when the bucket never had versioning */
+    int dm;       /* the version removed, or the one added, is a delete marker */
+} store_deleted_t;
 
 /* Release an array of n parts. */
 void store_parts_free(store_part_t *p, size_t n);
@@ -148,6 +175,9 @@ typedef struct store_list_req {
     const char *after; /* NULL: from the start; else only entries > after */
     size_t after_len;
     unsigned max; /* entries (keys + common prefixes) wanted */
+    /* list_versions only: with after, start inside that key, after this
+     * version (an id as obj_get takes it); STORE_ENOVERSION if it is none */
+    const char *after_vid;
 } store_list_req_t;
 
 typedef struct store_list_ent {
@@ -159,6 +189,10 @@ typedef struct store_list_ent {
     int64_t mtime_ms;
     char sclass[24]; /* "" for STANDARD */
     char owner[STORE_OWNER_MAX];
+    /* list_versions only */
+    char vid[40]; /* "null" for the null version */
+    int dm;       /* a delete marker (size, etag, sclass unset) */
+    int latest;   /* the key's current version or marker */
 } store_list_ent_t;
 
 typedef struct store_list_res {
@@ -183,6 +217,9 @@ struct store_ops {
     /* The buckets of owner (NULL: all buckets) by name; *out is a new array
      * the caller frees. */
     int (*bucket_list)(store_t *st, const char *owner, store_bucket_t **out, size_t *n);
+    /* Set a bucket's versioning state (STORE_VERSIONING_ENABLED or
+     * _SUSPENDED). STORE_ENOBUCKET. */
+    int (*bucket_set_versioning)(store_t *st, const char *name, int state);
 
     /* Start receiving an object's bytes; *out is owned by the store until
      * put_commit or put_abort, exactly one of which must follow. A failure to
@@ -196,8 +233,12 @@ struct store_ops {
     int (*put_begin_from)(store_t *st, store_reader_t *src, store_put_t **out);
     /* Append bytes; see put_begin for failures. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
-    /* Publish the bytes as bucket/key with meta (size, etag, headers used;
-     * mtime and blob filled in on return). With autocreate, a missing
+    /* Publish the bytes as bucket/key with meta (size, etag, headers, acl,
+     * lock used; mtime, blob and vid filled in on return) as the bucket's
+     * versioning state says: an unversioned bucket replaces the object, an
+     * enabled one adds a version, a suspended one replaces the null version
+     * only. The versions it moves aside and the one it publishes change in
+     * one transaction. With autocreate, a missing
      * bucket is created, owned by meta->owner; else STORE_ENOBUCKET. cond (may be NULL) is checked
      * in the same transaction. Frees p in every case. */
     int (*put_commit)(store_put_t *p, const char *bucket, const char *key, size_t key_len,
@@ -205,15 +246,19 @@ struct store_ops {
     /* Drop the bytes received; frees p. */
     void (*put_abort)(store_put_t *p);
 
-    /* Look an object up; with fd non-NULL also open its bytes for reading
-     * (the caller closes *fd). STORE_ENOBUCKET, STORE_ENOKEY. */
+    /* Look an object up: its current version (vid NULL), or the version
+     * named by vid ("null": the null version); with fd non-NULL also open its
+     * bytes for reading (the caller closes *fd). STORE_ENOBUCKET,
+     * STORE_ENOKEY (also when the current version is a delete marker: out->dm,
+     * vid and mtime_ms are then set), STORE_ENOVERSION, STORE_EBADVERSION,
+     * STORE_EMARKER (vid names a delete marker; out->dm, vid, mtime_ms set). */
     int (*obj_get)(store_t *st, const char *bucket, const char *key, size_t key_len,
-                   store_obj_t *out, int *fd);
+                   const char *vid, store_obj_t *out, int *fd);
     /* Open an object for reading: its metadata in out and a reader that keeps
      * these bytes readable until reader_close, whatever writers do meanwhile.
-     * No file is opened yet (a HEAD needs none). STORE_ENOBUCKET, STORE_ENOKEY. */
+     * No file is opened yet (a HEAD needs none). vid and errors as obj_get. */
     int (*obj_open)(store_t *st, const char *bucket, const char *key, size_t key_len,
-                    store_obj_t *out, store_reader_t **rd);
+                    const char *vid, store_obj_t *out, store_reader_t **rd);
     /* Open the file holding byte off now (reader_fd and reader_read use it),
      * so that a failure is known before anything is answered: STORE_OK,
      * STORE_EMFILE, or another store code. */
@@ -228,15 +273,27 @@ struct store_ops {
     /* Release the reader. */
     void (*reader_close)(store_reader_t *rd);
 
-    /* Replace the ACL document of an existing object (nothing else changes);
-     * STORE_ENOBUCKET, STORE_ENOKEY. */
-    int (*obj_set_acl)(store_t *st, const char *bucket, const char *key, size_t key_len,
-                       const char *acl);
-    /* Delete an object; STORE_OK also when it did not exist. */
-    int (*obj_delete)(store_t *st, const char *bucket, const char *key, size_t key_len);
-    /* List a bucket in key order; STORE_ENOBUCKET. */
+    /* Replace one document of an object version (vid as for obj_get;
+     * nothing else changes). Errors as obj_get. */
+    int (*obj_set)(store_t *st, const char *bucket, const char *key, size_t key_len,
+                   const char *vid, store_doc_t which, const char *doc);
+    /* Delete: with vid NULL the current version as the bucket's versioning
+     * state says (unversioned: the object goes; enabled: a delete marker
+     * becomes current; suspended: the null version goes and a null delete
+     * marker becomes current); with vid, that version for good, the next
+     * newest becoming current if it was. STORE_OK also when there was
+     * nothing to delete; out (may be NULL) says what was removed or added.
+     * STORE_ENOBUCKET, STORE_EBADVERSION. */
+    int (*obj_delete)(store_t *st, const char *bucket, const char *key, size_t key_len,
+                      const char *vid, store_deleted_t *out);
+    /* List a bucket's current objects in key order; STORE_ENOBUCKET. */
     int (*list)(store_t *st, const char *bucket, const store_list_req_t *req,
                 store_list_res_t *res);
+    /* List every version and delete marker: keys in order, each key's
+     * versions newest first (an entry's vid, dm and latest set).
+     * STORE_ENOBUCKET, STORE_ENOVERSION (req->after_vid is none). */
+    int (*list_versions)(store_t *st, const char *bucket, const store_list_req_t *req,
+                         store_list_res_t *res);
 
     /* Multipart uploads. */
     /* Start an upload of u->bucket/u->key with u's headers, checksum

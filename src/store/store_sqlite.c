@@ -28,41 +28,7 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
-enum stmt_id {
-    S_BEGIN_W,
-    S_BEGIN_R,
-    S_COMMIT,
-    S_ROLLBACK,
-    S_BUCKET_INSERT,
-    S_BUCKET_INSERT_IGNORE,
-    S_BUCKET_GET,
-    S_BUCKET_DELETE,
-    S_BUCKET_HAS_OBJ,
-    S_BUCKET_LIST,
-    S_BUCKET_LIST_OWNER,
-    S_OBJ_GET,
-    S_OBJ_BLOB,
-    S_OBJ_UPSERT,
-    S_OBJ_SET_ACL,
-    S_OBJ_DELETE,
-    S_LIST_GT,
-    S_LIST_GE,
-    S_BLOB_USED,
-    S_OPARTS_GET,
-    S_OPARTS_DELETE,
-    S_OPARTS_INSERT,
-    S_UP_INSERT,
-    S_UP_GET,
-    S_UP_DELETE,
-    S_UP_LIST,
-    S_PART_BLOB,
-    S_PART_UPSERT,
-    S_PART_LIST,
-    S_PART_ALL_BLOBS,
-    S_PART_DELETE_ALL,
-    S_UP_BUCKET_HAS,
-    S_COUNT
-};
+#define VCOLS "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN_W] = "BEGIN IMMEDIATE",
@@ -72,31 +38,75 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BUCKET_INSERT] = "INSERT INTO buckets(name, created, region, owner) VALUES (?1, ?2, ?3, ?4)",
     [S_BUCKET_INSERT_IGNORE] =
         "INSERT OR IGNORE INTO buckets(name, created, region, owner) VALUES (?1, ?2, ?3, ?4)",
-    [S_BUCKET_GET] = "SELECT created, region, owner FROM buckets WHERE name = ?1",
+    [S_BUCKET_GET] = "SELECT created, region, owner, versioning FROM buckets WHERE name = ?1",
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE name = ?1",
-    [S_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1",
-    [S_BUCKET_LIST] = "SELECT name, created, region, owner FROM buckets ORDER BY name",
-    [S_BUCKET_LIST_OWNER] =
-        "SELECT name, created, region, owner FROM buckets WHERE owner = ?1 ORDER BY name",
-    [S_OBJ_GET] = "SELECT size, etag, mtime, headers, blob, nparts, owner, acl FROM objects WHERE "
-                  "bucket = ?1 AND key = ?2",
-    [S_OBJ_BLOB] = "SELECT blob, etag, nparts FROM objects WHERE bucket = ?1 AND key = ?2",
-    [S_OBJ_UPSERT] =
-        "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
-        "blob, nparts, sclass, owner, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2",
+    [S_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL "
+                         "SELECT 1 FROM versions WHERE bucket = ?1 LIMIT 1",
+    [S_BUCKET_LIST] = "SELECT name, created, region, owner, versioning FROM buckets ORDER BY name",
+    [S_BUCKET_LIST_OWNER] = "SELECT name, created, region, owner, versioning FROM buckets WHERE "
+                            "owner = ?1 ORDER BY name",
+    [S_BUCKET_SET_VERSIONING] = "UPDATE buckets SET versioning = ?2 WHERE name = ?1",
+    /* Columns of a version (VCOLS order, read by row_read); the current
+     * one's last column says whether its bucket has versioning. */
+    [S_OBJ_GET] = "SELECT " VCOLS ", (SELECT versioning FROM buckets WHERE name = ?1) FROM objects "
+                  "WHERE bucket = ?1 AND key = ?2",
+    [S_OBJ_BLOB] =
+        "SELECT blob, etag, nparts, vid, seq FROM objects WHERE bucket = ?1 AND key = ?2",
+    [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
+                     "blob, nparts, sclass, owner, acl, lock, vid, seq) VALUES (?1, ?2, ?3, ?4, "
+                     "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_OBJ_SET_LOCK] = "UPDATE objects SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
+    [S_OBJ_TO_VERSIONS] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, "
+                          "headers, blob, nparts, sclass, owner, acl, lock) SELECT bucket, key, "
+                          "seq, vid, 0, size, etag, mtime, headers, blob, nparts, sclass, owner, "
+                          "acl, lock FROM objects WHERE bucket = ?1 AND key = ?2",
+    [S_VER_GET_SEQ] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
+                      "seq = ?3",
+    [S_VER_GET_NULL] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
+                       "vid = '' LIMIT 1",
+    [S_VER_TOP] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 ORDER BY "
+                  "seq DESC LIMIT 1",
+    [S_VER_TO_OBJ] = "INSERT INTO objects(bucket, key, size, etag, mtime, headers, blob, nparts, "
+                     "sclass, owner, acl, lock, vid, seq) SELECT bucket, key, size, etag, mtime, "
+                     "headers, blob, nparts, sclass, owner, acl, lock, vid, seq FROM versions "
+                     "WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
+    [S_VER_DELETE] = "DELETE FROM versions WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
+    [S_VER_SET_ACL] = "UPDATE versions SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_VER_SET_LOCK] = "UPDATE versions SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    /* A delete marker belongs to the bucket's owner. */
+    [S_VER_MARKER] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, headers, "
+                     "blob, nparts, sclass, owner, acl, lock) VALUES (?1, ?2, ?3, ?4, 1, 0, '', "
+                     "?5, '', '', 0, '', (SELECT owner FROM buckets WHERE name = ?1), '', '')",
+    /* Every version, keys in order and each key's newest first: the current
+     * objects (at most one a key, with its highest seq) merged with the rest. */
+    [S_VLIST_GE] = "SELECT key, seq, vid, 0, size, etag, mtime, sclass, owner FROM objects WHERE "
+                   "bucket = ?1 AND key >= ?2 UNION ALL SELECT key, seq, vid, dm, size, etag, "
+                   "mtime, sclass, owner FROM versions WHERE bucket = ?1 AND key >= ?2 ORDER BY "
+                   "1, 2 DESC LIMIT ?3",
+    [S_VLIST_GT] = "SELECT key, seq, vid, 0, size, etag, mtime, sclass, owner FROM objects WHERE "
+                   "bucket = ?1 AND key > ?2 UNION ALL SELECT key, seq, vid, dm, size, etag, "
+                   "mtime, sclass, owner FROM versions WHERE bucket = ?1 AND key > ?2 ORDER BY "
+                   "1, 2 DESC LIMIT ?3",
+    /* The versions of one key older than seq ?4. */
+    [S_VLIST_IN] = "SELECT key, seq, vid, 0, size, etag, mtime, sclass, owner FROM objects WHERE "
+                   "bucket = ?1 AND key = ?2 AND seq < ?4 UNION ALL SELECT key, seq, vid, dm, "
+                   "size, etag, mtime, sclass, owner FROM versions WHERE bucket = ?1 AND key = ?2 "
+                   "AND seq < ?4 ORDER BY 2 DESC LIMIT ?3",
+    [S_MAX_SEQ] = "SELECT max((SELECT max(seq) FROM objects), (SELECT max(seq) FROM versions))",
     [S_LIST_GT] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
                   "AND key > ?2 ORDER BY key LIMIT ?3",
     [S_LIST_GE] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
                   "AND key >= ?2 ORDER BY key LIMIT ?3",
     [S_BLOB_USED] = "SELECT 1 FROM objects WHERE blob = ?1 UNION ALL SELECT 1 FROM object_parts "
-                    "WHERE blob = ?1 UNION ALL SELECT 1 FROM parts WHERE blob = ?1 LIMIT 1",
+                    "WHERE blob = ?1 UNION ALL SELECT 1 FROM parts WHERE blob = ?1 UNION ALL "
+                    "SELECT 1 FROM versions WHERE blob = ?1 LIMIT 1",
     [S_OPARTS_GET] = "SELECT num, size, etag, checksum, blob FROM object_parts WHERE bucket = ?1 "
-                     "AND key = ?2 ORDER BY idx",
-    [S_OPARTS_DELETE] = "DELETE FROM object_parts WHERE bucket = ?1 AND key = ?2",
-    [S_OPARTS_INSERT] = "INSERT INTO object_parts(bucket, key, idx, num, size, etag, checksum, "
-                        "blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     "AND key = ?2 AND seq = ?3 ORDER BY idx",
+    [S_OPARTS_DELETE] = "DELETE FROM object_parts WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
+    [S_OPARTS_INSERT] = "INSERT INTO object_parts(bucket, key, seq, idx, num, size, etag, "
+                        "checksum, blob) VALUES (?1, ?2, ?9, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_UP_INSERT] = "INSERT INTO uploads(id, bucket, key, created, headers, ck_alg, ck_type, "
                     "owner, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_UP_GET] = "SELECT bucket, key, created, headers, ck_alg, ck_type, owner, acl FROM uploads "
@@ -128,11 +138,24 @@ static const char schema_sql[] =
     " nparts INTEGER NOT NULL DEFAULT 0, sclass TEXT NOT NULL DEFAULT '',"
     " PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob);"
+    /* seq: the version the parts belong to (0 in a root older than versions) */
     "CREATE TABLE IF NOT EXISTS object_parts ("
-    " bucket TEXT NOT NULL, key BLOB NOT NULL, idx INTEGER NOT NULL, num INTEGER NOT NULL,"
-    " size INTEGER NOT NULL, etag TEXT NOT NULL, checksum TEXT NOT NULL, blob TEXT NOT NULL,"
-    " PRIMARY KEY (bucket, key, idx)) WITHOUT ROWID;"
+    " bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " num INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, checksum TEXT NOT NULL,"
+    " blob TEXT NOT NULL, PRIMARY KEY (bucket, key, seq, idx)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS object_parts_blob ON object_parts(blob);"
+    /* Versions other than the current object, and delete markers (dm = 1):
+     * newest first within a key. The current version is the objects row
+     * when there is one (it has the key's highest seq), else the newest row
+     * here, which is then a delete marker. vid '' is the null version. */
+    "CREATE TABLE IF NOT EXISTS versions ("
+    " bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, vid TEXT NOT NULL,"
+    " dm INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, mtime INTEGER NOT NULL,"
+    " headers TEXT NOT NULL, blob TEXT NOT NULL, nparts INTEGER NOT NULL, sclass TEXT NOT NULL,"
+    " owner TEXT NOT NULL, acl TEXT NOT NULL, lock TEXT NOT NULL,"
+    " PRIMARY KEY (bucket, key, seq DESC)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS versions_blob ON versions(blob);"
+    "CREATE INDEX IF NOT EXISTS versions_null ON versions(bucket, key) WHERE vid = '';"
     "CREATE TABLE IF NOT EXISTS uploads ("
     " id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, created INTEGER NOT NULL,"
     " headers TEXT NOT NULL, ck_alg TEXT NOT NULL, ck_type TEXT NOT NULL) WITHOUT ROWID;"
@@ -147,7 +170,17 @@ static const char schema_sql[] =
 static const char *const owned_tables[] = {"buckets", "objects", "uploads"};
 /* Tables whose rows carry an ACL document (schema_acls adds the column). */
 static const char *const acl_tables[] = {"objects", "uploads"};
-#define SCHEMA_VERSION 4 /* 2: bucket_confs; 3: owner columns; 4: acl columns */
+/* Columns later versions added to tables an older root already has. */
+static const struct {
+    const char *table, *name, *decl;
+} added_columns[] = {
+    {"buckets", "versioning", "INTEGER NOT NULL DEFAULT 0"},
+    {"objects", "vid", "TEXT NOT NULL DEFAULT ''"},
+    {"objects", "seq", "INTEGER NOT NULL DEFAULT 0"},
+    {"objects", "lock", "TEXT NOT NULL DEFAULT ''"},
+};
+/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions */
+#define SCHEMA_VERSION 5
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -183,6 +216,7 @@ struct sq_store {
     size_t npins, cappins;
     store_reserve_t reserve;
     char default_owner[STORE_OWNER_MAX];
+    int64_t seq; /* the last version sequence number given out */
 };
 
 struct store_put {
@@ -321,6 +355,32 @@ static int exec1(struct conn *c, enum stmt_id id)
     return STORE_OK;
 }
 
+/* What the backend's other files use (store_sqlite_int.h). */
+struct conn *sq_conn(store_t *st)
+{
+    return conn_get(SQ(st));
+}
+
+sqlite3_stmt *sq_stmt(struct conn *c, enum stmt_id id)
+{
+    return stmt(c, id);
+}
+
+int sq_exec(struct conn *c, enum stmt_id id)
+{
+    return exec1(c, id);
+}
+
+int sq_db_err(struct conn *c)
+{
+    return db_err(c);
+}
+
+void sq_col_text(sqlite3_stmt *q, int col, char *out, size_t n)
+{
+    col_text(q, col, out, n);
+}
+
 static void rollback(struct conn *c)
 {
     if (!sqlite3_get_autocommit(c->db)) exec1(c, S_ROLLBACK);
@@ -337,6 +397,11 @@ static int bucket_exists(struct conn *c, const char *bucket)
     if (rc == SQLITE_ROW) return STORE_OK;
     if (rc == SQLITE_DONE) return STORE_ENOBUCKET;
     return STORE_EIO;
+}
+
+int sq_bucket_exists(struct conn *c, const char *bucket)
+{
+    return bucket_exists(c, bucket);
 }
 
 static void blob_path(const char *id, char out[48])
@@ -440,85 +505,6 @@ static void blob_list_free(struct blob_list *l)
     l->n = l->cap = 0;
 }
 
-/* Inside a write transaction: the blobs of the current bucket/key object
- * (its file, or its parts, whose rows are deleted), added to out. Sets
- * *exists and copies the ETag into etag (48 bytes) when it exists. */
-static int take_old(struct conn *c, const char *bucket, const char *key, size_t kn,
-                    struct blob_list *out, int *exists, char *etag)
-{
-    *exists = 0;
-    sqlite3_stmt *q = stmt(c, S_OBJ_BLOB);
-    if (!q) return db_err(c);
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
-    int nparts = 0, rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *exists = 1;
-        blob_list_add(out, (const char *)sqlite3_column_text(q, 0));
-        if (etag) snprintf(etag, 48, "%s", (const char *)sqlite3_column_text(q, 1));
-        nparts = sqlite3_column_int(q, 2);
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(c);
-    if (!nparts) return STORE_OK;
-    q = stmt(c, S_OPARTS_GET);
-    if (!q) return db_err(c);
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        blob_list_add(out, (const char *)sqlite3_column_text(q, 4));
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return db_err(c);
-    q = stmt(c, S_OPARTS_DELETE);
-    if (!q) return db_err(c);
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? STORE_OK : db_err(c);
-}
-
-/* Inside a write transaction: insert the object row and, for a multipart
- * object, its part rows. */
-static int put_row(struct conn *c, const char *bucket, const char *key, size_t kn,
-                   const store_obj_t *meta, const char *blob, const store_part_t *parts,
-                   size_t nparts)
-{
-    sqlite3_stmt *q = stmt(c, S_OBJ_UPSERT);
-    if (!q) return db_err(c);
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)meta->size);
-    sqlite3_bind_text(q, 4, meta->etag, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, meta->mtime_ms);
-    sqlite3_bind_text(q, 6, meta->headers ? meta->headers : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, blob, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 8, (sqlite3_int64)nparts);
-    sqlite3_bind_text(q, 9, strcmp(meta->sclass, "STANDARD") == 0 ? "" : meta->sclass, -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(q, 10, meta->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 11, meta->acl ? meta->acl : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return db_err(c);
-    for (size_t i = 0; i < nparts; i++) {
-        q = stmt(c, S_OPARTS_INSERT);
-        if (!q) return db_err(c);
-        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 3, (sqlite3_int64)i);
-        sqlite3_bind_int64(q, 4, parts[i].num);
-        sqlite3_bind_int64(q, 5, (sqlite3_int64)parts[i].size);
-        sqlite3_bind_text(q, 6, parts[i].etag, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 7, parts[i].checksum, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 8, parts[i].blob, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        if (rc != SQLITE_DONE) return db_err(c);
-    }
-    return STORE_OK;
-}
-
 /* Whether cond allows writing over what exists. */
 static int cond_check(const store_cond_t *cond, int exists, const char *etag)
 {
@@ -535,6 +521,304 @@ static void new_id(char out[33])
     unsigned char rnd[16];
     util_random(rnd, sizeof rnd);
     util_hex(rnd, sizeof rnd, out);
+}
+
+/* ---- versions ---- */
+
+/* A version row as the write paths need it. */
+struct vrow {
+    int found;
+    int64_t seq;
+    char vid[40]; /* as stored: "" is the null version */
+    char etag[48];
+    char blob[40];
+    int nparts;
+    int dm;
+};
+
+static void bind_bk(sqlite3_stmt *q, const char *bucket, const char *key, size_t kn)
+{
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, key, (int)kn, SQLITE_STATIC);
+}
+
+/* Run a statement taking bucket, key and (when seq >= 0) seq as ?3. */
+static int exec_bks(struct conn *c, enum stmt_id id, const char *bucket, const char *key, size_t kn,
+                    int64_t seq)
+{
+    sqlite3_stmt *q = stmt(c, id);
+    if (!q) return db_err(c);
+    bind_bk(q, bucket, key, kn);
+    if (seq >= 0) sqlite3_bind_int64(q, 3, seq);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? STORE_OK : db_err(c);
+}
+
+/* The current object's row (S_OBJ_BLOB). */
+static int cur_row(struct conn *c, const char *bucket, const char *key, size_t kn, struct vrow *v)
+{
+    memset(v, 0, sizeof *v);
+    sqlite3_stmt *q = stmt(c, S_OBJ_BLOB);
+    if (!q) return db_err(c);
+    bind_bk(q, bucket, key, kn);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        v->found = 1;
+        col_text(q, 0, v->blob, sizeof v->blob);
+        col_text(q, 1, v->etag, sizeof v->etag);
+        v->nparts = sqlite3_column_int(q, 2);
+        col_text(q, 3, v->vid, sizeof v->vid);
+        v->seq = sqlite3_column_int64(q, 4);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : db_err(c);
+}
+
+/* A noncurrent version or marker: by seq, the null one (seq < 0), or the
+ * newest (S_VER_TOP). */
+static int ver_row(struct conn *c, enum stmt_id id, const char *bucket, const char *key, size_t kn,
+                   int64_t seq, struct vrow *v)
+{
+    memset(v, 0, sizeof *v);
+    sqlite3_stmt *q = stmt(c, id);
+    if (!q) return db_err(c);
+    bind_bk(q, bucket, key, kn);
+    if (id == S_VER_GET_SEQ) sqlite3_bind_int64(q, 3, seq);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) { /* VCOLS, dm */
+        v->found = 1;
+        col_text(q, 1, v->etag, sizeof v->etag);
+        col_text(q, 4, v->blob, sizeof v->blob);
+        v->nparts = sqlite3_column_int(q, 5);
+        col_text(q, 9, v->vid, sizeof v->vid);
+        v->seq = sqlite3_column_int64(q, 10);
+        v->dm = sqlite3_column_int(q, 11);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : db_err(c);
+}
+
+/* The bytes of version v go: its blob, or its parts (whose rows are
+ * deleted), added to out. */
+static int take_bytes(struct conn *c, const char *bucket, const char *key, size_t kn,
+                      const struct vrow *v, struct blob_list *out)
+{
+    blob_list_add(out, v->blob);
+    if (!v->nparts) return STORE_OK;
+    sqlite3_stmt *q = stmt(c, S_OPARTS_GET);
+    if (!q) return db_err(c);
+    bind_bk(q, bucket, key, kn);
+    sqlite3_bind_int64(q, 3, v->seq);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        blob_list_add(out, (const char *)sqlite3_column_text(q, 4));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return db_err(c);
+    return exec_bks(c, S_OPARTS_DELETE, bucket, key, kn, v->seq);
+}
+
+/* The null version among the noncurrent ones goes, if there is one. */
+static int drop_null_version(struct conn *c, const char *bucket, const char *key, size_t kn,
+                             struct blob_list *out)
+{
+    struct vrow v;
+    int ret = ver_row(c, S_VER_GET_NULL, bucket, key, kn, -1, &v);
+    if (ret || !v.found) return ret;
+    if ((ret = take_bytes(c, bucket, key, kn, &v, out)) != STORE_OK) return ret;
+    return exec_bks(c, S_VER_DELETE, bucket, key, kn, v.seq);
+}
+
+/* With no current object, the newest noncurrent version becomes current
+ * unless it is a delete marker. */
+static int promote(struct conn *c, const char *bucket, const char *key, size_t kn)
+{
+    struct vrow v;
+    int ret = ver_row(c, S_VER_TOP, bucket, key, kn, -1, &v);
+    if (ret || !v.found || v.dm) return ret;
+    if ((ret = exec_bks(c, S_VER_TO_OBJ, bucket, key, kn, v.seq)) != STORE_OK) return ret;
+    return exec_bks(c, S_VER_DELETE, bucket, key, kn, v.seq);
+}
+
+/* The next version sequence number; called inside a write transaction,
+ * which writers take one at a time, so numbers follow commit order. */
+static int64_t next_seq(struct sq_store *s)
+{
+    return __atomic_add_fetch(&s->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A new version id: the sequence number (so that ids sort by creation)
+ * and random digits (so that they are not guessed). */
+static void vid_make(int64_t seq, char out[40])
+{
+    unsigned char rnd[8];
+    util_random(rnd, sizeof rnd);
+    snprintf(out, 40, "%016llx", (unsigned long long)seq);
+    util_hex(rnd, sizeof rnd, out + 16);
+}
+
+/* A version id as callers name it: "null" (stored as "", *seq = -1) or one
+ * of vid_make's. STORE_EBADVERSION otherwise. */
+static int vid_parse(const char *vid, char stored[40], int64_t *seq)
+{
+    if (strcmp(vid, "null") == 0) {
+        stored[0] = 0;
+        *seq = -1;
+        return STORE_OK;
+    }
+    if (strlen(vid) != 32) return STORE_EBADVERSION;
+    for (int i = 0; i < 32; i++)
+        if (!((vid[i] >= '0' && vid[i] <= '9') || (vid[i] >= 'a' && vid[i] <= 'f')))
+            return STORE_EBADVERSION;
+    char head[17];
+    memcpy(head, vid, 16);
+    head[16] = 0;
+    *seq = (int64_t)strtoull(head, NULL, 16);
+    if (*seq < 0) return STORE_EBADVERSION;
+    memcpy(stored, vid, 33);
+    return STORE_OK;
+}
+
+int sq_vid_parse(const char *vid, char stored[40], int64_t *seq)
+{
+    return vid_parse(vid, stored, seq);
+}
+
+/* The version vid names: the current row (*cur set) or a noncurrent one. */
+static int find_version(struct conn *c, const char *bucket, const char *key, size_t kn,
+                        const char *vid, struct vrow *v, int *cur)
+{
+    char want[40];
+    int64_t seq;
+    int ret = vid_parse(vid, want, &seq);
+    if (ret) return ret;
+    if ((ret = cur_row(c, bucket, key, kn, v)) != STORE_OK) return ret;
+    *cur = v->found && strcmp(v->vid, want) == 0;
+    if (*cur) return STORE_OK;
+    ret = ver_row(c, seq < 0 ? S_VER_GET_NULL : S_VER_GET_SEQ, bucket, key, kn, seq, v);
+    if (ret == STORE_OK && v->found && strcmp(v->vid, want) != 0) v->found = 0;
+    return ret;
+}
+
+/* The bucket's versioning state, or STORE_ENOBUCKET. */
+static int bucket_state(struct conn *c, const char *bucket, int *state)
+{
+    sqlite3_stmt *q = stmt(c, S_BUCKET_GET);
+    if (!q) return db_err(c);
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *state = sqlite3_column_int(q, 3);
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW) return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_ENOBUCKET : STORE_EIO;
+}
+
+/* Inside a write transaction: make room for a new current version of
+ * bucket/key as the bucket's state says (see put_commit in store.h); the
+ * bytes that go are added to old, and the new version's stored id is
+ * written to vid ("" for the null version). */
+static int make_room(struct sq_store *s, struct conn *c, const char *bucket, const char *key,
+                     size_t kn, int state, const struct vrow *cur, struct blob_list *old,
+                     int64_t seq, char vid[40])
+{
+    int ret = STORE_OK;
+    vid[0] = 0;
+    (void)s;
+    switch (state) {
+    case STORE_VERSIONING_ENABLED:
+        vid_make(seq, vid);
+        if (cur->found) {
+            if ((ret = exec_bks(c, S_OBJ_TO_VERSIONS, bucket, key, kn, -1)) != STORE_OK) break;
+            ret = exec_bks(c, S_OBJ_DELETE, bucket, key, kn, -1);
+        }
+        break;
+    case STORE_VERSIONING_SUSPENDED:
+        if (cur->found && cur->vid[0]) {
+            if ((ret = exec_bks(c, S_OBJ_TO_VERSIONS, bucket, key, kn, -1)) != STORE_OK) break;
+            if ((ret = exec_bks(c, S_OBJ_DELETE, bucket, key, kn, -1)) != STORE_OK) break;
+        } else if (cur->found) {
+            if ((ret = take_bytes(c, bucket, key, kn, cur, old)) != STORE_OK) break;
+            if ((ret = exec_bks(c, S_OBJ_DELETE, bucket, key, kn, -1)) != STORE_OK) break;
+        }
+        ret = drop_null_version(c, bucket, key, kn, old);
+        break;
+    default: /* unversioned: the new row replaces the old one */
+        if (cur->found) ret = take_bytes(c, bucket, key, kn, cur, old);
+        break;
+    }
+    return ret;
+}
+
+/* How a stored version id reads to callers. */
+static void vid_out(const char *stored, int versioned, char out[40])
+{
+    snprintf(out, 40, "%s", stored[0] ? stored : versioned ? "null" : "");
+}
+
+/* Inside a write transaction: insert the object row and, for a multipart
+ * object, its part rows. */
+static int put_row(struct conn *c, const char *bucket, const char *key, size_t kn,
+                   const store_obj_t *meta, const char *blob, const store_part_t *parts,
+                   size_t nparts, const char *vid, int64_t seq)
+{
+    sqlite3_stmt *q = stmt(c, S_OBJ_UPSERT);
+    if (!q) return db_err(c);
+    bind_bk(q, bucket, key, kn);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)meta->size);
+    sqlite3_bind_text(q, 4, meta->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, meta->mtime_ms);
+    sqlite3_bind_text(q, 6, meta->headers ? meta->headers : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, (sqlite3_int64)nparts);
+    sqlite3_bind_text(q, 9, strcmp(meta->sclass, "STANDARD") == 0 ? "" : meta->sclass, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 10, meta->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 11, meta->acl ? meta->acl : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 12, meta->lock ? meta->lock : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 13, vid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 14, seq);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return db_err(c);
+    for (size_t i = 0; i < nparts; i++) {
+        q = stmt(c, S_OPARTS_INSERT);
+        if (!q) return db_err(c);
+        bind_bk(q, bucket, key, kn);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)i);
+        sqlite3_bind_int64(q, 4, parts[i].num);
+        sqlite3_bind_int64(q, 5, (sqlite3_int64)parts[i].size);
+        sqlite3_bind_text(q, 6, parts[i].etag, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, parts[i].checksum, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 8, parts[i].blob, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 9, seq);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) return db_err(c);
+    }
+    return STORE_OK;
+}
+
+/* Inside a write transaction: publish meta as the new current version of
+ * bucket/key (cond checked against the current one), as the bucket's
+ * versioning state says. Retired bytes go to old; meta->vid is set. */
+static int publish(struct sq_store *s, struct conn *c, const char *bucket, const char *key,
+                   size_t kn, store_obj_t *meta, const char *blob, const store_part_t *parts,
+                   size_t nparts, const store_cond_t *cond, struct blob_list *old)
+{
+    int state = 0, ret;
+    struct vrow cur;
+    if ((ret = bucket_state(c, bucket, &state)) != STORE_OK) return ret;
+    if ((ret = cur_row(c, bucket, key, kn, &cur)) != STORE_OK) return ret;
+    if ((ret = cond_check(cond, cur.found, cur.etag)) != STORE_OK) return ret;
+    int64_t seq = next_seq(s);
+    char vid[40];
+    ret = make_room(s, c, bucket, key, kn, state, &cur, old, seq, vid);
+    if (ret) return ret;
+    meta->mtime_ms = util_now_ms();
+    if ((ret = put_row(c, bucket, key, kn, meta, blob, parts, nparts, vid, seq)) != STORE_OK)
+        return ret;
+    vid_out(vid, state != STORE_UNVERSIONED, meta->vid);
+    return STORE_OK;
 }
 
 static int drop_upload(struct conn *c, const char *id, struct blob_list *out);
@@ -576,6 +860,7 @@ static int sq_bucket_get(store_t *st, const char *name, store_bucket_t *out)
             snprintf(out->region, sizeof out->region, "%s",
                      (const char *)sqlite3_column_text(q, 1));
             col_text(q, 2, out->owner, sizeof out->owner);
+            out->versioning = sqlite3_column_int(q, 3);
         }
         ret = STORE_OK;
     } else if (rc == SQLITE_DONE) {
@@ -650,6 +935,20 @@ static int sq_bucket_delete(store_t *st, const char *name)
     return ret;
 }
 
+static int sq_bucket_set_versioning(store_t *st, const char *name, int state)
+{
+    struct conn *c = conn_get(SQ(st));
+    if (!c) return store_errno_code(errno);
+    sqlite3_stmt *q = stmt(c, S_BUCKET_SET_VERSIONING);
+    if (!q) return db_err(c);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, state);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return db_err(c);
+    return sqlite3_changes(c->db) > 0 ? STORE_OK : STORE_ENOBUCKET;
+}
+
 static int sq_bucket_list(store_t *st, const char *owner, store_bucket_t **out, size_t *n)
 {
     *out = NULL;
@@ -671,6 +970,7 @@ static int sq_bucket_list(store_t *st, const char *owner, store_bucket_t **out, 
         b->created_ms = sqlite3_column_int64(q, 1);
         snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(q, 2));
         col_text(q, 3, b->owner, sizeof b->owner);
+        b->versioning = sqlite3_column_int(q, 4);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
@@ -690,7 +990,8 @@ void store_obj_free(store_obj_t *o)
     free(o->headers);
     free(o->blob);
     free(o->acl);
-    o->key = o->headers = o->blob = o->acl = NULL;
+    free(o->lock);
+    o->key = o->headers = o->blob = o->acl = o->lock = NULL;
 }
 
 /* The put failed: keep the first cause for the commit and give back the
@@ -897,16 +1198,10 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) goto fail_io;
-    } else if ((ret = bucket_exists(c, bucket)) != STORE_OK) {
-        goto fail_tx;
     }
-    int exists;
-    char etag[48] = "";
-    if ((ret = take_old(c, bucket, key, key_len, &old, &exists, etag)) != STORE_OK) goto fail_tx;
-    if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail_tx;
-    meta->mtime_ms = util_now_ms();
     if (!meta->owner[0]) snprintf(meta->owner, sizeof meta->owner, "%s", s->default_owner);
-    ret = put_row(c, bucket, key, key_len, meta, p->nparts ? "" : p->id, p->parts, p->nparts);
+    ret = publish(s, c, bucket, key, key_len, meta, p->nparts ? "" : p->id, p->parts, p->nparts,
+                  cond, &old);
     if (ret) goto fail_tx;
     if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail_tx;
     retire(s, bucket, key, key_len, old.v, old.n);
@@ -936,8 +1231,79 @@ fail:
     return ret;
 }
 
+/* Fill out from a row whose first columns are VCOLS; *seq gets its seq. */
+static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned, store_obj_t *out,
+                     int64_t *seq)
+{
+    store_obj_free(out);
+    out->key = xstrndup(key, kn);
+    out->key_len = kn;
+    out->size = (uint64_t)sqlite3_column_int64(q, 0);
+    col_text(q, 1, out->etag, sizeof out->etag);
+    out->mtime_ms = sqlite3_column_int64(q, 2);
+    out->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
+    out->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
+    out->nparts = (uint32_t)sqlite3_column_int(q, 5);
+    col_text(q, 6, out->owner, sizeof out->owner);
+    out->acl = xstrdup((const char *)sqlite3_column_text(q, 7));
+    out->lock = xstrdup((const char *)sqlite3_column_text(q, 8));
+    vid_out((const char *)sqlite3_column_text(q, 9), versioned, out->vid);
+    *seq = sqlite3_column_int64(q, 10);
+    out->dm = 0;
+}
+
+/* The version vid names (NULL: the current one) into out, its seq in *seq
+ * and whether it is the current object in *cur. Errors as obj_get; on an
+ * error out holds no strings, but dm, vid and mtime_ms tell of a marker. */
+static int lookup(struct conn *c, const char *bucket, const char *key, size_t kn, const char *vid,
+                  store_obj_t *out, int64_t *seq, int *cur)
+{
+    char want[40] = "";
+    int64_t wseq = -1;
+    int ret;
+    *cur = 0;
+    if (vid && (ret = vid_parse(vid, want, &wseq)) != STORE_OK) return ret;
+    sqlite3_stmt *q = stmt(c, S_OBJ_GET);
+    if (!q) return db_err(c);
+    bind_bk(q, bucket, key, kn);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && (!vid || strcmp((const char *)sqlite3_column_text(q, 9), want) == 0)) {
+        row_read(q, key, kn, sqlite3_column_int(q, 11) != STORE_UNVERSIONED, out, seq);
+        sqlite3_reset(q);
+        *cur = 1;
+        return STORE_OK;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(c);
+    enum stmt_id id = !vid ? S_VER_TOP : wseq < 0 ? S_VER_GET_NULL : S_VER_GET_SEQ;
+    /* Without a current object, the newest version can only be a marker. */
+    if (!vid && rc == SQLITE_ROW) id = S_COUNT;
+    if (id != S_COUNT) {
+        if (!(q = stmt(c, id))) return db_err(c);
+        bind_bk(q, bucket, key, kn);
+        if (id == S_VER_GET_SEQ) sqlite3_bind_int64(q, 3, wseq);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW &&
+            (!vid || strcmp((const char *)sqlite3_column_text(q, 9), want) == 0)) {
+            int dm = sqlite3_column_int(q, 11);
+            row_read(q, key, kn, 1, out, seq);
+            sqlite3_reset(q);
+            out->dm = dm;
+            if (!vid || dm) {
+                store_obj_free(out);
+                return vid ? STORE_EMARKER : STORE_ENOKEY;
+            }
+            return STORE_OK;
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(c);
+    }
+    int b = bucket_exists(c, bucket);
+    return b != STORE_OK ? b : vid ? STORE_ENOVERSION : STORE_ENOKEY;
+}
+
 static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t key_len,
-                      store_obj_t *out, int *fd)
+                      const char *vid, store_obj_t *out, int *fd)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
@@ -947,30 +1313,9 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
      * open; looking up again then finds the new one. */
     int e = EIO;
     for (int attempt = 0; attempt < 5; attempt++) {
-        sqlite3_stmt *q = stmt(c, S_OBJ_GET);
-        if (!q) return db_err(c);
-        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(q);
-            if (rc != SQLITE_DONE) return db_err(c);
-            int b = bucket_exists(c, bucket);
-            return b == STORE_OK ? STORE_ENOKEY : b;
-        }
-        store_obj_free(out);
-        out->key = xstrndup(key, key_len);
-        out->key_len = key_len;
-        out->size = (uint64_t)sqlite3_column_int64(q, 0);
-        snprintf(out->etag, sizeof out->etag, "%s", (const char *)sqlite3_column_text(q, 1));
-        out->mtime_ms = sqlite3_column_int64(q, 2);
-        out->headers = xstrdup((const char *)sqlite3_column_text(q, 3));
-        out->blob = xstrdup((const char *)sqlite3_column_text(q, 4));
-        out->nparts = (uint32_t)sqlite3_column_int(q, 5);
-        col_text(q, 6, out->owner, sizeof out->owner);
-        out->acl = xstrdup((const char *)sqlite3_column_text(q, 7));
-        sqlite3_reset(q);
-        if (!fd) return STORE_OK;
+        int64_t seq;
+        int cur, ret = lookup(c, bucket, key, key_len, vid, out, &seq, &cur);
+        if (ret || !fd) return ret;
         if (out->nparts) break; /* no single file: use obj_open */
         char p[48];
         blob_path(out->blob, p);
@@ -983,24 +1328,55 @@ static int sq_obj_get(store_t *st, const char *bucket, const char *key, size_t k
     return store_errno_code(e);
 }
 
-static int obj_delete_once(store_t *st, const char *bucket, const char *key, size_t key_len)
+static int obj_delete_once(store_t *st, const char *bucket, const char *key, size_t key_len,
+                           const char *vid, store_deleted_t *out)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
     if (!c) return store_errno_code(errno);
     struct blob_list old = {0};
-    int exists, ret = exec1(c, S_BEGIN_W);
+    int state = 0, ret = exec1(c, S_BEGIN_W);
     if (ret) return ret;
-    if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto fail;
-    if ((ret = take_old(c, bucket, key, key_len, &old, &exists, NULL)) != STORE_OK) goto fail;
-    if (exists) {
-        sqlite3_stmt *q = stmt(c, S_OBJ_DELETE);
+    memset(out, 0, sizeof *out);
+    if ((ret = bucket_state(c, bucket, &state)) != STORE_OK) goto fail;
+    struct vrow v;
+    if (!vid && state == STORE_UNVERSIONED) {
+        if ((ret = cur_row(c, bucket, key, key_len, &v)) != STORE_OK) goto fail;
+        if (v.found && ((ret = take_bytes(c, bucket, key, key_len, &v, &old)) != STORE_OK ||
+                        (ret = exec_bks(c, S_OBJ_DELETE, bucket, key, key_len, -1)) != STORE_OK))
+            goto fail;
+    } else if (!vid) {
+        /* The current version steps aside for a new delete marker. */
+        if ((ret = cur_row(c, bucket, key, key_len, &v)) != STORE_OK) goto fail;
+        int64_t seq = next_seq(s);
+        char mvid[40];
+        ret = make_room(s, c, bucket, key, key_len, state, &v, &old, seq, mvid);
+        if (ret) goto fail;
+        sqlite3_stmt *q = stmt(c, S_VER_MARKER);
         if (!q) goto fail_io;
-        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
+        bind_bk(q, bucket, key, key_len);
+        sqlite3_bind_int64(q, 3, seq);
+        sqlite3_bind_text(q, 4, mvid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, util_now_ms());
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) goto fail_io;
+        out->dm = 1;
+        vid_out(mvid, 1, out->vid);
+    } else {
+        int cur;
+        if ((ret = find_version(c, bucket, key, key_len, vid, &v, &cur)) != STORE_OK) goto fail;
+        if (v.found) {
+            if ((ret = take_bytes(c, bucket, key, key_len, &v, &old)) != STORE_OK) goto fail;
+            ret = cur ? exec_bks(c, S_OBJ_DELETE, bucket, key, key_len, -1)
+                      : exec_bks(c, S_VER_DELETE, bucket, key, key_len, v.seq);
+            if (ret) goto fail;
+            struct vrow now;
+            if ((ret = cur_row(c, bucket, key, key_len, &now)) != STORE_OK) goto fail;
+            if (!now.found && (ret = promote(c, bucket, key, key_len)) != STORE_OK) goto fail;
+            out->dm = v.dm;
+        }
+        snprintf(out->vid, sizeof out->vid, "%s", vid);
     }
     if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
     retire(s, bucket, key, key_len, old.v, old.n);
@@ -1014,30 +1390,46 @@ fail:
     return ret;
 }
 
-static int sq_obj_set_acl(store_t *st, const char *bucket, const char *key, size_t key_len,
-                          const char *acl)
+static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t key_len,
+                      const char *vid, store_doc_t which, const char *doc)
 {
     struct conn *c = conn_get(SQ(st));
     if (!c) return store_errno_code(errno);
-    sqlite3_stmt *q = stmt(c, S_OBJ_SET_ACL);
-    if (!q) return db_err(c);
-    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, acl ? acl : "", -1, SQLITE_STATIC);
+    int ret = exec1(c, S_BEGIN_W);
+    if (ret) return ret;
+    store_obj_t o = {0};
+    int64_t seq;
+    int cur;
+    if ((ret = lookup(c, bucket, key, key_len, vid, &o, &seq, &cur)) != STORE_OK) goto fail;
+    store_obj_free(&o);
+    enum stmt_id id = which == STORE_DOC_LOCK ? (cur ? S_OBJ_SET_LOCK : S_VER_SET_LOCK)
+                                              : (cur ? S_OBJ_SET_ACL : S_VER_SET_ACL);
+    sqlite3_stmt *q = stmt(c, id);
+    if (!q) goto fail_io;
+    bind_bk(q, bucket, key, key_len);
+    sqlite3_bind_text(q, 3, doc ? doc : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, seq);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) return db_err(c);
-    if (sqlite3_changes(c->db) > 0) return STORE_OK;
-    int b = bucket_exists(c, bucket);
-    return b == STORE_OK ? STORE_ENOKEY : b;
+    if (rc != SQLITE_DONE) goto fail_io;
+    if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
+    return STORE_OK;
+fail_io:
+    ret = db_err(c);
+fail:
+    rollback(c);
+    return ret;
 }
 
 /* See sq_bucket_delete: a delete on a full disk uses the reserve. */
-static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_t key_len)
+static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_t key_len,
+                         const char *vid, store_deleted_t *out)
 {
-    int ret = obj_delete_once(st, bucket, key, key_len);
+    store_deleted_t ignored;
+    if (!out) out = &ignored;
+    int ret = obj_delete_once(st, bucket, key, key_len, vid, out);
     if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
-        ret = obj_delete_once(st, bucket, key, key_len);
+        ret = obj_delete_once(st, bucket, key, key_len, vid, out);
     return ret;
 }
 
@@ -1066,7 +1458,7 @@ static void sq_reader_close(store_reader_t *rd)
 static int open_blob(struct sq_store *s, const char *blob);
 
 static int sq_obj_open(store_t *st, const char *bucket, const char *key, size_t key_len,
-                       store_obj_t *out, store_reader_t **rdp)
+                       const char *vid, store_obj_t *out, store_reader_t **rdp)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
@@ -1080,14 +1472,17 @@ static int sq_obj_open(store_t *st, const char *bucket, const char *key, size_t 
     pin(s, bucket, key, key_len); /* before reading: see retire() */
     int ret = exec1(c, S_BEGIN_R);
     if (ret) goto fail;
-    ret = sq_obj_get(st, bucket, key, key_len, out, NULL);
+    memset(out, 0, sizeof *out);
+    int64_t seq;
+    int cur;
+    ret = lookup(c, bucket, key, key_len, vid, out, &seq, &cur);
     if (ret == STORE_OK && out->nparts) {
         sqlite3_stmt *q = stmt(c, S_OPARTS_GET);
         if (!q) {
             ret = STORE_EIO;
         } else {
-            sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-            sqlite3_bind_blob(q, 2, key, (int)key_len, SQLITE_STATIC);
+            bind_bk(q, bucket, key, key_len);
+            sqlite3_bind_int64(q, 3, seq);
             rd->parts = xcalloc(out->nparts, sizeof *rd->parts);
             rd->starts = xcalloc(out->nparts + 1, sizeof *rd->starts);
             uint64_t off = 0;
@@ -1208,150 +1603,6 @@ static long sq_reader_read(store_reader_t *rd, uint64_t off, char *buf, size_t n
     while (got < 0 && errno == EINTR);
     if (got == 0 && n) return -1; /* the file is shorter than its row says */
     return got;
-}
-
-/* ---- listing ---- */
-
-void store_list_free(store_list_res_t *res)
-{
-    for (size_t i = 0; i < res->n; i++)
-        free(res->ents[i].key);
-    free(res->ents);
-    res->ents = NULL;
-    res->n = 0;
-}
-
-static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    int c = memcmp(a, b, an < bn ? an : bn);
-    if (c) return c;
-    return an < bn ? -1 : an > bn;
-}
-
-static store_list_ent_t *list_push(store_list_res_t *res, size_t *cap)
-{
-    if (res->n == *cap) {
-        *cap = *cap ? 2 * *cap : 64;
-        res->ents = xrealloc(res->ents, *cap * sizeof *res->ents);
-    }
-    store_list_ent_t *e = &res->ents[res->n++];
-    memset(e, 0, sizeof *e);
-    return e;
-}
-
-/* The least byte string greater than every string that starts with p: drop
- * trailing 0xff bytes and add one to the last. Returns its length, 0 if none. */
-static size_t successor(char *p, size_t n)
-{
-    while (n && (unsigned char)p[n - 1] == 0xff)
-        n--;
-    if (n) p[n - 1] = (char)((unsigned char)p[n - 1] + 1);
-    return n;
-}
-
-/* Where k rolls up under a delimiter: the length of its common prefix (the
- * request's prefix through the first delimiter after it), or 0 if it does
- * not. k must start with the prefix. */
-static size_t rollup_len(const char *k, size_t kn, size_t prefix_len, const char *delim,
-                         size_t delim_len)
-{
-    if (!delim || !delim_len) return 0;
-    const char *d = memmem(k + prefix_len, kn - prefix_len, delim, delim_len);
-    return d ? (size_t)(d - k) + delim_len : 0;
-}
-
-/* Move the cursor cur past every key that starts with k[0..n), for a walk in
- * key order that skips a whole common prefix with one seek. 0 when no key
- * can follow (the walk is over). */
-static size_t seek_past(buf_t *cur, const char *k, size_t n)
-{
-    buf_reset(cur);
-    buf_append(cur, k, n);
-    cur->len = successor(cur->p, cur->len);
-    return cur->len;
-}
-
-static int sq_list(store_t *st, const char *bucket, const store_list_req_t *req,
-                   store_list_res_t *res)
-{
-    memset(res, 0, sizeof *res);
-    struct conn *c = conn_get(SQ(st));
-    if (!c) return store_errno_code(errno);
-    int ret = exec1(c, S_BEGIN_R);
-    if (ret) return ret;
-    if ((ret = bucket_exists(c, bucket)) != STORE_OK) goto done;
-    size_t cap = 0;
-    const size_t want = (size_t)req->max + 1; /* one more tells whether it is truncated */
-    /* Where to start: after the marker, or at the prefix if that is later. */
-    buf_t cur = BUF_INIT;
-    int inclusive;
-    if (req->after && bytes_cmp(req->after, req->after_len, req->prefix, req->prefix_len) >= 0) {
-        buf_append(&cur, req->after, req->after_len);
-        inclusive = 0;
-    } else {
-        buf_append(&cur, req->prefix ? req->prefix : "", req->prefix_len);
-        inclusive = 1;
-    }
-    int finished = req->max == 0;
-    while (!finished && res->n < want) {
-        sqlite3_stmt *q = stmt(c, inclusive ? S_LIST_GE : S_LIST_GT);
-        if (!q) {
-            ret = STORE_EIO;
-            break;
-        }
-        sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 2, cur.p ? cur.p : "", (int)cur.len, SQLITE_TRANSIENT);
-        /* Rows wanted, plus a few in case some roll up into one prefix. */
-        size_t batch = want - res->n;
-        sqlite3_bind_int(q, 3, (int)(batch > 1024 ? 1024 : batch) + 16);
-        int rc, rows = 0, jumped = 0;
-        while (res->n < want && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-            rows++;
-            const char *k = sqlite3_column_blob(q, 0);
-            size_t kn = (size_t)sqlite3_column_bytes(q, 0);
-            if (!k) k = "";
-            if (kn < req->prefix_len || memcmp(k, req->prefix, req->prefix_len) != 0) {
-                finished = 1;
-                break;
-            }
-            size_t cn = rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
-            if (cn) {
-                if (!req->after || bytes_cmp(k, cn, req->after, req->after_len) > 0) {
-                    store_list_ent_t *e = list_push(res, &cap);
-                    e->key = xstrndup(k, cn);
-                    e->key_len = cn;
-                    e->is_prefix = 1;
-                }
-                if (!seek_past(&cur, k, cn)) finished = 1;
-                inclusive = 1;
-                jumped = 1;
-                break;
-            }
-            store_list_ent_t *e = list_push(res, &cap);
-            e->key = xstrndup(k, kn);
-            e->key_len = kn;
-            e->size = (uint64_t)sqlite3_column_int64(q, 1);
-            snprintf(e->etag, sizeof e->etag, "%s", (const char *)sqlite3_column_text(q, 2));
-            e->mtime_ms = sqlite3_column_int64(q, 3);
-            snprintf(e->sclass, sizeof e->sclass, "%s", (const char *)sqlite3_column_text(q, 4));
-            col_text(q, 5, e->owner, sizeof e->owner);
-            buf_reset(&cur);
-            buf_append(&cur, k, kn);
-            inclusive = 0;
-        }
-        sqlite3_reset(q);
-        if (!jumped && !finished && res->n < want && rows == 0) finished = 1;
-    }
-    buf_free(&cur);
-    if (res->n == want) {
-        res->truncated = 1;
-        res->n--;
-        free(res->ents[res->n].key);
-    }
-done:
-    exec1(c, S_COMMIT);
-    if (ret) store_list_free(res);
-    return ret;
 }
 
 /* ---- multipart uploads ---- */
@@ -1648,16 +1899,12 @@ static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *part
             goto fail;
         }
     }
-    int exists;
-    char etag[48] = "";
-    if ((ret = take_old(c, u.bucket, u.key, u.key_len, &old, &exists, etag)) != STORE_OK) goto fail;
-    if ((ret = cond_check(cond, exists, etag)) != STORE_OK) goto fail;
-    meta->mtime_ms = util_now_ms();
     memcpy(meta->owner, u.owner, sizeof meta->owner); /* the initiator's, as in S3 */
     free(meta->acl);
     meta->acl = u.acl; /* set at CreateMultipartUpload */
     u.acl = NULL;
-    if ((ret = put_row(c, u.bucket, u.key, u.key_len, meta, "", parts, n)) != STORE_OK) goto fail;
+    ret = publish(s, c, u.bucket, u.key, u.key_len, meta, "", parts, n, cond, &old);
+    if (ret) goto fail;
     /* Part blobs now belong to the object; the rest of the upload goes. */
     if ((ret = drop_upload(c, id, &unused)) != STORE_OK) goto fail;
     if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
@@ -1745,7 +1992,7 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
             snprintf(idbuf, sizeof idbuf, "%s", (const char *)sqlite3_column_text(q, 0));
             cur_id = idbuf;
             if (kn < req->prefix_len || memcmp(k, req->prefix, req->prefix_len) != 0) {
-                if (bytes_cmp(k, kn, req->prefix, req->prefix_len) > 0) {
+                if (sq_bytes_cmp(k, kn, req->prefix, req->prefix_len) > 0) {
                     rows = -1; /* past the prefix: done */
                     break;
                 }
@@ -1755,19 +2002,19 @@ static int sq_mpu_list(store_t *st, const char *bucket, const store_mpu_list_req
                 cap = cap ? 2 * cap : 32;
                 res->ups = xrealloc(res->ups, cap * sizeof *res->ups);
             }
-            size_t cn = rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
+            size_t cn = sq_rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
             store_upload_t *u = &res->ups[res->n];
             memset(u, 0, sizeof *u);
             if (cn) {
                 if (!(req->key_marker &&
-                      bytes_cmp(k, cn, req->key_marker, req->key_marker_len) <= 0)) {
+                      sq_bytes_cmp(k, cn, req->key_marker, req->key_marker_len) <= 0)) {
                     u->key = xstrndup(k, cn);
                     u->key_len = cn;
                     u->headers = xstrdup("");
                     snprintf(u->bucket, sizeof u->bucket, "%s", bucket);
                     res->n++;
                 }
-                if (!seek_past(&cur, k, cn)) rows = -1;
+                if (!sq_seek_past(&cur, k, cn)) rows = -1;
                 cur_created = INT64_MIN;
                 cur_id = "";
                 jumped = 1;
@@ -1842,7 +2089,9 @@ static const struct store_ops sq_ops = {
     .mpu_list = sq_mpu_list,
     .mpu_abort = sq_mpu_abort,
     .mpu_complete = sq_mpu_complete,
-    .obj_set_acl = sq_obj_set_acl,
+    .obj_set = sq_obj_set,
+    .list_versions = sq_list_versions,
+    .bucket_set_versioning = sq_bucket_set_versioning,
     .obj_delete = sq_obj_delete,
     .list = sq_list,
     .conf_put = sq_conf_put,
@@ -1953,6 +2202,61 @@ static int schema_acls(struct conn *c, char **msg)
     return SQLITE_OK;
 }
 
+/* Add the columns of added_columns that a table lacks (an older root). */
+static int schema_columns(struct conn *c, char **msg)
+{
+    for (size_t i = 0; i < sizeof added_columns / sizeof *added_columns; i++) {
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+                                    -1, &q, NULL);
+        if (rc != SQLITE_OK) return rc;
+        sqlite3_bind_text(q, 1, added_columns[i].table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, added_columns[i].name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_ROW) continue;
+        if (rc != SQLITE_DONE) return rc;
+        char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+                                    added_columns[i].name, added_columns[i].decl);
+        if (!sql) return SQLITE_NOMEM;
+        rc = sqlite3_exec(c->db, sql, NULL, NULL, msg);
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* A root older than versions keys a multipart object's parts by bucket and
+ * key only: rebuild the table keyed by version too, in one transaction
+ * (their version, the null one, has seq 0). */
+static int schema_object_parts(struct conn *c, char **msg)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(
+        c->db, "SELECT 1 FROM pragma_table_info('object_parts') WHERE name = 'seq'", -1, &q, NULL);
+    if (rc != SQLITE_OK) return rc;
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW) return SQLITE_OK;
+    if (rc != SQLITE_DONE) return rc;
+    rc = sqlite3_exec(
+        c->db,
+        "BEGIN IMMEDIATE;"
+        "CREATE TABLE object_parts_v5 ("
+        " bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
+        " num INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, checksum TEXT NOT NULL,"
+        " blob TEXT NOT NULL, PRIMARY KEY (bucket, key, seq, idx)) WITHOUT ROWID;"
+        "INSERT INTO object_parts_v5 SELECT bucket, key, 0, idx, num, size, etag, checksum, blob"
+        " FROM object_parts;"
+        "DROP TABLE object_parts;"
+        "ALTER TABLE object_parts_v5 RENAME TO object_parts;"
+        "CREATE INDEX object_parts_blob ON object_parts(blob);"
+        "COMMIT;",
+        NULL, NULL, msg);
+    if (rc != SQLITE_OK) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Create what the schema lacks; each step is atomic and skipped once done,
  * so an upgrade cut short resumes at the next start. On a current database
  * this writes nothing (every CREATE ... IF NOT EXISTS finds its table, the
@@ -1964,7 +2268,8 @@ static int schema_apply(struct sq_store *s, struct conn *c, char *err, size_t er
     int ret = STORE_OK;
     if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
         sq_conf_schema(c->db, &msg) != SQLITE_OK || schema_owners(s, c, &msg) != SQLITE_OK ||
-        schema_acls(c, &msg) != SQLITE_OK)
+        schema_acls(c, &msg) != SQLITE_OK || schema_columns(c, &msg) != SQLITE_OK ||
+        schema_object_parts(c, &msg) != SQLITE_OK)
         goto fail;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) goto fail;
@@ -2029,6 +2334,14 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     if (ret == STORE_ENOSPC && store_reserve_release(&s->reserve))
         ret = schema_apply(s, c, err, errlen);
     if (ret) goto fail;
+    sqlite3_stmt *q = stmt(c, S_MAX_SEQ);
+    if (!q || sqlite3_step(q) != SQLITE_ROW) {
+        snprintf(err, errlen, "%s: %s", root, sqlite3_errmsg(c->db));
+        if (q) sqlite3_reset(q);
+        goto fail;
+    }
+    s->seq = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
     int removed = sweep(s, c);
     if (removed) util_log("store: swept %d unreferenced file(s)", removed);
     if (store_reserve_ensure(&s->reserve) == STORE_ENOSPC)

@@ -1,16 +1,104 @@
 /* store_sqlite_int — what the SQLite backend's files share. Internal to
- * src/store/: store_sqlite.c owns the connections (one per thread) and the
- * open; store_sqlite_conf.c keeps the bucket configurations. */
+ * src/store/: store_sqlite.c owns the connections (one per thread, each
+ * with its prepared statements), the open and the write paths;
+ * store_sqlite_list.c lists objects and versions; store_sqlite_conf.c keeps
+ * the bucket configurations. */
 #ifndef FAKES3_STORE_SQLITE_INT_H
 #define FAKES3_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "lib/buf.h"
 #include "store/store.h"
+
+/* The prepared statements every connection keeps (SQL in store_sqlite.c). */
+enum stmt_id {
+    S_BEGIN_W,
+    S_BEGIN_R,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_BUCKET_INSERT,
+    S_BUCKET_INSERT_IGNORE,
+    S_BUCKET_GET,
+    S_BUCKET_DELETE,
+    S_BUCKET_HAS_OBJ,
+    S_BUCKET_LIST,
+    S_BUCKET_LIST_OWNER,
+    S_BUCKET_SET_VERSIONING,
+    S_OBJ_GET,
+    S_OBJ_BLOB,
+    S_OBJ_UPSERT,
+    S_OBJ_SET_ACL,
+    S_OBJ_SET_LOCK,
+    S_OBJ_DELETE,
+    S_OBJ_TO_VERSIONS,
+    S_VER_GET_SEQ,
+    S_VER_GET_NULL,
+    S_VER_TOP,
+    S_VER_TO_OBJ,
+    S_VER_DELETE,
+    S_VER_SET_ACL,
+    S_VER_SET_LOCK,
+    S_VER_MARKER,
+    S_MAX_SEQ,
+    S_LIST_GT,
+    S_LIST_GE,
+    S_BLOB_USED,
+    S_OPARTS_GET,
+    S_OPARTS_DELETE,
+    S_OPARTS_INSERT,
+    S_UP_INSERT,
+    S_UP_GET,
+    S_UP_DELETE,
+    S_UP_LIST,
+    S_PART_BLOB,
+    S_PART_UPSERT,
+    S_PART_LIST,
+    S_PART_ALL_BLOBS,
+    S_PART_DELETE_ALL,
+    S_UP_BUCKET_HAS,
+    S_VLIST_GE,
+    S_VLIST_GT,
+    S_VLIST_IN,
+    S_COUNT
+};
+
+struct conn;
 
 /* The calling thread's connection to st's database; NULL on failure. */
 sqlite3 *sq_db(store_t *st);
+/* The same, with its statements; NULL (errno set) on failure. */
+struct conn *sq_conn(store_t *st);
+/* Statement id of c, reset and ready to bind; NULL on failure. */
+sqlite3_stmt *sq_stmt(struct conn *c, enum stmt_id id);
+/* Run a statement that takes no parameters (BEGIN, COMMIT...); a store code. */
+int sq_exec(struct conn *c, enum stmt_id id);
+/* The store code for c's last SQLite error. */
+int sq_db_err(struct conn *c);
+/* Copy a text column into out (n bytes, NUL-terminated; "" for NULL). */
+void sq_col_text(sqlite3_stmt *q, int col, char *out, size_t n);
+/* STORE_OK when the bucket exists, STORE_ENOBUCKET, STORE_EIO. */
+int sq_bucket_exists(struct conn *c, const char *bucket);
+/* A version id as callers name it: "null" (stored as "", *seq = -1) or one
+ * the backend made (stored as is, *seq its sequence number);
+ * STORE_EBADVERSION otherwise. */
+int sq_vid_parse(const char *vid, char stored[40], int64_t *seq);
+
+/* Listing (store_sqlite_list.c). */
+/* Compare byte strings as SQLite orders BLOBs. */
+int sq_bytes_cmp(const char *a, size_t an, const char *b, size_t bn);
+/* With a delimiter: the length of the common prefix key k rolls up into
+ * (past prefix_len, through the delimiter), or 0. */
+size_t sq_rollup_len(const char *k, size_t kn, size_t prefix_len, const char *delim,
+                     size_t delim_len);
+/* Move cur to the first key after every key starting with k[0..n); 0 when
+ * there is none. */
+size_t sq_seek_past(buf_t *cur, const char *k, size_t n);
+int sq_list(store_t *st, const char *bucket, const store_list_req_t *req, store_list_res_t *res);
+int sq_list_versions(store_t *st, const char *bucket, const store_list_req_t *req,
+                     store_list_res_t *res);
 
 /* Bucket configurations (store_sqlite_conf.c). */
 /* Create what they need in an existing or new database (idempotent: an

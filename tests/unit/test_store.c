@@ -82,7 +82,7 @@ static char *get_meta(store_t *st, const char *bucket, const void *key, size_t k
 {
     store_obj_t o;
     int fd = -1;
-    *rc = st->ops->obj_get(st, bucket, key, klen, &o, &fd);
+    *rc = st->ops->obj_get(st, bucket, key, klen, NULL, &o, &fd);
     if (*rc != STORE_OK) return NULL;
     assert_true(fd >= 0);
     buf_t b = BUF_INIT;
@@ -205,7 +205,7 @@ static void test_buckets(void **state)
     assert_int_equal(PUTS(st, "b1", "k", "v"), STORE_OK);
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_ENOTEMPTY);
     assert_int_equal(st->ops->bucket_get(st, "b1", NULL), STORE_OK);
-    assert_int_equal(st->ops->obj_delete(st, "b1", "k", 1), STORE_OK);
+    assert_int_equal(st->ops->obj_delete(st, "b1", "k", 1, NULL, NULL), STORE_OK);
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_OK);
     assert_int_equal(st->ops->bucket_get(st, "b1", NULL), STORE_ENOBUCKET);
     assert_int_equal(st->ops->bucket_delete(st, "b1"), STORE_ENOBUCKET);
@@ -260,7 +260,7 @@ static void test_put_get(void **state)
 
     /* Without fd: metadata only. */
     memset(&o, 0x5a, sizeof o);
-    assert_int_equal(st->ops->obj_get(st, "b", "hello.txt", 9, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "b", "hello.txt", 9, NULL, &o, NULL), STORE_OK);
     assert_int_equal(o.size, 11);
     store_obj_free(&o);
 
@@ -342,7 +342,7 @@ static void test_overwrite_retires_old_blob(void **state)
     assert_int_equal(count_files(f, "blobs"), 1);
     expect_obj(st, "b", "k", 1, "second!", 7);
     store_obj_t o;
-    assert_int_equal(st->ops->obj_get(st, "b", "k", 1, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "b", "k", 1, NULL, &o, NULL), STORE_OK);
     assert_int_equal(o.size, 7);
     assert_string_equal(o.etag, m2.etag);
     store_obj_free(&o);
@@ -363,16 +363,16 @@ static void test_delete(void **state)
     store_obj_t m;
     assert_int_equal(put_meta(st, "b", "k", 1, "data", 4, 1, &m), STORE_OK);
     assert_int_equal(PUTS(st, "b", "k2", "other"), STORE_OK);
-    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1), STORE_OK);
+    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1, NULL, NULL), STORE_OK);
     int rc;
     assert_null(get(st, "b", "k", &rc));
     assert_int_equal(rc, STORE_ENOKEY);
     assert_false(blob_exists(f, m.blob));
     assert_int_equal(count_files(f, "blobs"), 1);
     /* Deleting again, or a key that never was, is fine. */
-    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1), STORE_OK);
-    assert_int_equal(st->ops->obj_delete(st, "b", "never", 5), STORE_OK);
-    assert_int_equal(st->ops->obj_delete(st, "nob", "k", 1), STORE_ENOBUCKET);
+    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1, NULL, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_delete(st, "b", "never", 5, NULL, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_delete(st, "nob", "k", 1, NULL, NULL), STORE_ENOBUCKET);
     /* The neighbour is untouched. */
     expect_obj(st, "b", "k2", 2, "other", 5);
     /* A deleted key can be written again. */
@@ -439,7 +439,7 @@ static void test_keys_are_rows_not_paths(void **state)
     snprintf(p, sizeof p, "%s/a", f->root);
     assert_false(path_exists(p));
     /* Deleting "a/" leaves "a" and "a/b". */
-    assert_int_equal(st->ops->obj_delete(st, "b", "a/", 2), STORE_OK);
+    assert_int_equal(st->ops->obj_delete(st, "b", "a/", 2, NULL, NULL), STORE_OK);
     expect_obj(st, "b", "a", 1, "value of a", 10);
     expect_obj(st, "b", "a/b", 3, "value of a/b", 12);
     int rc;
@@ -503,7 +503,7 @@ static void test_reopen_keeps_everything(void **state)
     assert_int_equal(PUTS(f->st, "r1", "a/b", "beta"), STORE_OK);
     assert_int_equal(put_meta(f->st, "r2", "k\0z", 3, "zed", 3, 1, NULL), STORE_OK);
     store_obj_t before;
-    assert_int_equal(f->st->ops->obj_get(f->st, "r1", "a", 1, &before, NULL), STORE_OK);
+    assert_int_equal(f->st->ops->obj_get(f->st, "r1", "a", 1, NULL, &before, NULL), STORE_OK);
     reopen(f);
     store_t *st = f->st;
     store_bucket_t b;
@@ -514,7 +514,7 @@ static void test_reopen_keeps_everything(void **state)
     expect_obj(st, "r1", "a/b", 3, "beta", 4);
     expect_obj(st, "r2", "k\0z", 3, "zed", 3);
     store_obj_t after;
-    assert_int_equal(st->ops->obj_get(st, "r1", "a", 1, &after, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "r1", "a", 1, NULL, &after, NULL), STORE_OK);
     assert_string_equal(after.etag, before.etag);
     assert_string_equal(after.headers, before.headers);
     assert_string_equal(after.blob, before.blob);
@@ -1161,7 +1161,7 @@ static void test_owners_kept_and_listed(void **state)
     assert_int_equal(st->ops->bucket_get(st, "cb", &b), STORE_OK);
     assert_string_equal(b.owner, "carol");
     store_obj_t o;
-    assert_int_equal(st->ops->obj_get(st, "ab", "k1", 2, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "k1", 2, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.owner, "bob");
     store_obj_free(&o);
     store_list_req_t q = {.prefix = "", .max = 10};
@@ -1201,7 +1201,7 @@ static void test_owners_kept_and_listed(void **state)
     store_parts_free(parts, np);
     reopen(f);
     st = f->st;
-    assert_int_equal(st->ops->obj_get(st, "ab", "mp", 2, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "mp", 2, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.owner, "carol");
     store_obj_free(&o);
     assert_int_equal(st->ops->bucket_get(st, "ab", &b), STORE_OK);
@@ -1238,13 +1238,13 @@ static void test_root_written_by_2ba572d_gains_owners(void **state)
     assert_int_equal(system(cmd), 0);
     assert_int_equal(schema_version(f->root), 2);
     f->st = open_root(f->root);
-    assert_int_equal(schema_version(f->root), 4);
+    assert_int_equal(schema_version(f->root), 5);
     store_t *st = f->st;
     store_bucket_t b;
     assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
     assert_string_equal(b.owner, "dflt");
     store_obj_t o;
-    assert_int_equal(st->ops->obj_get(st, "old2-bucket", "done.bin", 8, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "old2-bucket", "done.bin", 8, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.owner, "dflt");
     assert_int_equal(o.nparts, 1);
     assert_string_equal(o.acl, ""); /* schema 4's column: none kept, the owner's private */
@@ -1288,20 +1288,21 @@ static void test_acl_documents_kept_with_objects_and_uploads(void **state)
     m.acl = NULL;
     store_obj_free(&m);
     store_obj_t o;
-    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.acl, "doc-1");
     store_obj_free(&o);
-    assert_int_equal(st->ops->obj_set_acl(st, "ab", "k", 1, "doc-2"), STORE_OK);
-    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_set(st, "ab", "k", 1, NULL, STORE_DOC_ACL, "doc-2"), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.acl, "doc-2");
     assert_string_equal(o.owner, "bob");
     assert_int_equal(o.size, 4);
     store_obj_free(&o);
-    assert_int_equal(st->ops->obj_set_acl(st, "ab", "nope", 4, "x"), STORE_ENOKEY);
-    assert_int_equal(st->ops->obj_set_acl(st, "nobucket", "k", 1, "x"), STORE_ENOBUCKET);
+    assert_int_equal(st->ops->obj_set(st, "ab", "nope", 4, NULL, STORE_DOC_ACL, "x"), STORE_ENOKEY);
+    assert_int_equal(st->ops->obj_set(st, "nobucket", "k", 1, NULL, STORE_DOC_ACL, "x"),
+                     STORE_ENOBUCKET);
     /* an overwrite without one has none */
     assert_int_equal(PUTS(st, "ab", "k", "new"), STORE_OK);
-    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "k", 1, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.acl, "");
     store_obj_free(&o);
     /* an upload's ACL becomes its object's */
@@ -1325,7 +1326,7 @@ static void test_acl_documents_kept_with_objects_and_uploads(void **state)
     store_parts_free(parts, np);
     reopen(f);
     st = f->st;
-    assert_int_equal(st->ops->obj_get(st, "ab", "mp", 2, &o, NULL), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "ab", "mp", 2, NULL, &o, NULL), STORE_OK);
     assert_string_equal(o.acl, "up");
     store_obj_free(&o);
 }

@@ -124,7 +124,7 @@ static void test_root_written_by_b8371cf_gains_the_table(void **state)
     assert_int_equal(st->ops->bucket_get(st, "old-bucket", &b), STORE_OK);
     store_obj_t o;
     int fd = -1;
-    assert_int_equal(st->ops->obj_get(st, "old-bucket", "hello.txt", 9, &o, &fd), STORE_OK);
+    assert_int_equal(st->ops->obj_get(st, "old-bucket", "hello.txt", 9, NULL, &o, &fd), STORE_OK);
     char buf[64] = "";
     ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
@@ -138,7 +138,7 @@ static void test_root_written_by_b8371cf_gains_the_table(void **state)
     st->ops->close(st);
     st = f->st = open_root(f->root);
     expect_doc(st, "old-bucket", "cors", "new", 3);
-    assert_int_equal(st->ops->obj_delete(st, "old-bucket", "hello.txt", 9), STORE_OK);
+    assert_int_equal(st->ops->obj_delete(st, "old-bucket", "hello.txt", 9, NULL, NULL), STORE_OK);
     assert_int_equal(st->ops->bucket_delete(st, "old-bucket"), STORE_OK);
     expect_get_rc(st, "old-bucket", "cors", STORE_ENOBUCKET);
 }
