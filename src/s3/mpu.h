@@ -1,5 +1,6 @@
-/* mpu — what the multipart handler files (multipart.c, complete.c) share.
- * Internal to src/s3/. */
+/* mpu — what the multipart handler files (multipart.c, complete.c) share,
+ * and attributes.c, which lists a completed object's parts. Internal to
+ * src/s3/. */
 #ifndef FAKES3_MPU_H
 #define FAKES3_MPU_H
 

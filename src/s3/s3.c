@@ -81,6 +81,8 @@ static const s3_op_t ops[] = {
      s3_put_object},
     {"GET", S3_OBJECT, NULL, "GetObject", "s3:GetObject", 0, NULL, NULL, s3_get_object},
     {"HEAD", S3_OBJECT, NULL, "HeadObject", "s3:GetObject", 0, NULL, NULL, s3_get_object},
+    {"GET", S3_OBJECT, "attributes", "GetObjectAttributes", "s3:GetObjectAttributes", 0, NULL, NULL,
+     s3_get_object_attributes},
     {"DELETE", S3_OBJECT, NULL, "DeleteObject", "s3:DeleteObject", 0, NULL, NULL, s3_delete_object},
     {"POST", S3_BUCKET, "delete", "DeleteObjects", "s3:DeleteObject", 1, NULL, NULL,
      s3_delete_objects},

@@ -206,6 +206,8 @@ void s3_list_versions(s3_req_t *r, http_response_t *resp);
 int s3_put_object_start(s3_req_t *r, http_response_t *resp);
 void s3_put_object(s3_req_t *r, http_response_t *resp);
 void s3_get_object(s3_req_t *r, http_response_t *resp);
+/* GetObjectAttributes (attributes.c). */
+void s3_get_object_attributes(s3_req_t *r, http_response_t *resp);
 void s3_delete_object(s3_req_t *r, http_response_t *resp);
 void s3_delete_objects(s3_req_t *r, http_response_t *resp);
 void s3_get_acl(s3_req_t *r, http_response_t *resp);

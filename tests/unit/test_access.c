@@ -44,6 +44,7 @@ static void test_every_operation_names_a_known_policy_action(void **state)
         {"UploadPart", "PUT", "s3:PutObject"},
         {"CompleteMultipartUpload", "POST", "s3:PutObject"},
         {"GetObjectAcl", "GET", "s3:GetObjectAcl"},
+        {"GetObjectAttributes", "GET", "s3:GetObjectAttributes"},
         {"DeleteObjects", "POST", "s3:DeleteObject"},
         {"GetBucketCors", "GET", "s3:GetBucketCORS"},
         {"DeleteBucketCors", "DELETE", "s3:PutBucketCORS"},

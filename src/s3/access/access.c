@@ -31,6 +31,7 @@ static const struct {
     {"s3:PutBucketAcl", ON_BUCKET, ACL_WRITE_ACP},
     {"s3:GetObject", ON_OBJECT, ACL_READ},
     {"s3:GetObjectAcl", ON_OBJECT, ACL_READ_ACP},
+    {"s3:GetObjectAttributes", ON_OBJECT, ACL_READ},
     {"s3:PutObjectAcl", ON_OBJECT, ACL_WRITE_ACP},
     {"s3:PutObject", ON_BUCKET_WRITE, ACL_WRITE},
     {"s3:DeleteObject", ON_BUCKET_WRITE, ACL_WRITE},
@@ -55,6 +56,16 @@ static const struct {
     {"s3:PutBucketOwnershipControls", ON_OWNER, 0},
     {"s3:GetBucketPublicAccessBlock", ON_OWNER, 0},
     {"s3:PutBucketPublicAccessBlock", ON_OWNER, 0},
+};
+
+/* Actions S3 allows only to who may also do another one (the S3 API
+ * reference, GetObjectAttributes, Permissions: s3:GetObjectAttributes and
+ * s3:GetObject; with a versionId their Version forms, which belong here
+ * once versions exist). */
+static const struct {
+    const char *action, *with;
+} needs_also[] = {
+    {"s3:GetObjectAttributes", "s3:GetObject"},
 };
 
 static int find_action(const char *action)
@@ -154,8 +165,8 @@ static policy_effect_t policy_word(const access_ctx_t *ctx, const access_bucket_
     return e;
 }
 
-int access_check(const access_ctx_t *ctx, const char *action, const char *bucket, const char *key,
-                 size_t key_len, char *why, size_t whylen)
+static int check_action(const access_ctx_t *ctx, const char *action, const char *bucket,
+                        const char *key, size_t key_len, char *why, size_t whylen)
 {
     int ai = find_action(action);
     if (ai < 0) return deny(why, whylen, "no grant (unknown action %s)", action);
@@ -215,7 +226,7 @@ int access_check(const access_ctx_t *ctx, const char *action, const char *bucket
     if (rc == STORE_ENOKEY) {
         /* S3 says NoSuchKey only to who may list the bucket. */
         char lwhy[200];
-        int l = access_check(ctx, "s3:ListBucket", bucket, NULL, 0, lwhy, sizeof lwhy);
+        int l = check_action(ctx, "s3:ListBucket", bucket, NULL, 0, lwhy, sizeof lwhy);
         if (l < 0) return l;
         if (l == ACCESS_ALLOW) return allow(why, whylen, "no such key (may list: %s)", lwhy);
         return deny(why, whylen, "no grant (no such key, may not list: %s)", lwhy);
@@ -238,4 +249,19 @@ int access_check(const access_ctx_t *ctx, const char *action, const char *bucket
 no_grant:
     if (pwhy[0]) return deny(why, whylen, "no grant (%s)", pwhy);
     return deny(why, whylen, "%s", "no grant");
+}
+
+int access_check(const access_ctx_t *ctx, const char *action, const char *bucket, const char *key,
+                 size_t key_len, char *why, size_t whylen)
+{
+    int rc = check_action(ctx, action, bucket, key, key_len, why, whylen);
+    for (size_t i = 0; rc == ACCESS_ALLOW && i < sizeof needs_also / sizeof *needs_also; i++) {
+        if (strcmp(needs_also[i].action, action) != 0) continue;
+        char w[200];
+        rc = check_action(ctx, needs_also[i].with, bucket, key, key_len, w, sizeof w);
+        size_t used = strlen(why);
+        if (used < whylen)
+            snprintf(why + used, whylen - used, "; and %s: %s", needs_also[i].with, w);
+    }
+    return rc;
 }

@@ -43,7 +43,9 @@ typedef struct access_ctx {
  * "no grant"); a negative store code when the store failed. A missing bucket
  * is allowed (the handler answers NoSuchBucket); a missing object is allowed
  * when the caller may list the bucket (the handler answers NoSuchKey), else
- * denied, as S3 does. */
+ * denied, as S3 does. An action S3 grants only together with another
+ * (s3:GetObjectAttributes needs s3:GetObject too) is allowed when both are;
+ * why then tells both decisions. */
 int access_check(const access_ctx_t *ctx, const char *action, const char *bucket, const char *key,
                  size_t key_len, char *why, size_t whylen);
 
