@@ -188,27 +188,15 @@ void s3_get_object_attributes(s3_req_t *r, http_response_t *resp)
                    "retrieved is either missing or empty");
         return;
     }
-    /* TODO(versions): versionId names one version of the key. Until the
-     * store keeps versions only "null" exists (the object of a bucket never
-     * versioned), and any other id is answered as a missing key. With
-     * versions: answer for that version; send x-amz-version-id when the
-     * bucket is versioned (x-amz-delete-marker and NoSuchKey for a delete
-     * marker); and authorize s3:GetObjectVersionAttributes with
-     * s3:GetObjectVersion in place of the table's s3:GetObjectAttributes
-     * with s3:GetObject, as S3 does when a versionId is given. */
-    const char *vid = s3_query_value(r, "versionId");
-    if (vid && strcmp(vid, "null") != 0) {
-        s3_err(r, resp, S3E_NO_SUCH_KEY);
-        return;
-    }
     store_t *st = r->srv->store;
     store_obj_t o;
     store_reader_t *rd = NULL;
-    int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, &o, &rd);
+    int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, r->vid, &o, &rd);
     if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
+        s3_err_obj(r, resp, rc, &o);
         return;
     }
+    s3_version_headers(resp, o.vid, 0);
     const store_part_t *parts;
     size_t np;
     st->ops->reader_parts(rd, &parts, &np);

@@ -101,6 +101,7 @@ void s3_create_bucket(s3_req_t *r, http_response_t *resp)
     /* A new bucket gets its ACL, ownership and public access block (the
      * defaults, or what the request named); your existing one keeps its. */
     if (rc == STORE_OK) rc = s3_acl_bucket_created(r, &nb);
+    if (rc == STORE_OK) rc = s3_lock_enable_new_bucket(r);
     free(nb.acl);
     if (rc && rc != STORE_EEXIST) {
         s3_err(r, resp, s3_err_from_store(rc));

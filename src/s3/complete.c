@@ -175,6 +175,7 @@ struct done_upload {
     size_t key_len;
     unsigned char fp[MD5_DIGEST_SIZE]; /* of the part list it was completed with */
     char etag[48];
+    char vid[40]; /* the version it made */
     int64_t mtime_ms, at_us;
     uint64_t size;
     checksum_alg_t ca;
@@ -208,9 +209,33 @@ static void job_unref(void *p)
     free(j->meta.key);
     free(j->meta.blob);
     free(j->meta.acl);
+    free(j->meta.lock);
     buf_free(&j->hdrs);
     buf_free(&j->out);
     free(j);
+}
+
+/* The upload's lock document (S3_LOCK_HEADER line) out of its headers
+ * into *lock: the object gets it as its version's, not as a header. */
+static void take_lock_line(buf_t *h, char **lock)
+{
+    *lock = NULL;
+    if (!h->p) return;
+    size_t n = strlen(S3_LOCK_HEADER);
+    for (char *line = h->p; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        if (strncmp(line, S3_LOCK_HEADER, n) == 0) {
+            const char *v = line + n;
+            while (*v == ' ')
+                v++;
+            *lock = xstrndup(v, (size_t)(line + len - v) - (nl ? 1 : 0));
+            memmove(line, line + len, strlen(line + len) + 1);
+            h->len -= len;
+            return;
+        }
+        line += len;
+    }
 }
 
 /* Wait up to ms for the commit; whether it is done. */
@@ -242,6 +267,7 @@ static void remember(struct s3_completer *c, const struct complete_job *j)
     d->key_len = j->key_len;
     memcpy(d->fp, j->fp, sizeof d->fp);
     memcpy(d->etag, j->meta.etag, sizeof d->etag);
+    memcpy(d->vid, j->meta.vid, sizeof d->vid);
     d->mtime_ms = j->meta.mtime_ms;
     d->at_us = util_mono_us();
     d->size = j->meta.size;
@@ -298,6 +324,7 @@ static int settled_earlier(struct s3_completer *c, struct complete_job *j)
         rc = STORE_EBADPART; /* other parts: those went with the completion */
         if (memcmp(d.fp, j->fp, sizeof d.fp) == 0) {
             memcpy(j->meta.etag, d.etag, sizeof j->meta.etag);
+            memcpy(j->meta.vid, d.vid, sizeof j->meta.vid);
             j->meta.size = d.size;
             j->meta.mtime_ms = d.mtime_ms;
             j->ca = d.ca;
@@ -581,6 +608,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     nhave = 0;
     j->hdrs = hdrs;
     hdrs = (buf_t)BUF_INIT;
+    take_lock_line(&j->hdrs, &j->meta.lock);
     j->meta.headers = j->hdrs.p;
     s3_storage_class_of(j->meta.headers, j->meta.sclass);
     j->cond = r->cond;
@@ -588,15 +616,26 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
         snprintf(j->cond_etag, sizeof j->cond_etag, "%s", r->cond.if_match);
         j->cond.if_match = j->cond_etag;
     }
+    /* In a versioned bucket the answer's head names the new version, so it
+     * waits for the commit (which writes metadata only) however long. */
+    store_bucket_t bk;
+    int versioned = st->ops->bucket_get(st, r->t.bucket, &bk) == STORE_OK && bk.versioning;
     completer_submit(r->srv->completer, j);
-    if (job_wait(j, KEEPALIVE_AFTER_MS)) {
+    int done = job_wait(j, KEEPALIVE_AFTER_MS);
+    while (versioned && !done)
+        done = job_wait(j, KEEPALIVE_AFTER_MS);
+    if (done) {
         buf_t b = BUF_INIT;
         buf_puts(&b, S3_XML_DECL);
         s3_err_t e = job_result(j, &b);
-        if (e)
+        if (e) {
             s3_err(r, resp, e);
-        else
+        } else {
+            /* A completion answered as it runs (below) has sent its head
+             * before the version exists: only this path can name it. */
+            s3_version_headers(resp, j->meta.vid, 0);
             s3_send_xml(resp, 200, &b);
+        }
         buf_free(&b);
         job_unref(j);
     } else {

@@ -184,8 +184,9 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         return 1;
     }
     if (s3_put_checks(r, resp)) return 1;
-    if (http_req_header(r->http, "x-amz-copy-source")) {
-        r->is_copy = 1;
+    r->is_copy = http_req_header(r->http, "x-amz-copy-source") != NULL;
+    if (s3_lock_for_write(r, resp, &r->lock)) return 1;
+    if (r->is_copy) {
         /* A COPY takes the source's metadata and ignores the request's. */
         const char *dir = http_req_header(r->http, "x-amz-metadata-directive");
         if (dir && strcmp(dir, "REPLACE") == 0 && s3_meta_checks(r, resp)) return 1;
@@ -276,12 +277,14 @@ static int publish(s3_req_t *r, http_response_t *resp, store_obj_t *meta)
     store_put_t *p = r->put;
     r->put = NULL;
     meta->acl = acl;
+    meta->lock = r->lock;
     int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, meta,
                                             !r->srv->strict, &r->cond);
     free(meta->blob);
     meta->blob = NULL;
     free(meta->acl);
     meta->acl = NULL;
+    meta->lock = NULL; /* r's */
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return -1;
@@ -714,6 +717,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         return;
     }
     s3_version_headers(resp, o.vid, 0);
+    s3_lock_headers(resp, o.lock);
     char etag[52], date[30];
     snprintf(etag, sizeof etag, "\"%s\"", o.etag);
     util_http_date(o.mtime_ms, date);
@@ -806,9 +810,26 @@ out:
     store_obj_free(&o);
 }
 
+/* Whether bucket/key's version vid may go (object lock); a store code
+ * other than a missing version is answered by the delete itself. */
+static int lock_allows(s3_req_t *r, const char *key, size_t key_len, const char *vid)
+{
+    store_obj_t o;
+    if (r->srv->store->ops->obj_get(r->srv->store, r->t.bucket, key, key_len, vid, &o, NULL))
+        return 1;
+    int ok = s3_lock_may_delete(r, o.lock);
+    store_obj_free(&o);
+    return ok;
+}
+
 void s3_delete_object(s3_req_t *r, http_response_t *resp)
 {
     store_deleted_t d;
+    if (r->vid && !lock_allows(r, r->t.key, r->t.key_len, r->vid)) {
+        s3_err_msg(r, resp, S3E_ACCESS_DENIED,
+                   "Access Denied because object protected by object lock.");
+        return;
+    }
     int rc = r->srv->store->ops->obj_delete(r->srv->store, r->t.bucket, r->t.key, r->t.key_len,
                                             r->vid, &d);
     if (rc) {
@@ -887,6 +908,9 @@ void s3_delete_objects(s3_req_t *r, http_response_t *resp)
             /* Each key is its own DeleteObject, judged on its own. */
             code = "AccessDenied";
             msg = "Access Denied";
+        } else if (e->version && !lock_allows(r, e->key, e->key_len, e->version)) {
+            code = "AccessDenied";
+            msg = "Access Denied because object protected by object lock.";
         } else {
             int rc = st->ops->obj_delete(st, r->t.bucket, e->key, e->key_len, e->version, &dd);
             if (rc == STORE_EBADVERSION) {

@@ -112,6 +112,18 @@ static const s3_op_t ops[] = {
      s3_put_versioning},
     {"GET", S3_BUCKET, "versions", "ListObjectVersions", "s3:ListBucketVersions", 0, NULL, NULL,
      s3_list_versions},
+    {"GET", S3_BUCKET, "object-lock", "GetObjectLockConfiguration",
+     "s3:GetBucketObjectLockConfiguration", 0, NULL, NULL, s3_get_lock_conf},
+    {"PUT", S3_BUCKET, "object-lock", "PutObjectLockConfiguration",
+     "s3:PutBucketObjectLockConfiguration", 0, NULL, NULL, s3_put_lock_conf},
+    {"GET", S3_OBJECT, "retention", "GetObjectRetention", "s3:GetObjectRetention", 0, NULL, NULL,
+     s3_get_retention},
+    {"PUT", S3_OBJECT, "retention", "PutObjectRetention", "s3:PutObjectRetention", 0, NULL, NULL,
+     s3_put_retention},
+    {"GET", S3_OBJECT, "legal-hold", "GetObjectLegalHold", "s3:GetObjectLegalHold", 0, NULL, NULL,
+     s3_get_legal_hold},
+    {"PUT", S3_OBJECT, "legal-hold", "PutObjectLegalHold", "s3:PutObjectLegalHold", 0, NULL, NULL,
+     s3_put_legal_hold},
     {"GET", S3_BUCKET, "requestPayment", "GetBucketRequestPayment", "s3:GetBucketRequestPayment", 0,
      NULL, NULL, s3_get_request_payment},
     {"GET", S3_BUCKET, "lifecycle", "GetBucketLifecycleConfiguration",
@@ -671,6 +683,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     free(r->q);
     buf_free(&r->body);
     free(r->upload_id);
+    free(r->lock);
     free(r);
 }
 

@@ -79,6 +79,8 @@ typedef struct s3_req {
     const struct auth_user *user;
     /* ?versionId= of an object request (never ""), or NULL */
     const char *vid;
+    /* the object lock document a write gives its version (objectlock.c), or NULL */
+    char *lock;
     /* the access decisions taken, for the access log ("" in the open mode) */
     char why[384];
     /* chunk signatures to verify in an aws-chunked body (payload.h), or NULL */
@@ -199,6 +201,28 @@ void s3_head_bucket(s3_req_t *r, http_response_t *resp);
 void s3_delete_bucket(s3_req_t *r, http_response_t *resp);
 void s3_get_bucket_location(s3_req_t *r, http_response_t *resp);
 void s3_list_objects(s3_req_t *r, http_response_t *resp);
+/* objectlock.c */
+/* The stored header line of an upload that carries its lock document. */
+#define S3_LOCK_HEADER "x-fakes3-lock:"
+/* The lock document a write (PutObject, CopyObject, CreateMultipartUpload)
+ * gives the version it makes, from its x-amz-object-lock-* headers or the
+ * bucket's default retention: *doc (the caller frees) or NULL; -1 after
+ * answering an error. */
+int s3_lock_for_write(s3_req_t *r, http_response_t *resp, char **doc);
+/* The x-amz-object-lock-* headers of a version's lock document. */
+void s3_lock_headers(http_response_t *resp, const char *doc);
+/* Whether the version with this lock document may be deleted now by r
+ * (x-amz-bypass-governance-retention for GOVERNANCE). */
+int s3_lock_may_delete(s3_req_t *r, const char *doc);
+/* A new bucket created with x-amz-bucket-object-lock-enabled: true gets
+ * versioning and object lock; a store code. */
+int s3_lock_enable_new_bucket(s3_req_t *r);
+void s3_put_lock_conf(s3_req_t *r, http_response_t *resp);
+void s3_get_lock_conf(s3_req_t *r, http_response_t *resp);
+void s3_put_retention(s3_req_t *r, http_response_t *resp);
+void s3_get_retention(s3_req_t *r, http_response_t *resp);
+void s3_put_legal_hold(s3_req_t *r, http_response_t *resp);
+void s3_get_legal_hold(s3_req_t *r, http_response_t *resp);
 /* versioning.c */
 void s3_put_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);

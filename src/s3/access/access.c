@@ -33,6 +33,20 @@ static const struct {
     {"s3:GetObjectAcl", ON_OBJECT, ACL_READ_ACP},
     {"s3:GetObjectAttributes", ON_OBJECT, ACL_READ},
     {"s3:PutObjectAcl", ON_OBJECT, ACL_WRITE_ACP},
+    {"s3:ListBucketVersions", ON_BUCKET, ACL_READ},
+    {"s3:GetObjectVersion", ON_OBJECT, ACL_READ},
+    {"s3:GetObjectVersionAcl", ON_OBJECT, ACL_READ_ACP},
+    {"s3:GetObjectVersionAttributes", ON_OBJECT, ACL_READ},
+    {"s3:PutObjectVersionAcl", ON_OBJECT, ACL_WRITE_ACP},
+    {"s3:DeleteObjectVersion", ON_BUCKET_WRITE, ACL_WRITE},
+    /* Object lock: no ACL grants these; the bucket owner and policies do. */
+    {"s3:GetObjectRetention", ON_OWNER, 0},
+    {"s3:PutObjectRetention", ON_OWNER, 0},
+    {"s3:GetObjectLegalHold", ON_OWNER, 0},
+    {"s3:PutObjectLegalHold", ON_OWNER, 0},
+    {"s3:BypassGovernanceRetention", ON_OWNER, 0},
+    {"s3:GetBucketObjectLockConfiguration", ON_OWNER, 0},
+    {"s3:PutBucketObjectLockConfiguration", ON_OWNER, 0},
     {"s3:PutObject", ON_BUCKET_WRITE, ACL_WRITE},
     {"s3:DeleteObject", ON_BUCKET_WRITE, ACL_WRITE},
     {"s3:AbortMultipartUpload", ON_BUCKET_WRITE, ACL_WRITE},
@@ -60,12 +74,12 @@ static const struct {
 
 /* Actions S3 allows only to who may also do another one (the S3 API
  * reference, GetObjectAttributes, Permissions: s3:GetObjectAttributes and
- * s3:GetObject; with a versionId their Version forms, which belong here
- * once versions exist). */
+ * s3:GetObject; with a versionId their Version forms). */
 static const struct {
     const char *action, *with;
 } needs_also[] = {
     {"s3:GetObjectAttributes", "s3:GetObject"},
+    {"s3:GetObjectVersionAttributes", "s3:GetObjectVersion"},
 };
 
 static int find_action(const char *action)
