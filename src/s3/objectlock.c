@@ -434,7 +434,7 @@ void s3_put_retention(s3_req_t *r, http_response_t *resp)
         s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "The retain until date must be in the future!");
         return;
     }
-    snprintf(want.mode, sizeof want.mode, "%s", f.a);
+    snprintf(want.mode, sizeof want.mode, "%.15s", f.a);
     store_obj_t o;
     lock_t l;
     if (load_version(r, resp, &o, &l)) return;
@@ -486,7 +486,7 @@ void s3_put_legal_hold(s3_req_t *r, http_response_t *resp)
     store_obj_t o;
     lock_t l;
     if (load_version(r, resp, &o, &l)) return;
-    snprintf(l.hold, sizeof l.hold, "%s", f.a);
+    snprintf(l.hold, sizeof l.hold, "%.3s", f.a);
     save(r, resp, &o, &l);
     store_obj_free(&o);
 }
