@@ -1376,7 +1376,7 @@ static int obj_delete_once(store_t *st, const char *bucket, const char *key, siz
             if (!now.found && (ret = promote(c, bucket, key, key_len)) != STORE_OK) goto fail;
             out->dm = v.dm;
         }
-        snprintf(out->vid, sizeof out->vid, "%s", vid);
+        if (state != STORE_UNVERSIONED) snprintf(out->vid, sizeof out->vid, "%s", vid);
     }
     if ((ret = exec1(c, S_COMMIT)) != STORE_OK) goto fail;
     retire(s, bucket, key, key_len, old.v, old.n);
