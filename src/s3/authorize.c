@@ -148,7 +148,10 @@ s3_err_t s3_may(s3_req_t *r, const char *action, const char *bucket, const char 
 {
     if (!s3_owner_users_mode(r)) return S3E_NONE;
     keyctx_t k = {.r = r, .bucket = bucket, .key = key, .key_len = key_len};
-    access_ctx_t ctx = {r->srv->store, r->srv->users, r->user, key_fn, &k, S3_DEFAULT_OWNER_ID};
+    /* The request's versionId names a version of its own key only. */
+    const char *vid = key == r->t.key ? r->vid : NULL;
+    access_ctx_t ctx = {
+        r->srv->store, r->srv->users, r->user, key_fn, &k, S3_DEFAULT_OWNER_ID, vid};
     char why[sizeof r->why];
     int rc = access_check(&ctx, action, bucket, key, key_len, why, sizeof why);
     query_free(k.tags, k.ntags);

@@ -633,7 +633,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
         } else {
             /* A completion answered as it runs (below) has sent its head
              * before the version exists: only this path can name it. */
-            s3_version_headers(resp, j->meta.vid, 0);
+            s3_version_written(resp, j->meta.vid);
             s3_send_xml(resp, 200, &b);
         }
         buf_free(&b);

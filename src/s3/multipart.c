@@ -258,6 +258,7 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     buf_printf(&x, "<ETag>&quot;%s&quot;</ETag>", part.etag);
     if (ua != CK_NONE) s3_mpu_xml_checksum(&x, ua, b64);
     buf_puts(&x, "</CopyPartResult>");
+    if (cs.obj.vid[0]) http_resp_header(resp, "x-amz-copy-source-version-id", cs.obj.vid);
     s3_send_xml(resp, 200, &x);
 out:
     free(buf);

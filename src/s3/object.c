@@ -317,7 +317,7 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     http_resp_header(resp, "ETag", etag);
-    s3_version_headers(resp, meta.vid, 0);
+    s3_version_written(resp, meta.vid);
     if (ckname) {
         http_resp_header(resp, ckname, pl->ck_value);
         http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
@@ -476,8 +476,9 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
         s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Unknown metadata directive.");
         goto out;
     }
+    /* A copy of an older version onto its key is how a version is restored. */
     int same = strcmp(cs.bucket, r->t.bucket) == 0 && cs.key_len == r->t.key_len &&
-               memcmp(cs.key, r->t.key, cs.key_len) == 0;
+               memcmp(cs.key, r->t.key, cs.key_len) == 0 && !cs.vid;
     if (same && !replace && !http_req_header(r->http, "x-amz-storage-class") &&
         !http_req_header(r->http, "x-amz-website-redirect-location")) {
         s3_err_msg(r, resp, S3E_INVALID_REQUEST,
@@ -514,7 +515,7 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     meta.headers = hdrs.p ? hdrs.p : "";
     s3_storage_class_of(meta.headers, meta.sclass);
     if (publish(r, resp, &meta)) goto out;
-    s3_version_headers(resp, meta.vid, 0);
+    s3_version_written(resp, meta.vid);
     if (cs.obj.vid[0]) http_resp_header(resp, "x-amz-copy-source-version-id", cs.obj.vid);
     char date[25];
     util_iso_date(meta.mtime_ms, date);

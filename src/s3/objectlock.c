@@ -105,6 +105,30 @@ static int bucket_lock(store_t *st, const char *bucket, char mode[16], int64_t *
     return 1;
 }
 
+#define NEED_INTEGRITY                                                                             \
+    "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with "         \
+    "Object Lock parameters"
+
+/* S3 wants the body's integrity named when its version is to be locked (a
+ * PutObject's; a copy's and an upload's bytes are checked otherwise). */
+static int integrity_named(s3_req_t *r)
+{
+    static const char *const names[] = {
+        "Content-MD5",
+        "x-amz-sdk-checksum-algorithm",
+        "x-amz-checksum-crc32",
+        "x-amz-checksum-crc32c",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha1",
+        "x-amz-checksum-sha256",
+        "x-amz-trailer",
+    };
+    if (r->is_copy || strcmp(r->method, "PUT") != 0) return 1;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (http_req_header(r->http, names[i])) return 1;
+    return 0;
+}
+
 int s3_lock_for_write(s3_req_t *r, http_response_t *resp, char **doc)
 {
     *doc = NULL;
@@ -122,6 +146,10 @@ int s3_lock_for_write(s3_req_t *r, http_response_t *resp, char **doc)
     }
     if (!mode && !date && !hold) {
         if (on != 1 || !dmode[0]) return 0;
+        if (!integrity_named(r)) {
+            s3_err_msg(r, resp, S3E_INVALID_REQUEST, NEED_INTEGRITY);
+            return -1;
+        }
         lock_t l = {0};
         snprintf(l.mode, sizeof l.mode, "%s", dmode);
         l.until_ms = util_now_ms() + dms;
@@ -166,19 +194,8 @@ int s3_lock_for_write(s3_req_t *r, http_response_t *resp, char **doc)
         }
         snprintf(l.hold, sizeof l.hold, "%s", hold);
     }
-    /* S3 wants the body's integrity named when it is to be kept. */
-    if (!r->is_copy && !http_req_header(r->http, "Content-MD5") &&
-        !http_req_header(r->http, "x-amz-sdk-checksum-algorithm") &&
-        !http_req_header(r->http, "x-amz-checksum-crc32") &&
-        !http_req_header(r->http, "x-amz-checksum-crc32c") &&
-        !http_req_header(r->http, "x-amz-checksum-crc64nvme") &&
-        !http_req_header(r->http, "x-amz-checksum-sha1") &&
-        !http_req_header(r->http, "x-amz-checksum-sha256") &&
-        !http_req_header(r->http, "x-amz-trailer") && strcmp(r->method, "PUT") == 0 &&
-        !s3_query(r, "uploads")) {
-        s3_err_msg(r, resp, S3E_INVALID_REQUEST,
-                   "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object "
-                   "requests with Object Lock parameters");
+    if (!integrity_named(r)) {
+        s3_err_msg(r, resp, S3E_INVALID_REQUEST, NEED_INTEGRITY);
         return -1;
     }
     *doc = lock_encode(&l);

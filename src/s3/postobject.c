@@ -529,7 +529,7 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
     buf_t loc = BUF_INIT;
     object_url(r, p->key, p->key_len, &loc);
     http_resp_header(resp, "ETag", etag);
-    s3_version_headers(resp, meta.vid, 0);
+    s3_version_written(resp, meta.vid);
     http_resp_header(resp, ckname, ck_value);
     http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
     const char *redirect = redirect_url(p);

@@ -112,6 +112,8 @@ static const s3_op_t ops[] = {
      s3_put_versioning},
     {"GET", S3_BUCKET, "versions", "ListObjectVersions", "s3:ListBucketVersions", 0, NULL, NULL,
      s3_list_versions},
+    {"GET", S3_OBJECT, "versions", "ListObjectVersions", "s3:ListBucketVersions", 0, NULL, NULL,
+     s3_versions_of_key},
     {"GET", S3_BUCKET, "object-lock", "GetObjectLockConfiguration",
      "s3:GetBucketObjectLockConfiguration", 0, NULL, NULL, s3_get_lock_conf},
     {"PUT", S3_BUCKET, "object-lock", "PutObjectLockConfiguration",
@@ -177,6 +179,11 @@ void s3_version_headers(http_response_t *resp, const char *vid, int dm)
 {
     if (vid && *vid) http_resp_header(resp, "x-amz-version-id", vid);
     if (dm) http_resp_header(resp, "x-amz-delete-marker", "true");
+}
+
+void s3_version_written(http_response_t *resp, const char *vid)
+{
+    if (vid && *vid && strcmp(vid, "null") != 0) http_resp_header(resp, "x-amz-version-id", vid);
 }
 
 void s3_err_obj(s3_req_t *r, http_response_t *resp, int rc, const store_obj_t *o)

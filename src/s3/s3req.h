@@ -105,6 +105,9 @@ typedef struct s3_req {
     uint32_t part_num;
 } s3_req_t;
 
+/* The x-amz-version-id of a write's answer: the version it made, none for
+ * the null version (a suspended bucket's writes name none, as S3's). */
+void s3_version_written(http_response_t *resp, const char *vid);
 /* x-amz-version-id (when vid is not empty) and x-amz-delete-marker (dm). */
 void s3_version_headers(http_response_t *resp, const char *vid, int dm);
 /* Answer a store failure about an object version: a delete marker's
@@ -227,6 +230,8 @@ void s3_get_legal_hold(s3_req_t *r, http_response_t *resp);
 void s3_put_versioning(s3_req_t *r, http_response_t *resp);
 void s3_get_versioning(s3_req_t *r, http_response_t *resp);
 void s3_list_versions(s3_req_t *r, http_response_t *resp);
+/* ?versions on a key: InvalidRequest, as S3 answers. */
+void s3_versions_of_key(s3_req_t *r, http_response_t *resp);
 int s3_put_object_start(s3_req_t *r, http_response_t *resp);
 void s3_put_object(s3_req_t *r, http_response_t *resp);
 void s3_get_object(s3_req_t *r, http_response_t *resp);

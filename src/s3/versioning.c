@@ -66,11 +66,11 @@ void s3_put_versioning(s3_req_t *r, http_response_t *resp)
                    "The Versioning element must be specified");
         return;
     }
-    /* Changing MfaDelete takes the device's code (x-amz-mfa), as S3 asks;
-     * there are no devices here, so any code is taken and nothing checks
-     * it afterwards. */
-    if (v.has_mfa && strcmp(v.mfa, "Enabled") == 0 && !http_req_header(r->http, "x-amz-mfa")) {
-        s3_err_msg(r, resp, S3E_ACCESS_DENIED, "Mfa Authentication must be used for this request");
+    /* Naming MfaDelete at all takes the device's code (x-amz-mfa): S3
+     * answers MalformedXML without it, also for Disabled. There are no
+     * devices here, so any code is taken and nothing checks it afterwards. */
+    if (v.has_mfa && !http_req_header(r->http, "x-amz-mfa")) {
+        s3_err(r, resp, S3E_MALFORMED_XML);
         return;
     }
     int state = v.has_status && strcmp(v.status, "Enabled") == 0 ? STORE_VERSIONING_ENABLED
@@ -93,15 +93,21 @@ void s3_put_versioning(s3_req_t *r, http_response_t *resp)
         rc = STORE_OK;
     }
     if (v.has_mfa) rc = st->ops->conf_put(st, r->t.bucket, MFA_CONF, v.mfa, strlen(v.mfa));
-    /* Suspending a bucket that never had versioning leaves it so. */
-    if (!rc && v.has_status && (state == STORE_VERSIONING_ENABLED || b.versioning))
-        rc = st->ops->bucket_set_versioning(st, r->t.bucket, state);
+    /* Suspending a bucket that never had versioning makes it Suspended
+     * too (writes then make null versions, as before). */
+    if (!rc && v.has_status) rc = st->ops->bucket_set_versioning(st, r->t.bucket, state);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
     http_resp_status(resp, 200);
     http_resp_ready(resp);
+}
+
+void s3_versions_of_key(s3_req_t *r, http_response_t *resp)
+{
+    s3_err_msg(r, resp, S3E_INVALID_REQUEST,
+               "There is no such thing as the ?versions sub-resource for a key");
 }
 
 void s3_get_versioning(s3_req_t *r, http_response_t *resp)

@@ -323,10 +323,28 @@ def test_version_id(s3):
     s3.put_object(Bucket="ver", Key="k", Body=b"v")
     # "null" names the object of a bucket never versioned.
     assert attrs(s3, "ver", "k", ["ObjectSize"], VersionId="null")["ObjectSize"] == 1
-    # Until versions are kept no other version exists.
+    # A version id of a form the server never makes is refused, as GetObject refuses it.
     with pytest.raises(ClientError) as e:
         attrs(s3, "ver", "k", ["ObjectSize"], VersionId="3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
-    assert error_code(e.value) == "NoSuchKey"
+    assert (http_status(e.value), error_code(e.value)) == (400, "InvalidArgument")
+    # In a versioned bucket each version answers for itself and names itself.
+    s3.put_bucket_versioning(Bucket="ver", VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket="ver", Key="k", Body=b"one")["VersionId"]
+    s3.put_object(Bucket="ver", Key="k", Body=b"three")
+    old = attrs(s3, "ver", "k", ["ObjectSize"], VersionId=v1)
+    assert old["ObjectSize"] == 3
+    assert old["VersionId"] == v1
+    assert attrs(s3, "ver", "k", ["ObjectSize"])["ObjectSize"] == 5
+    assert attrs(s3, "ver", "k", ["ObjectSize"], VersionId="null")["ObjectSize"] == 1
+    # Under a delete marker the key is gone; the marker itself is no object.
+    marker = s3.delete_object(Bucket="ver", Key="k")["VersionId"]
+    with pytest.raises(ClientError) as e:
+        attrs(s3, "ver", "k", ["ObjectSize"])
+    assert (http_status(e.value), error_code(e.value)) == (404, "NoSuchKey")
+    assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"] == "true"
+    with pytest.raises(ClientError) as e:
+        attrs(s3, "ver", "k", ["ObjectSize"], VersionId=marker)
+    assert http_status(e.value) == 405
 
 
 # --- access: s3:GetObjectAttributes and s3:GetObject --------------------------------------------

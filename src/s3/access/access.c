@@ -236,7 +236,7 @@ static int check_action(const access_ctx_t *ctx, const char *action, const char 
     }
     /* An object's own ACL. */
     store_obj_t o;
-    rc = ctx->st->ops->obj_get(ctx->st, bucket, key, key_len, NULL, &o, NULL);
+    rc = ctx->st->ops->obj_get(ctx->st, bucket, key, key_len, ctx->vid, &o, NULL);
     if (rc == STORE_ENOKEY) {
         /* S3 says NoSuchKey only to who may list the bucket. */
         char lwhy[200];

@@ -35,6 +35,9 @@ typedef struct access_ctx {
      * kept (NULL: none): its buckets let every authenticated user do
      * everything, so that a root keeps working once users are configured. */
     const char *open_owner;
+    /* The version of key an object action is on (its ACL is the one that
+     * counts); NULL: the current one. */
+    const char *vid;
 } access_ctx_t;
 
 /* ACCESS_ALLOW or ACCESS_DENY for action ("s3:GetObject") on bucket (NULL
