@@ -1,6 +1,7 @@
 """fakes3 benchmark: start-up time, memory, throughput. Prints figures; asserts nothing."""
 import http.client
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -191,6 +192,53 @@ def single_gib(work):
     stop(p)
 
 
+def timed_get(c, target, runs=5):
+    """The median time of a GET over runs, in ms, and the last answer's body."""
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        c.request("GET", target)
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 200, (r.status, body[:200])
+        ts.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(ts), body
+
+
+def versions_bench(c):
+    """ListObjectVersions next to ListObjectsV2: the same 10,000 keys, then one key with 10,000
+    versions walked in pages of 1,000 (each page should cost what the first does)."""
+    ms, _ = timed_get(c, "/bench?list-type=2&prefix=obj/&max-keys=1000", runs=11)
+    print(f"ListObjectsV2 1000 of 10,000 keys: {ms:.1f} ms (median of 11)")
+    ms, _ = timed_get(c, "/bench?versions&prefix=obj/&max-keys=1000", runs=11)
+    print(f"ListObjectVersions 1000 of 10,000 keys: {ms:.1f} ms (median of 11)")
+    c.request("PUT", "/vbench")
+    c.getresponse().read()
+    c.request("PUT", "/vbench?versioning",
+              body=b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")
+    r = c.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+    for i in range(10000):
+        c.request("PUT", "/vbench/one-key", body=b"v%d" % i)
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200, r.status
+    pages, target = [], "/vbench?versions&max-keys=1000"
+    while target:
+        ms, body = timed_get(c, target)
+        pages.append(ms)
+        nk = re.search(rb"<NextKeyMarker>([^<]*)</NextKeyMarker>", body)
+        nv = re.search(rb"<NextVersionIdMarker>([^<]*)</NextVersionIdMarker>", body)
+        target = None
+        if b"<IsTruncated>true</IsTruncated>" in body:
+            target = (f"/vbench?versions&max-keys=1000&key-marker={nk.group(1).decode()}"
+                      f"&version-id-marker={nv.group(1).decode()}")
+    print(f"ListObjectVersions of one key with 10,000 versions, {len(pages)} pages of 1000: "
+          f"first {pages[0]:.1f} ms, last {pages[-1]:.1f} ms, slowest {max(pages):.1f} ms "
+          f"(median of 5 each)")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="fakes3-bench-")
     try:
@@ -234,6 +282,7 @@ def main():
         r = c.getresponse()
         r.read()
         print(f"list 1000 of 10,000 keys: {(time.perf_counter() - t0) * 1000:.1f} ms")
+        versions_bench(c)
         if shutil.which("wrk"):
             for conns in (1, 32):
                 rps, lat = wrk_rps(f"http://127.0.0.1:{port}/bench/obj/00042", conns)

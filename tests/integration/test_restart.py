@@ -169,3 +169,49 @@ def test_acknowledged_writes_survive_kill_9(server, s3):
     assert keys == sorted(data)
     for k, v in data.items():
         assert s3.get_object(Bucket="durable", Key=k)["Body"].read() == v, k
+
+
+def test_acknowledged_versions_survive_kill_9(server, s3):
+    """In a versioned bucket every version and delete marker answered 2xx is there after SIGKILL,
+    in the order they were made, with the same ids and bytes; removed versions stay removed."""
+    s3.create_bucket(Bucket="vdurable")
+    s3.put_object(Bucket="vdurable", Key="a", Body=b"from before versioning")
+    s3.put_bucket_versioning(Bucket="vdurable", VersioningConfiguration={"Status": "Enabled"})
+    made = {"a": [("null", b"from before versioning")], "b": [], "c": []}  # oldest first
+    rnd = random.Random(7)
+    for i in range(40):
+        key = "abc"[i % 3]
+        body = os.urandom(rnd.randint(0, 3000))
+        vid = s3.put_object(Bucket="vdurable", Key=key, Body=body)["VersionId"]
+        made[key].append((vid, body))
+    marker = s3.delete_object(Bucket="vdurable", Key="b")["VersionId"]
+    made["b"].append((marker, None))
+    gone = made["c"].pop(3)[0]
+    s3.delete_object(Bucket="vdurable", Key="c", VersionId=gone)
+    top = made["a"].pop()[0]  # the current one: the one before it becomes current
+    s3.delete_object(Bucket="vdurable", Key="a", VersionId=top)
+    server.kill()  # SIGKILL: no chance to flush anything
+    server.start()
+    s3 = server.client()
+    listed = {"a": [], "b": [], "c": []}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket="vdurable", MaxKeys=7):
+        entries = [(v, False) for v in page.get("Versions", [])] + \
+                  [(m, True) for m in page.get("DeleteMarkers", [])]
+        for e, is_marker in entries:
+            listed[e["Key"]].append((e["VersionId"], is_marker, e["IsLatest"]))
+    for key, versions in made.items():
+        newest_first = list(reversed(versions))
+        # boto3 parts Versions from DeleteMarkers; each list keeps the newest-first order.
+        assert [v for v, m, _ in listed[key] if not m] == \
+            [vid for vid, body in newest_first if body is not None], key
+        assert [v for v, m, _ in listed[key] if m] == \
+            [vid for vid, body in newest_first if body is None], key
+        assert [v for v, _, latest in listed[key] if latest] == [newest_first[0][0]], key
+        for vid, body in versions:
+            if body is not None:
+                assert s3.get_object(Bucket="vdurable", Key=key, VersionId=vid)["Body"].read() \
+                    == body, (key, vid)
+    assert s3.get_object(Bucket="vdurable", Key="a")["Body"].read() == made["a"][-1][1]
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="vdurable", Key="c", VersionId=gone)
+    assert e.value.response["Error"]["Code"] == "NoSuchVersion"
