@@ -26,7 +26,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from acl_users import ALL_USERS, Users, users_file
-from s3lib import (RFC1123_RE, Server, error_code, fakes3_bin, http_status, md5_hex, model_list,
+from s3lib import (RFC1123_RE, error_code, http_status, md5_hex, model_list,
                    parse_rfc1123, parse_xml, raw, utf8, wait_for)
 
 MIB = 1024 * 1024
@@ -1113,58 +1113,31 @@ def test_root_written_by_2ba572d_serves_null_versions(server_factory, tmp_path):
     assert get_body(s3, B, "pending.bin") == b"pending part\n"
 
 
-class PrevServer(Server):
-    """A fakes3 process run from FAKES3_PREV_BIN (the previous release) instead of FAKES3_BIN."""
-
-    def argv(self):
-        a = super().argv()
-        assert a[0] == fakes3_bin()
-        return [os.environ["FAKES3_PREV_BIN"]] + a[1:]
-
-
 def test_root_written_by_the_previous_release_opens_in_place(server_factory, tmp_path):
-    prev = os.environ.get("FAKES3_PREV_BIN")
-    if not prev:
-        pytest.skip("FAKES3_PREV_BIN is not set: no previous release's binary to write the root with")
-    if not os.access(prev, os.X_OK):
-        pytest.fail(f"FAKES3_PREV_BIN {prev!r} is not an executable", pytrace=False)
+    """tests/fixtures/roots/main-06138df: a root the release before versions (06138df, schema 4)
+    wrote, with a two-part object whose parts were keyed without a version. It opens, its objects
+    are null versions, and versioning then works on it, also across a restart."""
     root = tmp_path / "prev-root"
-    old = PrevServer(tmp_path, root=root)
-    old.start()
-    try:
-        c = old.client()
-        c.create_bucket(Bucket="prev-bucket")
-        c.put_object(Bucket="prev-bucket", Key="small.txt", Body=b"small\n",
-                     Metadata={"origin": "previous"}, ContentType="text/plain")
-        c.put_object(Bucket="prev-bucket", Key="empty", Body=b"")
-        parts = [os.urandom(5 * MIB), b"last part"]
-        uid = c.create_multipart_upload(Bucket="prev-bucket", Key="multi.bin")["UploadId"]
-        etags = [c.upload_part(Bucket="prev-bucket", Key="multi.bin", UploadId=uid,
-                               PartNumber=n + 1, Body=p)["ETag"] for n, p in enumerate(parts)]
-        c.complete_multipart_upload(Bucket="prev-bucket", Key="multi.bin", UploadId=uid,
-                                    MultipartUpload={"Parts": [{"PartNumber": n + 1, "ETag": e}
-                                                               for n, e in enumerate(etags)]})
-        mpu_etag = c.head_object(Bucket="prev-bucket", Key="multi.bin")["ETag"]
-    finally:
-        rc = old.stop()
-    assert rc == 0, f"previous release exited {rc}; stderr:\n{old.stderr()[-3000:]}"
-
+    shutil.copytree(os.path.join(FIXTURES, "main-06138df"), root)
     srv = server_factory(root=root)
     s3 = srv.client()
-    assert get_body(s3, "prev-bucket", "small.txt") == b"small\n"
-    h = s3.head_object(Bucket="prev-bucket", Key="small.txt")
-    assert (h["Metadata"], h["ContentType"]) == ({"origin": "previous"}, "text/plain")
-    assert get_body(s3, "prev-bucket", "multi.bin") == b"".join(parts)
-    vs, dms = all_versions(s3, "prev-bucket")
-    assert vid_list(vs) == [("empty", "null", True), ("multi.bin", "null", True),
-                            ("small.txt", "null", True)] and dms == []
-    assert vs[1]["ETag"] == mpu_etag
-    assert get_body(s3, "prev-bucket", "multi.bin", VersionId="null") == b"".join(parts)
-    assert get_body(s3, "prev-bucket", "empty", VersionId="null") == b""
+    B = "old4-bucket"
+    two = b"a" * (5 * MIB) + b"tail\n"
+    assert get_body(s3, B, "hello.txt") == b"written by fakes3 06138df\n"
+    assert get_body(s3, B, "two.bin") == two
+    vs, dms = all_versions(s3, B)
+    assert vid_list(vs) == [("hello.txt", "null", True), ("two.bin", "null", True)] and dms == []
+    assert vs[1]["ETag"] == '"c01088370fe2ae9e6b63ae1d8f6c49b2-2"'
+    s3.put_bucket_versioning(Bucket=B, VersioningConfiguration={"Status": "Enabled"})
+    vid = put(s3, B, "two.bin", b"new two")
+    marker = s3.delete_object(Bucket=B, Key="hello.txt")["VersionId"]
+    srv.restart()
+    s3 = srv.client()
+    assert get_body(s3, B, "two.bin") == b"new two"
+    assert get_body(s3, B, "two.bin", VersionId="null") == two
+    vs, dms = all_versions(s3, B)
+    assert vid_list(vs) == [("hello.txt", "null", False), ("two.bin", vid, True),
+                            ("two.bin", "null", False)]
+    assert [(d["Key"], d["VersionId"], d["IsLatest"]) for d in dms] == [("hello.txt", marker, True)]
 
-    s3.put_bucket_versioning(Bucket="prev-bucket", VersioningConfiguration={"Status": "Enabled"})
-    vid = put(s3, "prev-bucket", "small.txt", b"new\n")
-    assert vid not in (None, "null")
-    vs, _ = all_versions(s3, "prev-bucket", Prefix="small.txt")
-    assert vid_list(vs) == [("small.txt", vid, True), ("small.txt", "null", False)]
-    assert get_body(s3, "prev-bucket", "small.txt", VersionId="null") == b"small\n"
+
