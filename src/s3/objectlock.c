@@ -136,6 +136,14 @@ int s3_lock_for_write(s3_req_t *r, http_response_t *resp, char **doc)
     const char *date = http_req_header(r->http, "x-amz-object-lock-retain-until-date");
     const char *hold = http_req_header(r->http, "x-amz-object-lock-legal-hold");
     store_t *st = r->srv->store;
+    if (!mode && !date && !hold) {
+        /* The common case costs one look at the bucket: object lock needs
+         * versioning Enabled, so any other bucket has no default retention. */
+        store_bucket_t b;
+        if (st->ops->bucket_get(st, r->t.bucket, &b) != STORE_OK ||
+            b.versioning != STORE_VERSIONING_ENABLED)
+            return 0;
+    }
     char dmode[16];
     int64_t dms;
     int on = bucket_lock(st, r->t.bucket, dmode, &dms, NULL, NULL);
