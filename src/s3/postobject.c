@@ -514,6 +514,12 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
     s3_storage_class_of(meta.headers, meta.sclass);
     memcpy(meta.owner, p->owner, sizeof meta.owner);
     meta.acl = p->acl;
+    /* A bucket's default retention locks what a form uploads too. */
+    if (s3_lock_for_write(r, resp, &r->lock)) {
+        buf_free(&hdrs);
+        return;
+    }
+    meta.lock = r->lock;
     store_put_t *put = r->put;
     r->put = NULL;
     store_cond_t cond = {0};

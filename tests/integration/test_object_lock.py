@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from s3lib import error_code, http_status, md5_hex, parse_xml, raw
@@ -557,3 +558,23 @@ def test_a_locked_key_takes_new_versions(s3):
     assert http_status(s3.delete_object(Bucket="lk-over", Key="k", VersionId=v2)) == 204
     h = s3.head_object(Bucket="lk-over", Key="k")
     assert (h["VersionId"], h["ETag"]) == (vid, f'"{md5_hex(b"locked")}"')
+
+
+def test_default_retention_applies_to_a_form_upload(server, s3):
+    # PostObject makes a version like PutObject: the bucket's default retention locks it, and the
+    # answer names the version (the open mode: the form needs no signature).
+    lock_bucket(s3, "lk-form")
+    set_default(s3, "lk-form", "COMPLIANCE", Days=2)
+    boundary = "----fakes3LockForm"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nform.txt\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n"
+            "Content-Type: text/plain\r\n\r\nfrom a form\r\n"
+            f"--{boundary}--\r\n").encode()
+    r = requests.post(f"{server.endpoint}/lk-form", data=body, timeout=30,
+                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 204, r.text
+    vid = r.headers["x-amz-version-id"]
+    h = s3.head_object(Bucket="lk-form", Key="form.txt")
+    assert (h["VersionId"], h["ObjectLockMode"]) == (vid, "COMPLIANCE"), h
+    e = client_error(s3.delete_object, Bucket="lk-form", Key="form.txt", VersionId=vid)
+    assert (error_code(e), http_status(e)) == ("AccessDenied", 403)
