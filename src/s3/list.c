@@ -10,19 +10,6 @@
 #include "s3/owner.h"
 #include "s3/s3req.h"
 
-/* An element whose text is url-encoded when encoding-type=url. */
-static void elem(buf_t *b, const char *name, const char *s, size_t n, int url)
-{
-    if (!url) {
-        s3_xml_elem(b, name, s, n);
-        return;
-    }
-    buf_t e = BUF_INIT;
-    buf_urlenc(&e, s, n, 1);
-    s3_xml_elem(b, name, e.p ? e.p : "", e.len);
-    buf_free(&e);
-}
-
 static const char *query_get(void *ctx, const char *name)
 {
     return s3_query_value(ctx, name);
@@ -70,11 +57,11 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
     buf_t b = BUF_INIT;
     s3_xml_begin(&b, "ListBucketResult");
     s3_xml_elem_s(&b, "Name", r->t.bucket);
-    elem(&b, "Prefix", q.prefix, q.prefix_len, url);
-    if (!v2) elem(&b, "Marker", marker ? marker : "", marker ? strlen(marker) : 0, url);
+    s3_xml_elem_url(&b, "Prefix", q.prefix, q.prefix_len, url);
+    if (!v2) s3_xml_elem_url(&b, "Marker", marker ? marker : "", marker ? strlen(marker) : 0, url);
     if (v2) buf_printf(&b, "<KeyCount>%zu</KeyCount>", res.n);
     buf_printf(&b, "<MaxKeys>%ld</MaxKeys>", max);
-    if (delim && *delim) elem(&b, "Delimiter", delim, strlen(delim), url);
+    if (delim && *delim) s3_xml_elem_url(&b, "Delimiter", delim, strlen(delim), url);
     if (url) s3_xml_elem_s(&b, "EncodingType", "url");
     buf_printf(&b, "<IsTruncated>%s</IsTruncated>", res.truncated ? "true" : "false");
     const store_list_ent_t *last = res.n ? &res.ents[res.n - 1] : NULL;
@@ -85,10 +72,10 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
             s3_xml_elem_s(&b, "NextContinuationToken", tok);
             free(tok);
         }
-        if (start_after) elem(&b, "StartAfter", start_after, strlen(start_after), url);
+        if (start_after) s3_xml_elem_url(&b, "StartAfter", start_after, strlen(start_after), url);
     } else if (res.truncated && last && delim && *delim) {
         /* S3 sends NextMarker only when a delimiter was given. */
-        elem(&b, "NextMarker", last->key, last->key_len, url);
+        s3_xml_elem_url(&b, "NextMarker", last->key, last->key_len, url);
     }
     for (size_t i = 0; i < res.n; i++) {
         const store_list_ent_t *e = &res.ents[i];
@@ -96,7 +83,7 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         char date[25];
         util_iso_date(e->mtime_ms, date);
         buf_puts(&b, "<Contents>");
-        elem(&b, "Key", e->key, e->key_len, url);
+        s3_xml_elem_url(&b, "Key", e->key, e->key_len, url);
         s3_xml_elem_s(&b, "LastModified", date);
         buf_printf(&b, "<ETag>&quot;%s&quot;</ETag>", e->etag);
         buf_printf(&b, "<Size>%llu</Size>", (unsigned long long)e->size);
@@ -112,7 +99,7 @@ void s3_list_objects(s3_req_t *r, http_response_t *resp)
         const store_list_ent_t *e = &res.ents[i];
         if (!e->is_prefix) continue;
         buf_puts(&b, "<CommonPrefixes>");
-        elem(&b, "Prefix", e->key, e->key_len, url);
+        s3_xml_elem_url(&b, "Prefix", e->key, e->key_len, url);
         buf_puts(&b, "</CommonPrefixes>");
     }
     buf_puts(&b, "</ListBucketResult>");

@@ -332,6 +332,18 @@ void s3_xml_elem_s(buf_t *b, const char *name, const char *text)
     s3_xml_elem(b, name, text, strlen(text));
 }
 
+void s3_xml_elem_url(buf_t *b, const char *name, const char *s, size_t n, int url)
+{
+    if (!url) {
+        s3_xml_elem(b, name, s, n);
+        return;
+    }
+    buf_t e = BUF_INIT;
+    buf_urlenc(&e, s, n, 1);
+    s3_xml_elem(b, name, e.p ? e.p : "", e.len);
+    buf_free(&e);
+}
+
 void s3_send_xml(http_response_t *resp, int status, buf_t *b)
 {
     http_resp_status(resp, status);

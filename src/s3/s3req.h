@@ -148,6 +148,8 @@ void s3_xml_open(buf_t *b, const char *root);
 /* <name>escaped text</name> */
 void s3_xml_elem(buf_t *b, const char *name, const char *text, size_t n);
 void s3_xml_elem_s(buf_t *b, const char *name, const char *text);
+/* The same for n bytes, url-encoded when url (a listing's encoding-type=url). */
+void s3_xml_elem_url(buf_t *b, const char *name, const char *s, size_t n, int url);
 /* Send b as an application/xml body with status. */
 void s3_send_xml(http_response_t *resp, int status, buf_t *b);
 

@@ -134,25 +134,12 @@ void s3_get_versioning(s3_req_t *r, http_response_t *resp)
     s3_send_xml(resp, 200, &x);
 }
 
-/* An element whose text is url-encoded when encoding-type=url. */
-static void elem(buf_t *b, const char *name, const char *s, size_t n, int url)
-{
-    if (!url) {
-        s3_xml_elem(b, name, s, n);
-        return;
-    }
-    buf_t e = BUF_INIT;
-    buf_urlenc(&e, s, n, 1);
-    s3_xml_elem(b, name, e.p ? e.p : "", e.len);
-    buf_free(&e);
-}
-
 static void version_xml(s3_req_t *r, buf_t *b, const store_list_ent_t *e, int url)
 {
     char date[25];
     util_iso_date(e->mtime_ms, date);
     buf_puts(b, e->dm ? "<DeleteMarker>" : "<Version>");
-    elem(b, "Key", e->key, e->key_len, url);
+    s3_xml_elem_url(b, "Key", e->key, e->key_len, url);
     s3_xml_elem_s(b, "VersionId", e->vid);
     buf_printf(b, "<IsLatest>%s</IsLatest>", e->latest ? "true" : "false");
     s3_xml_elem_s(b, "LastModified", date);
@@ -225,16 +212,16 @@ void s3_list_versions(s3_req_t *r, http_response_t *resp)
     buf_t b = BUF_INIT;
     s3_xml_begin(&b, "ListVersionsResult");
     s3_xml_elem_s(&b, "Name", r->t.bucket);
-    elem(&b, "Prefix", q.prefix, q.prefix_len, url);
-    elem(&b, "KeyMarker", km ? km : "", km ? strlen(km) : 0, url);
+    s3_xml_elem_url(&b, "Prefix", q.prefix, q.prefix_len, url);
+    s3_xml_elem_url(&b, "KeyMarker", km ? km : "", km ? strlen(km) : 0, url);
     s3_xml_elem_s(&b, "VersionIdMarker", vm ? vm : "");
     const store_list_ent_t *last = res.n ? &res.ents[res.n - 1] : NULL;
     if (res.truncated && last) {
-        elem(&b, "NextKeyMarker", last->key, last->key_len, url);
+        s3_xml_elem_url(&b, "NextKeyMarker", last->key, last->key_len, url);
         if (!last->is_prefix) s3_xml_elem_s(&b, "NextVersionIdMarker", last->vid);
     }
     buf_printf(&b, "<MaxKeys>%ld</MaxKeys>", max);
-    if (delim && *delim) elem(&b, "Delimiter", delim, strlen(delim), url);
+    if (delim && *delim) s3_xml_elem_url(&b, "Delimiter", delim, strlen(delim), url);
     buf_printf(&b, "<IsTruncated>%s</IsTruncated>", res.truncated ? "true" : "false");
     if (url) s3_xml_elem_s(&b, "EncodingType", "url");
     for (size_t i = 0; i < res.n; i++)
@@ -243,7 +230,7 @@ void s3_list_versions(s3_req_t *r, http_response_t *resp)
         const store_list_ent_t *e = &res.ents[i];
         if (!e->is_prefix) continue;
         buf_puts(&b, "<CommonPrefixes>");
-        elem(&b, "Prefix", e->key, e->key_len, url);
+        s3_xml_elem_url(&b, "Prefix", e->key, e->key_len, url);
         buf_puts(&b, "</CommonPrefixes>");
     }
     buf_puts(&b, "</ListVersionsResult>");

@@ -75,6 +75,28 @@ size_t sq_seek_past(buf_t *cur, const char *k, size_t n)
     return cur->len;
 }
 
+enum { ROW_ENTRY, ROW_PAST_PREFIX, ROW_ROLLED_UP, ROW_LAST_PREFIX };
+
+/* What a listed row k is: past the prefix (the listing ends), rolled up
+ * into a common prefix (pushed unless it is not after req->after; cur then
+ * seeks past it; ROW_LAST_PREFIX when nothing can follow), or an entry for
+ * the caller to push. */
+static int row_step(const store_list_req_t *req, const char *k, size_t kn, store_list_res_t *res,
+                    size_t *cap, buf_t *cur)
+{
+    if (kn < req->prefix_len || memcmp(k, req->prefix, req->prefix_len) != 0)
+        return ROW_PAST_PREFIX;
+    size_t cn = sq_rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
+    if (!cn) return ROW_ENTRY;
+    if (!req->after || sq_bytes_cmp(k, cn, req->after, req->after_len) > 0) {
+        store_list_ent_t *e = list_push(res, cap);
+        e->key = xstrndup(k, cn);
+        e->key_len = cn;
+        e->is_prefix = 1;
+    }
+    return sq_seek_past(cur, k, cn) ? ROW_ROLLED_UP : ROW_LAST_PREFIX;
+}
+
 int sq_list(store_t *st, const char *bucket, const store_list_req_t *req, store_list_res_t *res)
 {
     memset(res, 0, sizeof *res);
@@ -113,19 +135,13 @@ int sq_list(store_t *st, const char *bucket, const store_list_req_t *req, store_
             const char *k = sqlite3_column_blob(q, 0);
             size_t kn = (size_t)sqlite3_column_bytes(q, 0);
             if (!k) k = "";
-            if (kn < req->prefix_len || memcmp(k, req->prefix, req->prefix_len) != 0) {
+            int step = row_step(req, k, kn, res, &cap, &cur);
+            if (step == ROW_PAST_PREFIX) {
                 finished = 1;
                 break;
             }
-            size_t cn = sq_rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
-            if (cn) {
-                if (!req->after || sq_bytes_cmp(k, cn, req->after, req->after_len) > 0) {
-                    store_list_ent_t *e = list_push(res, &cap);
-                    e->key = xstrndup(k, cn);
-                    e->key_len = cn;
-                    e->is_prefix = 1;
-                }
-                if (!sq_seek_past(&cur, k, cn)) finished = 1;
+            if (step != ROW_ENTRY) {
+                if (step == ROW_LAST_PREFIX) finished = 1;
                 inclusive = 1;
                 jumped = 1;
                 break;
@@ -250,19 +266,13 @@ int sq_list_versions(store_t *st, const char *bucket, const store_list_req_t *re
             const char *k = sqlite3_column_blob(q, 0);
             size_t kn = (size_t)sqlite3_column_bytes(q, 0);
             if (!k) k = "";
-            if (kn < req->prefix_len || memcmp(k, req->prefix, req->prefix_len) != 0) {
+            int step = row_step(req, k, kn, res, &cap, &cur);
+            if (step == ROW_PAST_PREFIX) {
                 finished = 1;
                 break;
             }
-            size_t cn = sq_rollup_len(k, kn, req->prefix_len, req->delim, req->delim_len);
-            if (cn) {
-                if (!req->after || sq_bytes_cmp(k, cn, req->after, req->after_len) > 0) {
-                    store_list_ent_t *e = list_push(res, &cap);
-                    e->key = xstrndup(k, cn);
-                    e->key_len = cn;
-                    e->is_prefix = 1;
-                }
-                if (!sq_seek_past(&cur, k, cn)) finished = 1;
+            if (step != ROW_ENTRY) {
+                if (step == ROW_LAST_PREFIX) finished = 1;
                 inclusive = 1;
                 in_key = 0;
                 jumped = 1;
