@@ -40,7 +40,8 @@ static void parse_tags(keyctx_t *k)
 {
     if (k->tags_parsed) return;
     k->tags_parsed = 1;
-    const char *t = http_req_header(k->r->http, "x-amz-tagging");
+    /* The tags PutObjectTagging's body sets, else those of x-amz-tagging. */
+    const char *t = k->r->tags ? k->r->tags : http_req_header(k->r->http, "x-amz-tagging");
     if (t && query_parse(t, &k->tags, &k->ntags) != 0) {
         query_free(k->tags, k->ntags);
         k->tags = NULL;
@@ -48,8 +49,8 @@ static void parse_tags(keyctx_t *k)
     }
 }
 
-/* The tags of the object being judged, from its stored x-amz-tagging
- * ("k1=v1&k2=v2", kept with its headers); none when it does not exist. */
+/* The tags of the object being judged (tagging.c); none when it does not
+ * exist. */
 static void read_existing_tags(keyctx_t *k)
 {
     if (k->etags_read) return;
@@ -57,24 +58,15 @@ static void read_existing_tags(keyctx_t *k)
     if (!k->key) return;
     store_t *st = k->r->srv->store;
     store_obj_t o;
-    if (st->ops->obj_get(st, k->bucket, k->key, k->key_len, k->r->vid, &o, NULL) != STORE_OK)
-        return;
-    static const char tag[] = "x-fakes3-tagging: ";
-    const char *h = o.headers;
-    while (h && *h && strncmp(h, tag, sizeof tag - 1) != 0) {
-        h = strchr(h, '\n');
-        if (h) h++;
+    const char *vid = k->key == k->r->t.key ? k->r->vid : NULL;
+    if (st->ops->obj_get(st, k->bucket, k->key, k->key_len, vid, &o, NULL) != STORE_OK) return;
+    char *doc = s3_tags_of(&o);
+    if (doc && query_parse(doc, &k->etags, &k->netags) != 0) {
+        query_free(k->etags, k->netags);
+        k->etags = NULL;
+        k->netags = 0;
     }
-    if (h && *h) {
-        h += sizeof tag - 1;
-        char *v = xstrndup(h, strcspn(h, "\n"));
-        if (query_parse(v, &k->etags, &k->netags) != 0) {
-            query_free(k->etags, k->netags);
-            k->etags = NULL;
-            k->netags = 0;
-        }
-        free(v);
-    }
+    free(doc);
     store_obj_free(&o);
 }
 

@@ -1,7 +1,8 @@
 /* Sub-resource answers for buckets that fakes3 keeps no state for yet:
- * tags (none), versioning (never enabled); CORS is in bucketcors.c, ACLs in
- * aclreq.c, policies in bucketpolicy.c. Clients such as s3cmd info ask for
- * these and need S3's exact answers. */
+ * request payment, lifecycle; and what the Get and Delete handlers of the
+ * bucket configurations share. CORS is in bucketcors.c, ACLs in aclreq.c,
+ * policies in bucketpolicy.c, tags in tagging.c. Clients such as s3cmd info
+ * ask for these and need S3's exact answers. */
 #include <string.h>
 
 #include <stdlib.h>
@@ -28,13 +29,6 @@ void s3_conf_delete(s3_req_t *r, http_response_t *resp, const char *name, int st
     }
     http_resp_status(resp, status);
     http_resp_ready(resp);
-}
-
-/* Bucket tags are not stored yet: every bucket has none. */
-void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp)
-{
-    if (s3_need_bucket(r, resp)) return;
-    s3_err(r, resp, S3E_NO_SUCH_TAG_SET);
 }
 
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp)

@@ -210,26 +210,28 @@ static void job_unref(void *p)
     free(j->meta.blob);
     free(j->meta.acl);
     free(j->meta.lock);
+    free(j->meta.tags);
     buf_free(&j->hdrs);
     buf_free(&j->out);
     free(j);
 }
 
-/* The upload's lock document (S3_LOCK_HEADER line) out of its headers
- * into *lock: the object gets it as its version's, not as a header. */
-static void take_lock_line(buf_t *h, char **lock)
+/* The value of the upload's header line that starts with name (its lock
+ * document, S3_LOCK_HEADER, or its tag set, S3_TAGS_HEADER) out of its
+ * headers into *doc: the object gets it as its version's, not as a header. */
+static void take_line(buf_t *h, const char *name, char **doc)
 {
-    *lock = NULL;
+    *doc = NULL;
     if (!h->p) return;
-    size_t n = strlen(S3_LOCK_HEADER);
+    size_t n = strlen(name);
     for (char *line = h->p; *line;) {
         char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        if (strncmp(line, S3_LOCK_HEADER, n) == 0) {
+        if (strncmp(line, name, n) == 0) {
             const char *v = line + n;
             while (*v == ' ')
                 v++;
-            *lock = xstrndup(v, (size_t)(line + len - v) - (nl ? 1 : 0));
+            *doc = xstrndup(v, (size_t)(line + len - v) - (nl ? 1 : 0));
             memmove(line, line + len, strlen(line + len) + 1);
             h->len -= len;
             return;
@@ -238,7 +240,6 @@ static void take_lock_line(buf_t *h, char **lock)
     }
 }
 
-/* Wait up to ms for the commit; whether it is done. */
 static int job_wait(struct complete_job *j, int ms)
 {
     struct timespec until;
@@ -608,7 +609,8 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     nhave = 0;
     j->hdrs = hdrs;
     hdrs = (buf_t)BUF_INIT;
-    take_lock_line(&j->hdrs, &j->meta.lock);
+    take_line(&j->hdrs, S3_LOCK_HEADER, &j->meta.lock);
+    take_line(&j->hdrs, S3_TAGS_HEADER, &j->meta.tags);
     j->meta.headers = j->hdrs.p;
     s3_storage_class_of(j->meta.headers, j->meta.sclass);
     j->cond = r->cond;

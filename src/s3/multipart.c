@@ -102,9 +102,11 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     }
     buf_t hdrs = BUF_INIT;
     if (s3_lock_for_write(r, resp, &r->lock)) return;
+    if (s3_tags_from_header(r, resp, &r->tags)) return;
     s3_object_headers(r, &hdrs, S3_OH_ALL);
-    /* The version the upload completes into is locked as asked now. */
+    /* The version the upload completes into is locked and tagged as asked now. */
     if (r->lock) buf_printf(&hdrs, "%s %s\n", S3_LOCK_HEADER, r->lock);
+    if (r->tags) buf_printf(&hdrs, "%s %s\n", S3_TAGS_HEADER, r->tags);
     store_upload_t u = {0};
     snprintf(u.bucket, sizeof u.bucket, "%s", r->t.bucket);
     u.key = r->t.key;

@@ -80,10 +80,6 @@ void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what)
         const char *sc = http_req_header(r->http, "x-amz-storage-class");
         if (sc && strcmp(sc, "STANDARD") != 0) buf_printf(hdrs, "x-amz-storage-class: %s\n", sc);
     }
-    if (what & S3_OH_TAGS) {
-        const char *tags = http_req_header(r->http, "x-amz-tagging");
-        if (tags && *tags) buf_printf(hdrs, "x-fakes3-tagging: %s\n", tags);
-    }
     if (!(what & S3_OH_CONTENT)) return;
     for (size_t i = 0; i < S3_NSTORED_HEADERS; i++) {
         const char *v = http_req_header(r->http, s3_stored_headers[i]);
@@ -194,6 +190,7 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
         return 0; /* the copy happens once any body is drained */
     }
     if (s3_meta_checks(r, resp)) return 1;
+    if (s3_tags_from_header(r, resp, &r->tags)) return 1;
     if (srv->strict && s3_need_bucket(r, resp)) return 1;
     return s3_stream_start(r, resp);
 }
@@ -278,13 +275,14 @@ static int publish(s3_req_t *r, http_response_t *resp, store_obj_t *meta)
     r->put = NULL;
     meta->acl = acl;
     meta->lock = r->lock;
+    meta->tags = r->tags;
     int rc = r->srv->store->ops->put_commit(p, r->t.bucket, r->t.key, r->t.key_len, meta,
                                             !r->srv->strict, &r->cond);
     free(meta->blob);
     meta->blob = NULL;
     free(meta->acl);
     meta->acl = NULL;
-    meta->lock = NULL; /* r's */
+    meta->lock = meta->tags = NULL; /* r's */
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
         return -1;
@@ -329,16 +327,18 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
 }
 
 /* The stored header lines of a source object to carry over in a COPY:
- * everything, or only the checksum when the request replaces the metadata. */
-static void source_headers(const char *h, int checksum_only, int tags, buf_t *out)
+ * everything, or only the checksum when the request replaces the metadata.
+ * Never the tag set an older version kept as a line: the copy's tags are a
+ * document of their own. */
+static void source_headers(const char *h, int checksum_only, buf_t *out)
 {
     while (*h) {
         size_t n = strcspn(h, "\n");
         int is_ck = strncasecmp(h, "x-amz-checksum-", 15) == 0;
-        int is_tags = strncasecmp(h, "x-fakes3-tagging:", 17) == 0;
+        int is_tags = strncasecmp(h, S3_TAGS_HEADER, strlen(S3_TAGS_HEADER)) == 0;
         /* The storage class is the request's, never the source's. */
         int is_class = strncasecmp(h, "x-amz-storage-class:", 20) == 0;
-        if (is_ck || (tags && is_tags) || (!checksum_only && !is_tags && !is_class)) {
+        if (is_ck || (!checksum_only && !is_tags && !is_class)) {
             buf_append(out, h, n);
             buf_putc(out, '\n');
         }
@@ -496,12 +496,18 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     const char *tdir = http_req_header(r->http, "x-amz-tagging-directive");
     int replace_tags = tdir && strcmp(tdir, "REPLACE") == 0;
     if (tdir && !replace_tags && strcmp(tdir, "COPY") != 0) {
-        s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Unknown tagging directive.");
+        s3_err_arg(r, resp, "Unknown tagging directive.", "x-amz-tagging-directive", tdir);
         goto out;
     }
-    s3_object_headers(
-        r, &hdrs, S3_OH_CLASS | (replace ? S3_OH_CONTENT : 0) | (replace_tags ? S3_OH_TAGS : 0));
-    source_headers(cs.obj.headers, replace, !replace_tags, &hdrs);
+    /* COPY (the default): the source version's tags; REPLACE: the request's. */
+    free(r->tags);
+    r->tags = NULL;
+    if (!replace_tags)
+        r->tags = s3_tags_of(&cs.obj);
+    else if (s3_tags_from_header(r, resp, &r->tags))
+        goto out;
+    s3_object_headers(r, &hdrs, S3_OH_CLASS | (replace ? S3_OH_CONTENT : 0));
+    source_headers(cs.obj.headers, replace, &hdrs);
     int rc = st->ops->put_begin_from(st, cs.rd, &r->put);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
@@ -574,16 +580,9 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
                 else
                     checksum_sent = 1;
             }
-            if (strcasecmp(name, "x-fakes3-tagging") == 0) {
-                /* S3 tells how many tags, not which. */
-                char cnt[16];
-                int tags = 1;
-                for (const char *t = value; *t; t++)
-                    tags += *t == '&';
-                snprintf(cnt, sizeof cnt, "%d", tags);
-                http_resp_header(resp, "x-amz-tagging-count", cnt);
-                overridden = 1;
-            }
+            /* A tag set an older version kept as a line: s3_get_object
+             * tells how many tags, as S3 does, not which. */
+            if (strncasecmp(h, S3_TAGS_HEADER, strlen(S3_TAGS_HEADER)) == 0) overridden = 1;
             for (size_t i = 0; i < nover; i++)
                 if (strcasecmp(name, overrides[i].header) == 0 &&
                     s3_query_value(r, overrides[i].param))
@@ -775,6 +774,14 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         if (pn >= 1 && (size_t)pn <= np) part_ck = parts[pn - 1].checksum;
     }
     add_stored_headers(resp, o.headers, r, ranged && !(parts_count && !o.nparts), part_ck);
+    char *tags = s3_tags_of(&o);
+    size_t ntags = s3_tags_count(tags);
+    free(tags);
+    if (ntags) {
+        char cnt[24];
+        snprintf(cnt, sizeof cnt, "%zu", ntags);
+        http_resp_header(resp, "x-amz-tagging-count", cnt);
+    }
     if (ranged) {
         char cr[80];
         len = to - from + 1;

@@ -24,7 +24,6 @@
 #include "s3/authorize.h"
 #include "s3/form.h"
 #include "s3/s3req.h"
-#include "s3/xmlin.h"
 
 typedef struct post {
     s3_req_t *r;
@@ -370,26 +369,6 @@ int s3_post_object_body(s3_req_t *r, const char *data, size_t n, http_response_t
     return 1;
 }
 
-/* A form's tagging field, <Tagging><TagSet><Tag><Key>k</Key><Value>v</Value>...,
- * as the query form PutObject's x-amz-tagging stores: k=v&... */
-typedef struct tagging {
-    buf_t out;
-    int n;
-} tagging_t;
-
-static int tag_elem(void *ctx, const char *path, const char *text, size_t n)
-{
-    tagging_t *t = ctx;
-    if (strcmp(path, "Tagging/TagSet/Tag/Key") == 0) {
-        if (t->n++) buf_putc(&t->out, '&');
-        buf_urlenc(&t->out, text, n, 0);
-    } else if (strcmp(path, "Tagging/TagSet/Tag/Value") == 0) {
-        buf_putc(&t->out, '=');
-        buf_urlenc(&t->out, text, n, 0);
-    }
-    return 0;
-}
-
 /* Header lines the object keeps, from the form's fields. */
 static int object_headers(post_t *p, http_response_t *resp, buf_t *h)
 {
@@ -408,17 +387,10 @@ static int object_headers(post_t *p, http_response_t *resp, buf_t *h)
             buf_putc(h, (char)tolower((unsigned char)*c));
         buf_printf(h, ": %s\n", p->fields[i].value);
     }
+    /* The tagging field is a Tagging document, checked as PutObjectTagging's. */
     const char *tagging = field(p, "tagging");
-    if (tagging && *tagging) {
-        tagging_t t = {BUF_INIT, 0};
-        if (xmlin_parse(tagging, strlen(tagging), tag_elem, &t)) {
-            buf_free(&t.out);
-            s3_err(p->r, resp, S3E_MALFORMED_XML);
-            return -1;
-        }
-        if (t.out.len) buf_printf(h, "x-fakes3-tagging: %s\n", t.out.p);
-        buf_free(&t.out);
-    }
+    if (tagging && *tagging && s3_tags_from_xml(p->r, resp, tagging, strlen(tagging), &p->r->tags))
+        return -1;
     return 0;
 }
 
@@ -520,6 +492,7 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
         return;
     }
     meta.lock = r->lock;
+    meta.tags = r->tags;
     store_put_t *put = r->put;
     r->put = NULL;
     store_cond_t cond = {0};

@@ -106,6 +106,18 @@ static const s3_op_t ops[] = {
      s3_delete_cors},
     {"GET", S3_BUCKET, "tagging", "GetBucketTagging", "s3:GetBucketTagging", 0, NULL, NULL,
      s3_get_bucket_tagging},
+    {"PUT", S3_BUCKET, "tagging", "PutBucketTagging", "s3:PutBucketTagging", 0, NULL, NULL,
+     s3_put_bucket_tagging},
+    {"DELETE", S3_BUCKET, "tagging", "DeleteBucketTagging", "s3:PutBucketTagging", 0, NULL, NULL,
+     s3_delete_bucket_tagging},
+    /* authorized by its handler once the body is read: a policy may ask
+     * about the tags it sets (s3:RequestObjectTag) */
+    {"PUT", S3_OBJECT, "tagging", "PutObjectTagging", "s3:PutObjectTagging", 1, NULL, NULL,
+     s3_put_object_tagging},
+    {"GET", S3_OBJECT, "tagging", "GetObjectTagging", "s3:GetObjectTagging", 0, NULL, NULL,
+     s3_get_object_tagging},
+    {"DELETE", S3_OBJECT, "tagging", "DeleteObjectTagging", "s3:DeleteObjectTagging", 0, NULL, NULL,
+     s3_delete_object_tagging},
     {"GET", S3_BUCKET, "versioning", "GetBucketVersioning", "s3:GetBucketVersioning", 0, NULL, NULL,
      s3_get_versioning},
     {"PUT", S3_BUCKET, "versioning", "PutBucketVersioning", "s3:PutBucketVersioning", 0, NULL, NULL,
@@ -167,6 +179,7 @@ static const char *version_action(const char *action, const char *vid)
         {"s3:PutObjectAcl", "s3:PutObjectVersionAcl"},
         {"s3:GetObjectTagging", "s3:GetObjectVersionTagging"},
         {"s3:PutObjectTagging", "s3:PutObjectVersionTagging"},
+        {"s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"},
         {"s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"},
     };
     if (!vid) return action;
@@ -703,6 +716,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     buf_free(&r->body);
     free(r->upload_id);
     free(r->lock);
+    free(r->tags);
     free(r);
 }
 

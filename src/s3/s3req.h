@@ -81,6 +81,9 @@ typedef struct s3_req {
     const char *vid;
     /* the object lock document a write gives its version (objectlock.c), or NULL */
     char *lock;
+    /* the tag set a write gives its version, or that PutObjectTagging asks
+     * for (tagging.c), or NULL */
+    char *tags;
     /* the access decisions taken, for the access log ("" in the open mode) */
     char why[384];
     /* chunk signatures to verify in an aws-chunked body (payload.h), or NULL */
@@ -160,8 +163,8 @@ int s3_need_bucket(s3_req_t *r, http_response_t *resp);
 
 /* Shared by object.c, multipart.c and complete.c. */
 /* The metadata S3 keeps from a PutObject-style request, as "Name: value\n":
- * content headers and x-amz-meta-*, storage class, tags (S3_OH_* bits). */
-enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_TAGS = 4, S3_OH_ALL = 7 };
+ * content headers and x-amz-meta-*, storage class (S3_OH_* bits). */
+enum { S3_OH_CONTENT = 1, S3_OH_CLASS = 2, S3_OH_ALL = 3 };
 void s3_object_headers(const s3_req_t *r, buf_t *hdrs, int what);
 /* The request headers an object keeps (Content-Type, ..., Expires,
  * x-amz-website-redirect-location), beside x-amz-meta-*. */
@@ -280,7 +283,6 @@ void s3_delete_cors(s3_req_t *r, http_response_t *resp);
  * answer of a request with an Origin. */
 void s3_cors_preflight(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_cors_actual(s3_req_t *r, http_response_t *resp, int bad_target);
-void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 /* A bucket's configuration document (bucketconf.c), for the Get and Delete
  * handlers of each configuration. s3_conf_load: *doc (owned by the caller)
  * and *len, 0; or -1 after answering (none when the bucket has no such
@@ -289,6 +291,26 @@ void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 int s3_conf_load(s3_req_t *r, http_response_t *resp, const char *name, s3_err_t none, char **doc,
                  size_t *len);
 void s3_conf_delete(s3_req_t *r, http_response_t *resp, const char *name, int status);
+/* Tags (tagging.c). */
+/* The header line that carries an upload's tag set to the object it
+ * completes into, and held an object's in roots older than schema 6. */
+#define S3_TAGS_HEADER "x-fakes3-tagging:"
+/* The tag set a write gives its object, from x-amz-tagging checked as S3
+ * does: *doc (the caller frees; NULL for none) and 0, or -1 after answering. */
+int s3_tags_from_header(s3_req_t *r, http_response_t *resp, char **doc);
+/* The same from a Tagging document (PostObject's tagging field). */
+int s3_tags_from_xml(s3_req_t *r, http_response_t *resp, const char *xml, size_t n, char **doc);
+/* A stored version's tag set (its document, or the header line of a version
+ * stored before the store kept one); the caller frees; NULL for none. */
+char *s3_tags_of(const store_obj_t *o);
+/* How many tags a tag set holds (0 for NULL). */
+size_t s3_tags_count(const char *doc);
+void s3_put_object_tagging(s3_req_t *r, http_response_t *resp);
+void s3_get_object_tagging(s3_req_t *r, http_response_t *resp);
+void s3_delete_object_tagging(s3_req_t *r, http_response_t *resp);
+void s3_put_bucket_tagging(s3_req_t *r, http_response_t *resp);
+void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
+void s3_delete_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
 /* PostObject (postobject.c): a browser form upload. */

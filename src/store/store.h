@@ -52,7 +52,7 @@ enum {
 enum { STORE_UNVERSIONED = 0, STORE_VERSIONING_ENABLED = 1, STORE_VERSIONING_SUSPENDED = 2 };
 
 /* Documents kept with an object version that obj_set can replace. */
-typedef enum { STORE_DOC_ACL, STORE_DOC_LOCK } store_doc_t;
+typedef enum { STORE_DOC_ACL, STORE_DOC_LOCK, STORE_DOC_TAGS } store_doc_t;
 
 /* Conditions checked atomically with publishing a write (S3 conditional
  * writes): none, "the key must not exist", or "its ETag must be this". */
@@ -98,6 +98,11 @@ typedef struct store_obj {
     /* its object lock document (opaque to the store), owned; NULL or "" when
      * none. Written by put_commit and mpu_complete from meta, replaced by obj_set */
     char *lock;
+    /* its tag set (opaque to the store), owned. Written by put_commit and
+     * mpu_complete from meta ("" when NULL), replaced by obj_set; obj_get and
+     * obj_open give NULL for a version stored before the store kept it (a
+     * root older than schema 6), "" or the document otherwise */
+    char *tags;
     /* The version: "" in a bucket that never had versioning, "null" for the
      * null version, else an opaque id (at most 39 bytes) that sorts by
      * creation within a key. Filled in by put_commit, mpu_complete, obj_get
@@ -234,7 +239,7 @@ struct store_ops {
     /* Append bytes; see put_begin for failures. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
     /* Publish the bytes as bucket/key with meta (size, etag, headers, acl,
-     * lock used; mtime, blob and vid filled in on return) as the bucket's
+     * lock, tags used; mtime, blob and vid filled in on return) as the bucket's
      * versioning state says: an unversioned bucket replaces the object, an
      * enabled one adds a version, a suspended one replaces the null version
      * only. The versions it moves aside and the one it publishes change in
@@ -316,7 +321,7 @@ struct store_ops {
     int (*mpu_abort)(store_t *st, const char *id);
     /* Make the upload's object from the given parts (as returned by mpu_parts,
      * in order): no data is copied. Parts not named are dropped. meta carries
-     * size, etag and headers; the object's owner is the upload's (returned in
+     * size, etag, headers, lock and tags; the object's owner is the upload's (returned in
      * meta->owner); cond as for put_commit. STORE_ENOUPLOAD, or
      * STORE_EBADPART when a part was replaced meanwhile. */
     int (*mpu_complete)(store_t *st, const char *id, const store_part_t *parts, size_t n,

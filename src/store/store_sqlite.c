@@ -10,6 +10,7 @@
  * object visible, and at worst an unreferenced blob, which the sweep at open
  * removes. Every thread gets its own SQLite connection with its prepared
  * statements. */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,9 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
-#define VCOLS "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq"
+#define VCOLS "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq, tags"
+/* The column after VCOLS in the statements that add one. */
+#define VCOL_EXTRA 12
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN_W] = "BEGIN IMMEDIATE",
@@ -53,15 +56,16 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OBJ_BLOB] =
         "SELECT blob, etag, nparts, vid, seq FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
-                     "blob, nparts, sclass, owner, acl, lock, vid, seq) VALUES (?1, ?2, ?3, ?4, "
-                     "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     "blob, nparts, sclass, owner, acl, lock, vid, seq, tags) VALUES (?1, ?2, ?3, "
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_LOCK] = "UPDATE objects SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_OBJ_SET_TAGS] = "UPDATE objects SET tags = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_TO_VERSIONS] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, "
-                          "headers, blob, nparts, sclass, owner, acl, lock) SELECT bucket, key, "
-                          "seq, vid, 0, size, etag, mtime, headers, blob, nparts, sclass, owner, "
-                          "acl, lock FROM objects WHERE bucket = ?1 AND key = ?2",
+                          "headers, blob, nparts, sclass, owner, acl, lock, tags) SELECT bucket, "
+                          "key, seq, vid, 0, size, etag, mtime, headers, blob, nparts, sclass, "
+                          "owner, acl, lock, tags FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_VER_GET_SEQ] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
                       "seq = ?3",
     [S_VER_GET_NULL] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
@@ -69,16 +73,19 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_VER_TOP] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 ORDER BY "
                   "seq DESC LIMIT 1",
     [S_VER_TO_OBJ] = "INSERT INTO objects(bucket, key, size, etag, mtime, headers, blob, nparts, "
-                     "sclass, owner, acl, lock, vid, seq) SELECT bucket, key, size, etag, mtime, "
-                     "headers, blob, nparts, sclass, owner, acl, lock, vid, seq FROM versions "
+                     "sclass, owner, acl, lock, vid, seq, tags) SELECT bucket, key, size, etag, "
+                     "mtime, headers, blob, nparts, sclass, owner, acl, lock, vid, seq, tags FROM "
+                     "versions "
                      "WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
     [S_VER_DELETE] = "DELETE FROM versions WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
     [S_VER_SET_ACL] = "UPDATE versions SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_LOCK] = "UPDATE versions SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_VER_SET_TAGS] = "UPDATE versions SET tags = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     /* A delete marker belongs to the bucket's owner. */
     [S_VER_MARKER] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, headers, "
-                     "blob, nparts, sclass, owner, acl, lock) VALUES (?1, ?2, ?3, ?4, 1, 0, '', "
-                     "?5, '', '', 0, '', (SELECT owner FROM buckets WHERE name = ?1), '', '')",
+                     "blob, nparts, sclass, owner, acl, lock, tags) VALUES (?1, ?2, ?3, ?4, 1, 0, "
+                     "'', ?5, '', '', 0, '', (SELECT owner FROM buckets WHERE name = ?1), '', '', "
+                     "'')",
     /* Every version, keys in order and each key's newest first: the current
      * objects (at most one a key, with its highest seq) merged with the rest. */
     [S_VLIST_GE] = "SELECT key, seq, vid, 0, size, etag, mtime, sclass, owner FROM objects WHERE "
@@ -152,7 +159,7 @@ static const char schema_sql[] =
     " bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, vid TEXT NOT NULL,"
     " dm INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, mtime INTEGER NOT NULL,"
     " headers TEXT NOT NULL, blob TEXT NOT NULL, nparts INTEGER NOT NULL, sclass TEXT NOT NULL,"
-    " owner TEXT NOT NULL, acl TEXT NOT NULL, lock TEXT NOT NULL,"
+    " owner TEXT NOT NULL, acl TEXT NOT NULL, lock TEXT NOT NULL, tags TEXT,"
     " PRIMARY KEY (bucket, key, seq DESC)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS versions_blob ON versions(blob);"
     "CREATE INDEX IF NOT EXISTS versions_null ON versions(bucket, key) WHERE vid = '';"
@@ -178,9 +185,13 @@ static const struct {
     {"objects", "vid", "TEXT NOT NULL DEFAULT ''"},
     {"objects", "seq", "INTEGER NOT NULL DEFAULT 0"},
     {"objects", "lock", "TEXT NOT NULL DEFAULT ''"},
+    /* NULL in the rows already there: their tags, if any, are in a header
+     * line of theirs (store.h, store_obj_t.tags) */
+    {"objects", "tags", "TEXT"},
+    {"versions", "tags", "TEXT"},
 };
-/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions */
-#define SCHEMA_VERSION 5
+/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions; 6: tags */
+#define SCHEMA_VERSION 6
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -593,7 +604,7 @@ static int ver_row(struct conn *c, enum stmt_id id, const char *bucket, const ch
         v->nparts = sqlite3_column_int(q, 5);
         col_text(q, 9, v->vid, sizeof v->vid);
         v->seq = sqlite3_column_int64(q, 10);
-        v->dm = sqlite3_column_int(q, 11);
+        v->dm = sqlite3_column_int(q, VCOL_EXTRA);
     }
     sqlite3_reset(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : db_err(c);
@@ -777,6 +788,7 @@ static int put_row(struct conn *c, const char *bucket, const char *key, size_t k
     sqlite3_bind_text(q, 12, meta->lock ? meta->lock : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 13, vid, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 14, seq);
+    sqlite3_bind_text(q, 15, meta->tags ? meta->tags : "", -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) return db_err(c);
@@ -991,7 +1003,8 @@ void store_obj_free(store_obj_t *o)
     free(o->blob);
     free(o->acl);
     free(o->lock);
-    o->key = o->headers = o->blob = o->acl = o->lock = NULL;
+    free(o->tags);
+    o->key = o->headers = o->blob = o->acl = o->lock = o->tags = NULL;
 }
 
 /* The put failed: keep the first cause for the commit and give back the
@@ -1249,6 +1262,8 @@ static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned,
     out->lock = xstrdup((const char *)sqlite3_column_text(q, 8));
     vid_out((const char *)sqlite3_column_text(q, 9), versioned, out->vid);
     *seq = sqlite3_column_int64(q, 10);
+    const char *tags = (const char *)sqlite3_column_text(q, 11);
+    out->tags = tags ? xstrdup(tags) : NULL;
     out->dm = 0;
 }
 
@@ -1268,7 +1283,7 @@ static int lookup(struct conn *c, const char *bucket, const char *key, size_t kn
     bind_bk(q, bucket, key, kn);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW && (!vid || strcmp((const char *)sqlite3_column_text(q, 9), want) == 0)) {
-        row_read(q, key, kn, sqlite3_column_int(q, 11) != STORE_UNVERSIONED, out, seq);
+        row_read(q, key, kn, sqlite3_column_int(q, VCOL_EXTRA) != STORE_UNVERSIONED, out, seq);
         sqlite3_reset(q);
         *cur = 1;
         return STORE_OK;
@@ -1285,7 +1300,7 @@ static int lookup(struct conn *c, const char *bucket, const char *key, size_t kn
         rc = sqlite3_step(q);
         if (rc == SQLITE_ROW &&
             (!vid || strcmp((const char *)sqlite3_column_text(q, 9), want) == 0)) {
-            int dm = sqlite3_column_int(q, 11);
+            int dm = sqlite3_column_int(q, VCOL_EXTRA);
             row_read(q, key, kn, 1, out, seq);
             sqlite3_reset(q);
             out->dm = dm;
@@ -1402,8 +1417,13 @@ static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t k
     int cur;
     if ((ret = lookup(c, bucket, key, key_len, vid, &o, &seq, &cur)) != STORE_OK) goto fail;
     store_obj_free(&o);
-    enum stmt_id id = which == STORE_DOC_LOCK ? (cur ? S_OBJ_SET_LOCK : S_VER_SET_LOCK)
-                                              : (cur ? S_OBJ_SET_ACL : S_VER_SET_ACL);
+    static const enum stmt_id set_stmt[][2] = {
+        [STORE_DOC_ACL] = {S_VER_SET_ACL, S_OBJ_SET_ACL},
+        [STORE_DOC_LOCK] = {S_VER_SET_LOCK, S_OBJ_SET_LOCK},
+        [STORE_DOC_TAGS] = {S_VER_SET_TAGS, S_OBJ_SET_TAGS},
+    };
+    assert((size_t)which < sizeof set_stmt / sizeof *set_stmt);
+    enum stmt_id id = set_stmt[which][cur != 0];
     sqlite3_stmt *q = stmt(c, id);
     if (!q) goto fail_io;
     bind_bk(q, bucket, key, key_len);

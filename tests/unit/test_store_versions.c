@@ -1,6 +1,7 @@
 /* The SQLite store's versions: what put_commit, obj_delete, obj_get and
- * list_versions do in each versioning state, and a root written before
- * versions upgrading in place. */
+ * list_versions do in each versioning state, a version's tag set document
+ * (obj_set STORE_DOC_TAGS), and roots written before versions and before
+ * tag documents upgrading in place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,12 +10,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "lib/util.h"
 #include "store/store.h"
 #include "unit_store.h"
 
 #define ROOT_06138DF "tests/fixtures/roots/main-06138df"
+#define ROOT_A4CC6DE "tests/fixtures/roots/main-a4cc6de"
 
 static int setup(void **state)
 {
@@ -24,8 +27,10 @@ static int setup(void **state)
     return 0;
 }
 
-/* Put body as bucket/key; the new version id into vid (40 bytes). */
-static void put(store_t *st, const char *bucket, const char *key, const char *body, char *vid)
+/* Put body as bucket/key with the tag set document tags (may be NULL);
+ * the new version id into vid (40 bytes). */
+static void put_tagged(store_t *st, const char *bucket, const char *key, const char *body,
+                       const char *tags, char *vid)
 {
     store_put_t *p;
     assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
@@ -34,9 +39,31 @@ static void put(store_t *st, const char *bucket, const char *key, const char *bo
     meta.size = strlen(body);
     snprintf(meta.etag, sizeof meta.etag, "%s", body);
     meta.headers = "";
+    meta.tags = (char *)tags;
     assert_int_equal(st->ops->put_commit(p, bucket, key, strlen(key), &meta, 0, NULL), STORE_OK);
     if (vid) memcpy(vid, meta.vid, 40);
     free(meta.blob);
+}
+
+static void put(store_t *st, const char *bucket, const char *key, const char *body, char *vid)
+{
+    put_tagged(st, bucket, key, body, NULL, vid);
+}
+
+/* The tag set document of bucket/key's version vid ("(null)" for none
+ * stored, as a row from before schema 6 has), or the error's name. */
+static const char *tags_of(store_t *st, const char *bucket, const char *key, const char *vid)
+{
+    static char out[128];
+    store_obj_t o;
+    int rc = st->ops->obj_get(st, bucket, key, strlen(key), vid, &o, NULL);
+    if (rc) {
+        snprintf(out, sizeof out, "error %d", rc);
+        return out;
+    }
+    snprintf(out, sizeof out, "%s", o.tags ? o.tags : "(null)");
+    store_obj_free(&o);
+    return out;
 }
 
 /* The body of bucket/key's version vid (NULL: current), or the error. */
@@ -321,6 +348,94 @@ static void test_root_written_by_06138df_gains_versions(void **state)
     store_obj_free(&o);
 }
 
+/* A version's tag set is its own document: obj_set replaces it on the
+ * version named, making no new version, and it moves with the version
+ * between current and noncurrent. */
+static void test_tags_are_a_document_of_each_version(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o"), STORE_OK);
+    put_tagged(st, "b", "plain", "p", "a=1", NULL); /* unversioned */
+    assert_string_equal(tags_of(st, "b", "plain", NULL), "a=1");
+    assert_int_equal(st->ops->obj_set(st, "b", "plain", 5, NULL, STORE_DOC_TAGS, ""), STORE_OK);
+    assert_string_equal(tags_of(st, "b", "plain", NULL), "");
+    expect_body(st, "plain", NULL, "p");
+
+    assert_int_equal(st->ops->bucket_set_versioning(st, "b", STORE_VERSIONING_ENABLED), STORE_OK);
+    char v1[40], v2[40];
+    put_tagged(st, "b", "k", "v1", "color=red", v1);
+    put(st, "b", "k", "v2", v2);
+    assert_string_equal(tags_of(st, "b", "k", v1), "color=red");
+    assert_string_equal(tags_of(st, "b", "k", NULL), ""); /* written without: "" */
+    assert_int_equal(st->ops->obj_set(st, "b", "k", 1, v1, STORE_DOC_TAGS, "color=blue&x=1"),
+                     STORE_OK);
+    assert_int_equal(st->ops->obj_set(st, "b", "k", 1, v2, STORE_DOC_TAGS, "y=2"), STORE_OK);
+    assert_string_equal(tags_of(st, "b", "k", v1), "color=blue&x=1");
+    assert_string_equal(tags_of(st, "b", "k", NULL), "y=2");
+    /* No version was made. */
+    store_list_ent_t all[8];
+    size_t n = list_all(st, 10, all, 8);
+    assert_int_equal(n, 3); /* k: v2, v1; plain */
+    free_ents(all, n);
+    /* A marker has no tags to set. */
+    store_deleted_t d;
+    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1, NULL, &d), STORE_OK);
+    assert_int_equal(st->ops->obj_set(st, "b", "k", 1, d.vid, STORE_DOC_TAGS, "z=3"),
+                     STORE_EMARKER);
+    assert_int_equal(st->ops->obj_set(st, "b", "k", 1, NULL, STORE_DOC_TAGS, "z=3"), STORE_ENOKEY);
+    /* v2 current again, then v1: each keeps its own tags through the moves. */
+    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1, d.vid, NULL), STORE_OK);
+    assert_string_equal(tags_of(st, "b", "k", NULL), "y=2");
+    assert_int_equal(st->ops->obj_delete(st, "b", "k", 1, v2, NULL), STORE_OK);
+    assert_string_equal(tags_of(st, "b", "k", NULL), "color=blue&x=1");
+    st->ops->close(st);
+    st = f->st = unit_store_open(f->root, NULL);
+    assert_string_equal(tags_of(st, "b", "k", v1), "color=blue&x=1");
+    assert_string_equal(tags_of(st, "b", "plain", "null"), "");
+}
+
+/* A root written by a4cc6de (schema 5) kept tags as a header line: its
+ * versions, current and noncurrent, read with no tags document (NULL) and
+ * that line in their headers, and take one from obj_set. */
+static void test_root_written_by_a4cc6de_gains_tags_documents(void **state)
+{
+    fx_t *f = *state;
+    f->st->ops->close(f->st);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp -R %s/. %s/", ROOT_A4CC6DE, f->root);
+    assert_int_equal(system(cmd), 0);
+    store_t *st = f->st = unit_store_open(f->root, NULL);
+    sqlite3 *db;
+    char path[128];
+    snprintf(path, sizeof path, "%s/meta.db", f->root);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 6);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    const char *b = "old5-bucket", *v1 = "0000000000000001e23f98a359fe4941";
+    store_obj_t o;
+    assert_int_equal(st->ops->obj_get(st, b, "tagged.txt", 10, NULL, &o, NULL), STORE_OK);
+    assert_null(o.tags);
+    assert_non_null(strstr(o.headers, "x-fakes3-tagging: color=blue\n"));
+    store_obj_free(&o);
+    assert_int_equal(st->ops->obj_get(st, b, "tagged.txt", 10, v1, &o, NULL), STORE_OK);
+    assert_null(o.tags);
+    assert_non_null(strstr(o.headers, "x-fakes3-tagging: color=red&size=s\n"));
+    store_obj_free(&o);
+    assert_int_equal(st->ops->obj_set(st, b, "tagged.txt", 10, v1, STORE_DOC_TAGS, ""), STORE_OK);
+    assert_string_equal(tags_of(st, b, "tagged.txt", v1), "");
+    assert_string_equal(tags_of(st, b, "tagged.txt", NULL), "(null)");
+    /* A new version moves the old current one (no document) aside intact. */
+    char v3[40];
+    put_tagged(st, b, "tagged.txt", "v3", "n=3", v3);
+    assert_string_equal(tags_of(st, b, "tagged.txt", "00000000000000028df5d041d97498b4"), "(null)");
+    assert_string_equal(tags_of(st, b, "tagged.txt", NULL), "n=3");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, unit_store_teardown)
 
 int main(void)
@@ -333,6 +448,8 @@ int main(void)
         T(test_version_pages_agree_with_one_listing),
         T(test_versions_survive_reopen),
         T(test_root_written_by_06138df_gains_versions),
+        T(test_tags_are_a_document_of_each_version),
+        T(test_root_written_by_a4cc6de_gains_tags_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

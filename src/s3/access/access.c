@@ -47,6 +47,15 @@ static const struct {
     {"s3:BypassGovernanceRetention", ON_OWNER, 0},
     {"s3:GetBucketObjectLockConfiguration", ON_OWNER, 0},
     {"s3:PutBucketObjectLockConfiguration", ON_OWNER, 0},
+    /* Object tags: no ACL grants these either ("By default, the bucket owner
+     * has this permission and can grant this permission to others", the API
+     * reference's Put/Get/DeleteObjectTagging). */
+    {"s3:GetObjectTagging", ON_OWNER, 0},
+    {"s3:PutObjectTagging", ON_OWNER, 0},
+    {"s3:DeleteObjectTagging", ON_OWNER, 0},
+    {"s3:GetObjectVersionTagging", ON_OWNER, 0},
+    {"s3:PutObjectVersionTagging", ON_OWNER, 0},
+    {"s3:DeleteObjectVersionTagging", ON_OWNER, 0},
     {"s3:PutObject", ON_BUCKET_WRITE, ACL_WRITE},
     {"s3:DeleteObject", ON_BUCKET_WRITE, ACL_WRITE},
     {"s3:AbortMultipartUpload", ON_BUCKET_WRITE, ACL_WRITE},
