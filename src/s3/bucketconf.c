@@ -37,15 +37,6 @@ void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp)
     s3_err(r, resp, S3E_NO_SUCH_TAG_SET);
 }
 
-void s3_get_request_payment(s3_req_t *r, http_response_t *resp)
-{
-    if (s3_need_bucket(r, resp)) return;
-    buf_t b = BUF_INIT;
-    s3_xml_begin(&b, "RequestPaymentConfiguration");
-    buf_puts(&b, "<Payer>BucketOwner</Payer></RequestPaymentConfiguration>");
-    s3_send_xml(resp, 200, &b);
-}
-
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp)
 {
     if (s3_need_bucket(r, resp)) return;
