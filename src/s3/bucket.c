@@ -1,16 +1,86 @@
-/* Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+/* Bucket operations: ListBuckets (paged), CreateBucket, HeadBucket, DeleteBucket,
  * GetBucketLocation. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/util.h"
+#include "s3/listparams.h"
 #include "s3/owner.h"
 #include "s3/s3req.h"
 #include "s3/xmlin.h"
 
+static const char *bucket_region(const s3_req_t *r, const store_bucket_t *b)
+{
+    return b->region[0] ? b->region : r->srv->region;
+}
+
+/* The Regions of botocore's endpoints (every partition), for bucket-region. */
+static const char *const aws_regions[] = {
+    "af-south-1",     "ap-east-1",      "ap-east-2",      "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-south-1",     "ap-south-2",     "ap-southeast-1", "ap-southeast-2",
+    "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+    "ca-central-1",   "ca-west-1",      "eu-central-1",   "eu-central-2",   "eu-north-1",
+    "eu-south-1",     "eu-south-2",     "eu-west-1",      "eu-west-2",      "eu-west-3",
+    "il-central-1",   "me-central-1",   "me-south-1",     "mx-central-1",   "sa-east-1",
+    "us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",      "cn-north-1",
+    "cn-northwest-1", "us-gov-east-1",  "us-gov-west-1",  "us-iso-east-1",  "us-iso-west-1",
+    "us-isob-east-1", "us-isob-west-1", "eu-isoe-west-1", "us-isof-east-1", "us-isof-south-1",
+    "eusc-de-east-1",
+};
+
+/* A Region S3 would know, or one this server's buckets are in (fakes3 takes
+ * any LocationConstraint, and --region names its own). */
+static int region_known(const s3_req_t *r, const char *region, const store_bucket_t *bs, size_t n)
+{
+    for (size_t i = 0; i < sizeof aws_regions / sizeof *aws_regions; i++)
+        if (strcmp(aws_regions[i], region) == 0) return 1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(bucket_region(r, &bs[i]), region) == 0) return 1;
+    return strcmp(region, r->srv->region) == 0;
+}
+
+#define MAX_BUCKETS_PAGE 10000
+
+/* ListBuckets. Paged here, not in the store: bucket_list hands over every
+ * bucket of the owner in name order in one read, there are at most some
+ * thousands (S3's default quota is 10,000), and the page, prefix and region
+ * filters are S3's rules, not storage's. Tokens are listparams' ("fakes3:"
+ * and the last name listed, base64). With any of max-buckets,
+ * continuation-token, prefix or bucket-region each bucket also names its
+ * Region and ARN (the API reference's Bucket: "If the request contains at
+ * least one valid parameter, it is included in the response"; the ARN as
+ * AWS answered in localstack's recorded TestS3ListBuckets). */
 void s3_list_buckets(s3_req_t *r, http_response_t *resp)
 {
+    const char *max_s = s3_query_value(r, "max-buckets");
+    const char *token = s3_query_value(r, "continuation-token");
+    const char *prefix = s3_query_value(r, "prefix");
+    const char *region = s3_query_value(r, "bucket-region");
+    int extras = max_s || token || prefix || region;
+    long max = MAX_BUCKETS_PAGE;
+    if (max_s) {
+        char *end;
+        errno = 0;
+        max = strtol(max_s, &end, 10);
+        if (!*max_s || *end || errno || max < 1 || max > MAX_BUCKETS_PAGE) {
+            s3_err_arg(r, resp, "Argument max-buckets must be an integer between 1 and 10000.",
+                       "max-buckets", max_s);
+            return;
+        }
+    }
+    char *after = NULL;
+    size_t after_len = 0;
+    if (token && *token &&
+        (listparams_token_decode(token, &after, &after_len) != 0 ||
+         memchr(after, '\0', after_len))) {
+        free(after);
+        s3_err_arg(r, resp, "The continuation token provided is incorrect", "continuation-token",
+                   token);
+        return;
+    }
+    if (after) after[after_len] = '\0'; /* the decoder leaves room for it */
     store_bucket_t *bs;
     size_t n;
     /* A user sees its own buckets; in the open mode all are the one owner's. */
@@ -18,7 +88,19 @@ void s3_list_buckets(s3_req_t *r, http_response_t *resp)
     int rc =
         r->srv->store->ops->bucket_list(r->srv->store, s3_owner_users_mode(r) ? me : NULL, &bs, &n);
     if (rc) {
+        free(after);
         s3_err(r, resp, s3_err_from_store(rc));
+        return;
+    }
+    if (region && !region_known(r, region, bs, n)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Argument value %.100s is not a valid AWS Region", region);
+        buf_t x = BUF_INIT;
+        s3_xml_elem_s(&x, "ArgumentName", "bucket-region");
+        s3_err_full(r, resp, S3E_INVALID_ARGUMENT, msg, x.p);
+        buf_free(&x);
+        free(after);
+        free(bs);
         return;
     }
     buf_t b = BUF_INIT;
@@ -27,15 +109,40 @@ void s3_list_buckets(s3_req_t *r, http_response_t *resp)
     s3_owner_xml(r, &b, me);
     buf_puts(&b, "</Owner>");
     buf_puts(&b, "<Buckets>");
+    long listed = 0;
+    const char *last = NULL;
+    int more = 0;
     for (size_t i = 0; i < n; i++) {
+        const store_bucket_t *bk = &bs[i];
+        if (after && strcmp(bk->name, after) <= 0) continue;
+        if (prefix && strncmp(bk->name, prefix, strlen(prefix)) != 0) continue;
+        if (region && strcmp(bucket_region(r, bk), region) != 0) continue;
+        if (listed == max) {
+            more = 1;
+            break;
+        }
         char date[25];
-        util_iso_date(bs[i].created_ms, date);
+        util_iso_date(bk->created_ms, date);
         buf_puts(&b, "<Bucket>");
-        s3_xml_elem_s(&b, "Name", bs[i].name);
+        s3_xml_elem_s(&b, "Name", bk->name);
         s3_xml_elem_s(&b, "CreationDate", date);
+        if (extras) {
+            s3_xml_elem_s(&b, "BucketRegion", bucket_region(r, bk));
+            buf_printf(&b, "<BucketArn>arn:aws:s3:::%s</BucketArn>", bk->name);
+        }
         buf_puts(&b, "</Bucket>");
+        last = bk->name;
+        listed++;
     }
-    buf_puts(&b, "</Buckets></ListAllMyBucketsResult>");
+    buf_puts(&b, "</Buckets>");
+    if (more) {
+        char *next = listparams_token_encode(last, strlen(last));
+        s3_xml_elem_s(&b, "ContinuationToken", next);
+        free(next);
+    }
+    if (prefix) s3_xml_elem_s(&b, "Prefix", prefix);
+    buf_puts(&b, "</ListAllMyBucketsResult>");
+    free(after);
     free(bs);
     s3_send_xml(resp, 200, &b);
 }
@@ -113,11 +220,6 @@ void s3_create_bucket(s3_req_t *r, http_response_t *resp)
     http_resp_header(resp, "Location", loc);
     http_resp_status(resp, 200);
     http_resp_ready(resp);
-}
-
-static const char *bucket_region(const s3_req_t *r, const store_bucket_t *b)
-{
-    return b->region[0] ? b->region : r->srv->region;
 }
 
 void s3_head_bucket(s3_req_t *r, http_response_t *resp)

@@ -1,8 +1,7 @@
-/* Sub-resource answers for buckets that fakes3 keeps no state for yet:
- * request payment, lifecycle; and what the Get and Delete handlers of the
- * bucket configurations share. CORS is in bucketcors.c, ACLs in aclreq.c,
- * policies in bucketpolicy.c, tags in tagging.c. Clients such as s3cmd info
- * ask for these and need S3's exact answers. */
+/* What the Get and Delete handlers of the bucket configurations share, and
+ * the lifecycle answer for buckets that fakes3 keeps no lifecycle for yet.
+ * CORS is in bucketcors.c, ACLs in aclreq.c, policies in bucketpolicy.c, tags
+ * in tagging.c, the other settings in their own files (README). */
 #include <string.h>
 
 #include <stdlib.h>
@@ -29,15 +28,6 @@ void s3_conf_delete(s3_req_t *r, http_response_t *resp, const char *name, int st
     }
     http_resp_status(resp, status);
     http_resp_ready(resp);
-}
-
-void s3_get_request_payment(s3_req_t *r, http_response_t *resp)
-{
-    if (s3_need_bucket(r, resp)) return;
-    buf_t b = BUF_INIT;
-    s3_xml_begin(&b, "RequestPaymentConfiguration");
-    buf_puts(&b, "<Payer>BucketOwner</Payer></RequestPaymentConfiguration>");
-    s3_send_xml(resp, 200, &b);
 }
 
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp)

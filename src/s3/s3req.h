@@ -257,6 +257,35 @@ void s3_delete_ownership(s3_req_t *r, http_response_t *resp);
 void s3_get_pab(s3_req_t *r, http_response_t *resp);
 void s3_put_pab(s3_req_t *r, http_response_t *resp);
 void s3_delete_pab(s3_req_t *r, http_response_t *resp);
+/* Bucket configurations read against a schema (confdoc.h): website.c,
+ * bucketlogging.c, notification.c, bucketflags.c (request payment,
+ * acceleration), replication.c, bucketkeyed.c (by ?id=: a GET without id is
+ * the family's List). */
+void s3_put_website(s3_req_t *r, http_response_t *resp);
+void s3_get_website(s3_req_t *r, http_response_t *resp);
+void s3_delete_website(s3_req_t *r, http_response_t *resp);
+void s3_put_logging(s3_req_t *r, http_response_t *resp);
+void s3_get_logging(s3_req_t *r, http_response_t *resp);
+void s3_put_notification(s3_req_t *r, http_response_t *resp);
+void s3_get_notification(s3_req_t *r, http_response_t *resp);
+void s3_put_request_payment(s3_req_t *r, http_response_t *resp);
+void s3_put_accelerate(s3_req_t *r, http_response_t *resp);
+void s3_get_accelerate(s3_req_t *r, http_response_t *resp);
+void s3_put_replication(s3_req_t *r, http_response_t *resp);
+void s3_get_replication(s3_req_t *r, http_response_t *resp);
+void s3_delete_replication(s3_req_t *r, http_response_t *resp);
+void s3_put_inventory(s3_req_t *r, http_response_t *resp);
+void s3_get_inventory(s3_req_t *r, http_response_t *resp);
+void s3_delete_inventory(s3_req_t *r, http_response_t *resp);
+void s3_put_analytics(s3_req_t *r, http_response_t *resp);
+void s3_get_analytics(s3_req_t *r, http_response_t *resp);
+void s3_delete_analytics(s3_req_t *r, http_response_t *resp);
+void s3_put_metrics(s3_req_t *r, http_response_t *resp);
+void s3_get_metrics(s3_req_t *r, http_response_t *resp);
+void s3_delete_metrics(s3_req_t *r, http_response_t *resp);
+void s3_put_intelligent_tiering(s3_req_t *r, http_response_t *resp);
+void s3_get_intelligent_tiering(s3_req_t *r, http_response_t *resp);
+void s3_delete_intelligent_tiering(s3_req_t *r, http_response_t *resp);
 /* The ACL and owner of an object written by r into bucket (aclreq.c): from
  * canned (NULL: the x-amz-acl header; PostObject passes its acl field) or the
  * x-amz-grant-* headers, checked against the bucket's Object Ownership and

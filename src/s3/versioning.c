@@ -90,6 +90,21 @@ void s3_put_versioning(s3_req_t *r, http_response_t *resp)
             s3_err(r, resp, s3_err_from_store(rc));
             return;
         }
+        /* Replication needs versioning Enabled (replication.c); AWS's words
+         * as quoted in nozaq/terraform-aws-remote-state-s3-backend#59. */
+        rc = st->ops->conf_get(st, r->t.bucket, "replication", &doc, &n);
+        free(doc);
+        if (rc == STORE_OK) {
+            s3_err_msg(r, resp, S3E_INVALID_BUCKET_STATE,
+                       "A replication configuration is present on this bucket, so you cannot "
+                       "change the versioning state. To change the versioning state, first delete "
+                       "the replication configuration.");
+            return;
+        }
+        if (rc != STORE_ENOCONF) {
+            s3_err(r, resp, s3_err_from_store(rc));
+            return;
+        }
         rc = STORE_OK;
     }
     if (v.has_mfa) rc = st->ops->conf_put(st, r->t.bucket, MFA_CONF, v.mfa, strlen(v.mfa));

@@ -209,6 +209,16 @@ typedef struct store_list_res {
 /* Release a listing's entries. */
 void store_list_free(store_list_res_t *res);
 
+/* A bucket configuration document, as conf_list returns them. */
+typedef struct store_conf {
+    char *name; /* owned */
+    char *doc;  /* owned, NUL-terminated after len bytes */
+    size_t len;
+} store_conf_t;
+
+/* Release n documents and the array. */
+void store_conf_list_free(store_conf_t *c, size_t n);
+
 struct store_ops {
     /* Close and free the store. */
     void (*close)(store_t *st);
@@ -336,6 +346,11 @@ struct store_ops {
     int (*conf_get)(store_t *st, const char *bucket, const char *name, char **doc, size_t *len);
     /* Remove a document; STORE_OK also when there was none. STORE_ENOBUCKET. */
     int (*conf_delete)(store_t *st, const char *bucket, const char *name);
+    /* The documents whose names begin with prefix and sort after `after`
+     * (NULL: from the first), in byte order of name, at most max: *out is a
+     * new array of *n (store_conf_list_free). STORE_ENOBUCKET. */
+    int (*conf_list)(store_t *st, const char *bucket, const char *prefix, const char *after,
+                     unsigned max, store_conf_t **out, size_t *n);
 };
 
 struct store {

@@ -2117,6 +2117,7 @@ static const struct store_ops sq_ops = {
     .conf_put = sq_conf_put,
     .conf_get = sq_conf_get,
     .conf_delete = sq_conf_delete,
+    .conf_list = sq_conf_list,
 };
 
 static int mkdir_p(const char *path)

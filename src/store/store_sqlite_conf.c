@@ -112,3 +112,60 @@ int sq_conf_delete(store_t *st, const char *bucket, const char *name)
     sqlite3_finalize(q);
     return ret;
 }
+
+void store_conf_list_free(store_conf_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].name);
+        free(c[i].doc);
+    }
+    free(c);
+}
+
+int sq_conf_list(store_t *st, const char *bucket, const char *prefix, const char *after,
+                 unsigned max, store_conf_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3 *db = sq_db(st);
+    if (!db) return STORE_EIO;
+    /* Whether the bucket is there, then its documents: the primary key
+     * (bucket, name) gives them in name order. */
+    sqlite3_stmt *q = prepare(db, "SELECT 1 FROM buckets WHERE name = ?1");
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE) return STORE_ENOBUCKET;
+    if (rc != SQLITE_ROW) return STORE_EIO;
+    q = prepare(db, "SELECT name, doc FROM bucket_confs WHERE bucket = ?1"
+                    " AND substr(name, 1, length(?2)) = ?2 AND name > ?3"
+                    " ORDER BY name LIMIT ?4");
+    if (!q) return STORE_EIO;
+    sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, after ? after : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)max);
+    store_conf_t *v = NULL;
+    size_t k = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        v = xrealloc(v, (k + 1) * sizeof *v);
+        v[k].name = xstrdup((const char *)sqlite3_column_text(q, 0));
+        const void *p = sqlite3_column_blob(q, 1);
+        size_t len = (size_t)sqlite3_column_bytes(q, 1);
+        v[k].doc = xmalloc(len + 1);
+        if (len) memcpy(v[k].doc, p, len);
+        v[k].doc[len] = '\0';
+        v[k].len = len;
+        k++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        util_err("store: list confs of %s: %s", bucket, sqlite3_errmsg(db));
+        store_conf_list_free(v, k);
+        return STORE_EIO;
+    }
+    *out = v;
+    *n = k;
+    return STORE_OK;
+}

@@ -109,5 +109,7 @@ int sq_conf_schema(sqlite3 *db, char **errmsg);
 int sq_conf_put(store_t *st, const char *bucket, const char *name, const void *doc, size_t len);
 int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, size_t *len);
 int sq_conf_delete(store_t *st, const char *bucket, const char *name);
+int sq_conf_list(store_t *st, const char *bucket, const char *prefix, const char *after,
+                 unsigned max, store_conf_t **out, size_t *n);
 
 #endif

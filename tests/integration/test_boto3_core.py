@@ -304,13 +304,9 @@ def test_key_too_long(s3):
 
 # --- unimplemented and not-allowed --------------------------------------------------------------
 @pytest.mark.parametrize("call", [
-    lambda s3: s3.get_bucket_replication(Bucket="sub-res"),
-    lambda s3: s3.get_bucket_analytics_configuration(Bucket="sub-res", Id="x"),
-    lambda s3: s3.get_bucket_inventory_configuration(Bucket="sub-res", Id="x"),
-    lambda s3: s3.get_bucket_metrics_configuration(Bucket="sub-res", Id="x"),
-    lambda s3: s3.get_bucket_intelligent_tiering_configuration(Bucket="sub-res", Id="x"),
+    lambda s3: s3.restore_object(Bucket="sub-res", Key="k", RestoreRequest={"Days": 1}),
     lambda s3: s3.get_object_torrent(Bucket="sub-res", Key="k"),
-], ids=["replication", "analytics", "inventory", "metrics", "intelligent-tiering", "torrent"])
+], ids=["restore", "torrent"])
 def test_unimplemented_subresource_is_not_implemented(s3, call):
     s3.put_object(Bucket="sub-res", Key="k", Body=b"x")
     e = client_error(call, s3)

@@ -68,7 +68,7 @@ def test_error_documents(server):
 
     check_error(raw(p, "PUT", "/errs/" + "k" * 1025, b"x"), 400, "KeyTooLongError")
     check_error(raw(p, "GET", "/errs?max-keys=nope"), 400, "InvalidArgument")
-    check_error(raw(p, "GET", "/errs?analytics&id=a"), 501, "NotImplemented")
+    check_error(raw(p, "GET", "/errs?metadataTable"), 501, "NotImplemented")
     check_error(raw(p, "DELETE", "/"), 405, "MethodNotAllowed")
     check_error(raw(p, "PUT", "/new-bucket-bad-xml", b"<CreateBucketConfiguration><Loc"),
                 400, "MalformedXML")

@@ -143,6 +143,41 @@ static void test_root_written_by_b8371cf_gains_the_table(void **state)
     expect_get_rc(st, "old-bucket", "cors", STORE_ENOBUCKET);
 }
 
+/* conf_list: by prefix, in byte order of name, after a name, at most max. */
+static void test_conf_list_by_prefix_in_name_order(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st = open_root(f->root);
+    assert_int_equal(st->ops->bucket_create(st, "b1", "", "o1"), STORE_OK);
+    assert_int_equal(st->ops->bucket_create(st, "b2", "", "o1"), STORE_OK);
+    static const char *const names[] = {"inv/z", "inv/a", "inv/B", "inv/", "invx", "cors", "in"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        assert_int_equal(st->ops->conf_put(st, "b1", names[i], names[i], strlen(names[i])),
+                         STORE_OK);
+    assert_int_equal(st->ops->conf_put(st, "b2", "inv/other", "o", 1), STORE_OK);
+    store_conf_t *c;
+    size_t n;
+    assert_int_equal(st->ops->conf_list(st, "b1", "inv/", NULL, 100, &c, &n), STORE_OK);
+    static const char *const want[] = {"inv/", "inv/B", "inv/a", "inv/z"};
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(c[i].name, want[i]);
+        assert_int_equal(c[i].len, strlen(want[i]));
+        assert_memory_equal(c[i].doc, want[i], c[i].len + 1); /* NUL-terminated */
+    }
+    store_conf_list_free(c, n);
+    assert_int_equal(st->ops->conf_list(st, "b1", "inv/", "inv/B", 1, &c, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(c[0].name, "inv/a");
+    store_conf_list_free(c, n);
+    assert_int_equal(st->ops->conf_list(st, "b1", "inv/", "inv/z", 10, &c, &n), STORE_OK);
+    assert_int_equal(n, 0);
+    store_conf_list_free(c, n);
+    assert_int_equal(st->ops->conf_list(st, "nope", "inv/", NULL, 10, &c, &n), STORE_ENOBUCKET);
+    assert_null(c);
+    assert_int_equal(n, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, unit_store_teardown)
 
 int main(void)
@@ -154,6 +189,7 @@ int main(void)
         T(test_confs_go_with_their_bucket),
         T(test_confs_survive_reopen),
         T(test_root_written_by_b8371cf_gains_the_table),
+        T(test_conf_list_by_prefix_in_name_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
