@@ -49,6 +49,8 @@ static const char usage[] =
     "      --legacy-bucket-defaults  with users: new buckets get S3's pre-2023\n"
     "                        defaults (ObjectWriter, no public access block)  "
     "[FAKES3_LEGACY_BUCKET_DEFAULTS=1]\n"
+    "      --sse-c-require-tls  refuse SSE-C (customer key) headers over plain HTTP,\n"
+    "                        as S3 does (default: accepted)     [FAKES3_SSE_C_REQUIRE_TLS=1]\n"
     "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
@@ -57,6 +59,7 @@ static const char usage[] =
 enum {
     OPT_STRICT = 256,
     OPT_LEGACY_DEFAULTS,
+    OPT_SSE_C_REQUIRE_TLS,
     OPT_SYNC,
     OPT_REGION,
     OPT_THREADS,
@@ -191,6 +194,7 @@ int config_parse(config_t *c, int argc, char **argv)
     c->quiet = truthy(getenv("FAKES3_QUIET"));
     c->strict = truthy(getenv("FAKES3_STRICT"));
     c->legacy_bucket_defaults = truthy(getenv("FAKES3_LEGACY_BUCKET_DEFAULTS"));
+    c->sse_c_require_tls = truthy(getenv("FAKES3_SSE_C_REQUIRE_TLS"));
     c->sync = truthy(getenv("FAKES3_SYNC"));
     if ((e = getenv("FAKES3_REGION")) && *e) set_str(&c->region, e);
     if ((e = getenv("FAKES3_SSLCERT")) && *e) set_str(&c->sslcert, e);
@@ -216,6 +220,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"legacy-bucket-defaults", no_argument, NULL, OPT_LEGACY_DEFAULTS},
+        {"sse-c-require-tls", no_argument, NULL, OPT_SSE_C_REQUIRE_TLS},
         {"sync", no_argument, NULL, OPT_SYNC},
         {"region", required_argument, NULL, OPT_REGION},
         {"threads", required_argument, NULL, OPT_THREADS},
@@ -266,6 +271,7 @@ int config_parse(config_t *c, int argc, char **argv)
         case 'V': printf("fakes3 %s\n", FAKES3_VERSION); return 0;
         case OPT_STRICT: c->strict = 1; break;
         case OPT_LEGACY_DEFAULTS: c->legacy_bucket_defaults = 1; break;
+        case OPT_SSE_C_REQUIRE_TLS: c->sse_c_require_tls = 1; break;
         case OPT_SYNC: c->sync = 1; break;
         case OPT_REGION: set_str(&c->region, optarg); break;
         case OPT_THREADS:

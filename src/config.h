@@ -22,6 +22,7 @@ typedef struct config {
     size_t nhosts;
     int quiet, strict, sync;
     int legacy_bucket_defaults; /* --legacy-bucket-defaults */
+    int sse_c_require_tls;      /* --sse-c-require-tls: SSE-C only over HTTPS */
     unsigned threads;
     char *region;
     char *limit;      /* -l as given */

@@ -116,6 +116,7 @@ int main(int argc, char **argv)
         .nbase = cfg.nhosts,
         .strict = cfg.strict,
         .legacy_bucket_defaults = cfg.legacy_bucket_defaults,
+        .sse_c_require_tls = cfg.sse_c_require_tls,
         .quiet = cfg.quiet,
         .region = cfg.region,
         .rate_limit = cfg.limit_bps,

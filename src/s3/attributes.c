@@ -22,6 +22,7 @@
 #include "lib/util.h"
 #include "s3/mpu.h"
 #include "s3/s3req.h"
+#include "s3/sse.h"
 
 enum {
     ATTR_ETAG = 1 << 0,
@@ -196,6 +197,14 @@ void s3_get_object_attributes(s3_req_t *r, http_response_t *resp)
         s3_err_obj(r, resp, rc, &o);
         return;
     }
+    /* An SSE-C object's attributes need its key, as its bytes do. */
+    s3_sse_t sse;
+    if (s3_sse_for_read(r, resp, o.headers, 0, &sse)) {
+        st->ops->reader_close(rd);
+        store_obj_free(&o);
+        return;
+    }
+    s3_sse_free(&sse);
     s3_version_headers(resp, o.vid, 0);
     const store_part_t *parts;
     size_t np;

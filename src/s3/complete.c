@@ -15,6 +15,7 @@
 #include "lib/checksum.h"
 #include "lib/util.h"
 #include "s3/mpu.h"
+#include "s3/sse.h"
 #include "s3/xmlin.h"
 
 struct want_part {
@@ -517,9 +518,12 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     store_part_t *have = NULL, *chosen = NULL;
     size_t nhave = 0;
     buf_t hdrs = BUF_INIT;
+    s3_sse_t sse = {0};
     if (s3_put_checks(r, resp)) return;
     if (answer_retry(r, resp)) return;
     if (s3_mpu_need_upload(r, resp, &u)) return;
+    /* SSE-C headers are not needed here; when sent they must be the upload's. */
+    if (s3_sse_for_part(r, resp, u.headers, 1, &sse)) goto out;
     if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_complete_elem, &c) != 0 || c.bad ||
         !c.n) {
         s3_err(r, resp, S3E_MALFORMED_XML);
@@ -636,6 +640,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
             /* A completion answered as it runs (below) has sent its head
              * before the version exists: only this path can name it. */
             s3_version_written(resp, j->meta.vid);
+            s3_sse_answer(resp, &sse, 0);
             s3_send_xml(resp, 200, &b);
         }
         buf_free(&b);
@@ -643,6 +648,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     } else {
         http_resp_status(resp, 200);
         http_resp_header(resp, "Content-Type", "application/xml");
+        s3_sse_answer(resp, &sse, 0);
         http_resp_body_reader(resp, HTTP_LEN_UNKNOWN, job_read, j, job_unref);
         http_resp_ready(resp);
     }
@@ -652,4 +658,5 @@ out:
     free(c.v);
     store_upload_free(&u);
     buf_free(&hdrs);
+    s3_sse_free(&sse);
 }

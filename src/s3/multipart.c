@@ -14,6 +14,7 @@
 #include "s3/owner.h"
 #include "s3/payload.h"
 #include "s3/range.h"
+#include "s3/sse.h"
 #include "s3/xmlin.h"
 
 int s3_mpu_need_upload(s3_req_t *r, http_response_t *resp, store_upload_t *u)
@@ -103,7 +104,12 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     buf_t hdrs = BUF_INIT;
     if (s3_lock_for_write(r, resp, &r->lock)) return;
     if (s3_tags_from_header(r, resp, &r->tags)) return;
+    /* The upload keeps its encryption (an SSE-C key's MD5, never the key)
+     * for its parts and the object it completes into. */
+    s3_sse_t sse;
+    if (s3_sse_for_request(r, resp, &sse)) return;
     s3_object_headers(r, &hdrs, S3_OH_ALL);
+    s3_sse_store(&sse, &hdrs);
     /* The version the upload completes into is locked and tagged as asked now. */
     if (r->lock) buf_printf(&hdrs, "%s %s\n", S3_LOCK_HEADER, r->lock);
     if (r->tags) buf_printf(&hdrs, "%s %s\n", S3_TAGS_HEADER, r->tags);
@@ -117,6 +123,7 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     /* The completed object's owner and ACL are decided now, as S3 does. */
     if (s3_acl_for_object(r, resp, r->t.bucket, NULL, &u.acl, u.owner)) {
         buf_free(&hdrs);
+        s3_sse_free(&sse);
         return;
     }
     int rc = r->srv->store->ops->mpu_create(r->srv->store, &u, !r->srv->strict);
@@ -125,8 +132,11 @@ void s3_mpu_create(s3_req_t *r, http_response_t *resp)
     u.acl = NULL;
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
+        s3_sse_free(&sse);
         return;
     }
+    s3_sse_answer(resp, &sse, S3_SSE_ANSWER_CUSTOMER | S3_SSE_ANSWER_CONTEXT);
+    s3_sse_free(&sse);
     if (alg != CK_NONE) {
         http_resp_header(resp, "x-amz-checksum-algorithm", u.ck_alg);
         http_resp_header(resp, "x-amz-checksum-type", u.ck_type);
@@ -157,7 +167,11 @@ int s3_mpu_part_start(s3_req_t *r, http_response_t *resp)
     if (s3_mpu_need_upload(r, resp, &u)) return 1;
     r->upload_id = xstrdup(u.id);
     snprintf(r->upload_alg, sizeof r->upload_alg, "%s", u.ck_alg);
+    /* A part of an SSE-C upload carries the upload's key, and only then a key. */
+    r->sse = xcalloc(1, sizeof *r->sse);
+    int bad = s3_sse_for_part(r, resp, u.headers, 0, r->sse);
     store_upload_free(&u);
+    if (bad) return 1;
     if (http_req_header(r->http, "x-amz-copy-source")) {
         r->is_copy = 1;
         return 0;
@@ -197,7 +211,7 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
 {
     store_t *st = r->srv->store;
     s3_copy_src_t cs;
-    char *buf = NULL;
+    s3_sse_reader_t *dec = NULL;
     if (s3_copy_source_open(r, resp, &cs)) goto out;
     store_obj_t src = cs.obj;
     store_reader_t *rd = cs.rd;
@@ -223,31 +237,31 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(brc));
         goto out;
     }
+    s3_sse_begin(r->sse);
     struct md5_ctx md5;
     md5_init(&md5);
     checksum_t ck;
     checksum_alg_t ua = checksum_alg_from_name(r->upload_alg);
     checksum_init(&ck, ua != CK_NONE ? ua : CK_CRC64NVME);
-    const size_t bufsz = 1 << 20;
-    buf = xmalloc(bufsz);
-    for (uint64_t done = 0; done < len;) {
-        size_t want = len - done < bufsz ? (size_t)(len - done) : bufsz;
-        long got = st->ops->reader_read(rd, from + done, buf, want);
-        int wrc = got > 0 ? st->ops->put_write(r->put, buf, (size_t)got) : STORE_EIO;
-        if (wrc != STORE_OK) {
-            s3_err(r, resp, s3_err_from_store(wrc));
-            goto out;
-        }
-        md5_update(&md5, (size_t)got, (const uint8_t *)buf);
-        checksum_update(&ck, buf, (size_t)got);
-        done += (uint64_t)got;
+    /* Decrypted from an SSE-C source, encrypted into an SSE-C upload. */
+    const store_part_t *sparts;
+    size_t nsparts;
+    st->ops->reader_parts(rd, &sparts, &nsparts);
+    dec = s3_sse_reader_new(cs.sse, src.etag, sparts, nsparts);
+    int wrc = s3_sse_copy(r, rd, dec, r->sse, from, len, &md5, &ck);
+    if (wrc != STORE_OK) {
+        s3_err(r, resp, s3_err_from_store(wrc));
+        goto out;
     }
     store_part_t part = {0};
     part.num = r->part_num;
     part.size = len;
     unsigned char d[MD5_DIGEST_SIZE];
     md5_digest(&md5, sizeof d, d);
-    util_hex(d, sizeof d, part.etag);
+    if (r->sse->kind == S3_SSE_C)
+        s3_sse_etag(r->sse, part.etag);
+    else
+        util_hex(d, sizeof d, part.etag);
     char b64[CHECKSUM_B64_MAX];
     checksum_final_b64(&ck, b64);
     snprintf(part.checksum, sizeof part.checksum, "%s:%s", checksum_alg_name(ck.alg), b64);
@@ -261,9 +275,10 @@ static void part_copy(s3_req_t *r, http_response_t *resp)
     if (ua != CK_NONE) s3_mpu_xml_checksum(&x, ua, b64);
     buf_puts(&x, "</CopyPartResult>");
     if (cs.obj.vid[0]) http_resp_header(resp, "x-amz-copy-source-version-id", cs.obj.vid);
+    s3_sse_answer(resp, r->sse, S3_SSE_ANSWER_CUSTOMER);
     s3_send_xml(resp, 200, &x);
 out:
-    free(buf);
+    s3_sse_reader_free(dec);
     s3_copy_source_close(r, &cs);
 }
 
@@ -278,13 +293,18 @@ void s3_mpu_part(s3_req_t *r, http_response_t *resp)
     store_part_t part = {0};
     part.num = r->part_num;
     part.size = pl->n;
-    util_hex(pl->md5_digest, MD5_DIGEST_SIZE, part.etag);
+    /* An SSE-C part's ETag is its IV (S3's is not the MD5 of the data). */
+    if (r->sse->kind == S3_SSE_C)
+        s3_sse_etag(r->sse, part.etag);
+    else
+        util_hex(pl->md5_digest, MD5_DIGEST_SIZE, part.etag);
     snprintf(part.checksum, sizeof part.checksum, "%s:%s", checksum_alg_name(pl->ck.alg),
              pl->ck_value);
     if (publish_part(r, resp, &part)) return;
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", part.etag);
     http_resp_header(resp, "ETag", etag);
+    s3_sse_answer(resp, r->sse, S3_SSE_ANSWER_CUSTOMER);
     /* The part's checksum goes back so SDKs can send it in Complete. */
     if (!pl->ck_defaulted || r->upload_alg[0])
         http_resp_header(resp, checksum_header_name(pl->ck.alg), pl->ck_value);

@@ -15,6 +15,7 @@
 #include "s3/range.h"
 #include "s3/authorize.h"
 #include "s3/s3req.h"
+#include "s3/sse.h"
 #include "s3/xmlin.h"
 
 /* Headers stored with an object and returned by GET and HEAD. */
@@ -182,6 +183,9 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
     if (s3_put_checks(r, resp)) return 1;
     r->is_copy = http_req_header(r->http, "x-amz-copy-source") != NULL;
     if (s3_lock_for_write(r, resp, &r->lock)) return 1;
+    /* The encryption of the object made, a copy's too (never its source's). */
+    r->sse = xcalloc(1, sizeof *r->sse);
+    if (s3_sse_for_request(r, resp, r->sse)) return 1;
     if (r->is_copy) {
         /* A COPY takes the source's metadata and ignores the request's. */
         const char *dir = http_req_header(r->http, "x-amz-metadata-directive");
@@ -200,6 +204,8 @@ int s3_put_object_start(s3_req_t *r, http_response_t *resp)
 static int sink_put(void *ctx, const char *p, size_t n)
 {
     s3_req_t *r = ctx;
+    /* An SSE-C body is encrypted on its way. */
+    if (r->sse) return s3_sse_write(r->sse, r->srv->store, r->put, p, n) != STORE_OK;
     return r->srv->store->ops->put_write(r->put, p, n) != STORE_OK;
 }
 
@@ -235,6 +241,7 @@ int s3_stream_start(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(rc));
         return 1;
     }
+    if (r->sse) s3_sse_begin(r->sse);
     return 0;
 }
 
@@ -302,11 +309,17 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     if (s3_stream_finish(r, resp)) return;
     buf_t hdrs = BUF_INIT;
     s3_object_headers(r, &hdrs, S3_OH_ALL);
+    s3_sse_store(r->sse, &hdrs);
     const char *ckname = checksum_header_name(pl->ck.alg);
     if (ckname) buf_printf(&hdrs, "%s: %s\n", ckname, pl->ck_value);
     store_obj_t meta = {0};
     meta.size = pl->n;
-    util_hex(pl->md5_digest, MD5_DIGEST_SIZE, meta.etag);
+    /* An SSE-C object's ETag is its IV, not the MD5 of its data (S3's is
+     * not that MD5 either). */
+    if (r->sse->kind == S3_SSE_C)
+        s3_sse_etag(r->sse, meta.etag);
+    else
+        util_hex(pl->md5_digest, MD5_DIGEST_SIZE, meta.etag);
     meta.headers = hdrs.p ? hdrs.p : "";
     s3_storage_class_of(meta.headers, meta.sclass);
     int failed = publish(r, resp, &meta);
@@ -316,6 +329,7 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     http_resp_header(resp, "ETag", etag);
     s3_version_written(resp, meta.vid);
+    s3_sse_answer(resp, r->sse, S3_SSE_ANSWER_CUSTOMER | S3_SSE_ANSWER_CONTEXT);
     if (ckname) {
         http_resp_header(resp, ckname, pl->ck_value);
         http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
@@ -336,8 +350,9 @@ static void source_headers(const char *h, int checksum_only, buf_t *out)
         size_t n = strcspn(h, "\n");
         int is_ck = strncasecmp(h, "x-amz-checksum-", 15) == 0;
         int is_tags = strncasecmp(h, S3_TAGS_HEADER, strlen(S3_TAGS_HEADER)) == 0;
-        /* The storage class is the request's, never the source's. */
-        int is_class = strncasecmp(h, "x-amz-storage-class:", 20) == 0;
+        /* The storage class is the request's, never the source's; so is
+         * the encryption. */
+        int is_class = strncasecmp(h, "x-amz-storage-class:", 20) == 0 || s3_sse_is_stored_line(h);
         if (is_ck || (!checksum_only && !is_tags && !is_class)) {
             buf_append(out, h, n);
             buf_putc(out, '\n');
@@ -451,12 +466,17 @@ int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
         s3_err(r, resp, S3E_PRECONDITION_FAILED);
         return -1;
     }
+    /* An SSE-C source is read with its key. */
+    cs->sse = xcalloc(1, sizeof *cs->sse);
+    if (s3_sse_for_read(r, resp, cs->obj.headers, 1, cs->sse)) return -1;
     return 0;
 }
 
 void s3_copy_source_close(s3_req_t *r, s3_copy_src_t *cs)
 {
     if (cs->rd) r->srv->store->ops->reader_close(cs->rd);
+    s3_sse_free(cs->sse);
+    free(cs->sse);
     store_obj_free(&cs->obj);
     free(cs->bucket);
     free(cs->key);
@@ -479,8 +499,11 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     /* A copy of an older version onto its key is how a version is restored. */
     int same = strcmp(cs.bucket, r->t.bucket) == 0 && cs.key_len == r->t.key_len &&
                memcmp(cs.key, r->t.key, cs.key_len) == 0 && !cs.vid;
+    /* Naming an encryption changes it, and so does a bucket's configured
+     * default (S3 allows the copy then). */
     if (same && !replace && !http_req_header(r->http, "x-amz-storage-class") &&
-        !http_req_header(r->http, "x-amz-website-redirect-location")) {
+        !http_req_header(r->http, "x-amz-website-redirect-location") && !r->sse->named &&
+        !r->sse->bucket_conf) {
         s3_err_msg(r, resp, S3E_INVALID_REQUEST,
                    "This copy request is illegal because it is trying to copy an object to itself "
                    "without changing the object's metadata, storage class, website redirect "
@@ -508,20 +531,33 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
         goto out;
     s3_object_headers(r, &hdrs, S3_OH_CLASS | (replace ? S3_OH_CONTENT : 0));
     source_headers(cs.obj.headers, replace, &hdrs);
-    int rc = st->ops->put_begin_from(st, cs.rd, &r->put);
-    if (rc) {
-        s3_err(r, resp, s3_err_from_store(rc));
-        goto out;
-    }
+    s3_sse_store(r->sse, &hdrs);
     store_obj_t meta = {0};
     meta.size = cs.obj.size;
-    /* The bytes are the source's (shared, not read), and so is the ETag:
-     * a copy of a multipart object keeps its "-N" form. */
-    memcpy(meta.etag, cs.obj.etag, sizeof meta.etag);
+    if (cs.sse->kind == S3_SSE_C || r->sse->kind == S3_SSE_C) {
+        /* Bytes under a customer's key, on either side, are read and
+         * written again: decrypted with the source's key, encrypted with
+         * the copy's. The copy's ETag is its IV, or the MD5 of the data. */
+        int rc = s3_sse_copy_object(r, &cs, r->sse, meta.etag);
+        if (rc) {
+            s3_err(r, resp, s3_err_from_store(rc));
+            goto out;
+        }
+    } else {
+        int rc = st->ops->put_begin_from(st, cs.rd, &r->put);
+        if (rc) {
+            s3_err(r, resp, s3_err_from_store(rc));
+            goto out;
+        }
+        /* The bytes are the source's (shared, not read), and so is the ETag:
+         * a copy of a multipart object keeps its "-N" form. */
+        memcpy(meta.etag, cs.obj.etag, sizeof meta.etag);
+    }
     meta.headers = hdrs.p ? hdrs.p : "";
     s3_storage_class_of(meta.headers, meta.sclass);
     if (publish(r, resp, &meta)) goto out;
     s3_version_written(resp, meta.vid);
+    s3_sse_answer(resp, r->sse, S3_SSE_ANSWER_CUSTOMER | S3_SSE_ANSWER_CONTEXT);
     if (cs.obj.vid[0]) http_resp_header(resp, "x-amz-copy-source-version-id", cs.obj.vid);
     char date[25];
     util_iso_date(meta.mtime_ms, date);
@@ -580,6 +616,7 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
                 else
                     checksum_sent = 1;
             }
+            if (s3_sse_hidden(name)) overridden = 1;
             /* A tag set an older version kept as a line: s3_get_object
              * tells how many tags, as S3 does, not which. */
             if (strncasecmp(h, S3_TAGS_HEADER, strlen(S3_TAGS_HEADER)) == 0) overridden = 1;
@@ -612,8 +649,9 @@ struct body_reader {
     store_t *st;
     store_reader_t *rd;
     uint64_t base;
-    double rate;      /* bytes/s, or 0 */
-    int64_t start_us; /* of the first read, when paced */
+    double rate;          /* bytes/s, or 0 */
+    int64_t start_us;     /* of the first read, when paced */
+    s3_sse_reader_t *dec; /* an SSE-C object's decryption, or NULL */
 };
 
 /* A GET body read from the store: for ranges that cross part files, and for
@@ -628,6 +666,7 @@ static ssize_t read_body(void *ctx, uint64_t pos, char *out, size_t max)
         if (!b->start_us) b->start_us = util_mono_us();
     }
     long n = b->st->ops->reader_read(b->rd, b->base + pos, out, max);
+    if (n > 0 && b->dec) s3_sse_reader_apply(b->dec, b->base + pos, out, (size_t)n);
     if (n > 0 && b->rate > 0) {
         int64_t due = b->start_us + (int64_t)((double)(pos + (uint64_t)n) * 1e6 / b->rate);
         int64_t now = util_mono_us();
@@ -659,6 +698,7 @@ static void free_body(void *ctx)
 {
     struct body_reader *b = ctx;
     b->st->ops->reader_close(b->rd);
+    s3_sse_reader_free(b->dec);
     free(b);
 }
 
@@ -711,11 +751,15 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     store_t *st = r->srv->store;
     store_obj_t o;
     store_reader_t *rd = NULL;
+    s3_sse_t sse = {0};
+    s3_sse_reader_t *dec = NULL;
     int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, r->vid, &o, &rd);
     if (rc) {
         s3_err_obj(r, resp, rc, &o);
         return;
     }
+    /* An SSE-C object is read with its key only. */
+    if (s3_sse_for_read(r, resp, o.headers, 0, &sse)) goto out;
     s3_version_headers(resp, o.vid, 0);
     s3_lock_headers(resp, o.lock);
     char etag[52], date[30];
@@ -782,6 +826,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         snprintf(cnt, sizeof cnt, "%zu", ntags);
         http_resp_header(resp, "x-amz-tagging-count", cnt);
     }
+    s3_sse_default_answer(resp, o.headers);
     if (ranged) {
         char cr[80];
         len = to - from + 1;
@@ -796,25 +841,36 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     uint64_t fdoff;
     buf_t small = BUF_INIT;
     int paced = r->srv->rate_limit > 0;
+    if (!head && sse.kind == S3_SSE_C) {
+        /* Decrypted on the way out: never sendfile. */
+        const store_part_t *parts;
+        size_t np;
+        st->ops->reader_parts(rd, &parts, &np);
+        dec = s3_sse_reader_new(&sse, o.etag, parts, np);
+    }
     if (head) {
         http_resp_body_reader(resp, len, no_reader, NULL, NULL);
     } else if (!paced && len <= SMALL_BODY && read_small(st, rd, from, len, &small) == 0) {
         /* Small: one buffer, sent with the head in one write. */
+        if (dec) s3_sse_reader_apply(dec, from, small.p, small.len);
         http_resp_body_buf(resp, &small);
-    } else if (!paced && st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
+    } else if (!paced && !dec && st->ops->reader_fd(rd, from, len, &fd, &fdoff) == 0) {
         /* One file holds the range: sendfile. */
         http_resp_body_fd(resp, fd, fdoff, len);
     } else {
         /* The range crosses part files, or is paced: stream it through a
          * reader, which keeps the parts readable until the response is done. */
         struct body_reader *b = xmalloc(sizeof *b);
-        *b = (struct body_reader){st, rd, from, r->srv->rate_limit, 0};
+        *b = (struct body_reader){st, rd, from, r->srv->rate_limit, 0, dec};
         rd = NULL;
+        dec = NULL;
         http_resp_body_reader(resp, len, read_body, b, free_body);
     }
     http_resp_ready(resp);
 out:
     if (rd) st->ops->reader_close(rd);
+    s3_sse_reader_free(dec);
+    s3_sse_free(&sse);
     store_obj_free(&o);
 }
 

@@ -24,6 +24,8 @@
 #include "s3/authorize.h"
 #include "s3/form.h"
 #include "s3/s3req.h"
+#include "s3/sse.h"
+#include "s3/xmlin.h"
 
 typedef struct post {
     s3_req_t *r;
@@ -65,6 +67,13 @@ static const char *field(const post_t *p, const char *name)
     for (size_t i = 0; i < p->nfields; i++)
         if (strcasecmp(p->fields[i].name, name) == 0) return p->fields[i].value;
     return NULL;
+}
+
+/* A form field by name, for sse.c (which reads a write's encryption from
+ * the form as from a request's headers). */
+static const char *form_field(void *ctx, const char *name)
+{
+    return field(ctx, name);
 }
 
 static int missing_field(post_t *p, const char *name)
@@ -278,10 +287,15 @@ static int on_file_begin(void *ctx, const char *filename, const char *ctype)
     }
     checksum_init(&p->ck, alg);
     md5_init(&p->md5);
+    /* The encryption fields, else the bucket's default; an SSE-C file is
+     * encrypted as it streams in. */
+    r->sse = xcalloc(1, sizeof *r->sse);
+    if (s3_sse_for_write(r, p->resp, form_field, p, r->sse)) return 1;
     if (r->srv->store->ops->put_begin(r->srv->store, &r->put) != STORE_OK) {
         s3_err(r, p->resp, S3E_INTERNAL_ERROR);
         return 1;
     }
+    s3_sse_begin(r->sse);
     return 0;
 }
 
@@ -300,7 +314,7 @@ static int on_file_data(void *ctx, const char *d, size_t n)
     }
     md5_update(&p->md5, n, (const uint8_t *)d);
     checksum_update(&p->ck, d, n);
-    if (r->srv->store->ops->put_write(r->put, d, n) != STORE_OK) {
+    if (s3_sse_write(r->sse, r->srv->store, r->put, d, n) != STORE_OK) {
         s3_err(r, p->resp, S3E_INTERNAL_ERROR);
         return 1;
     }
@@ -477,11 +491,20 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
         buf_free(&hdrs);
         return;
     }
+    if (!r->sse) {
+        buf_free(&hdrs);
+        s3_err(r, resp, S3E_INTERNAL_ERROR);
+        return;
+    }
+    s3_sse_store(r->sse, &hdrs);
     const char *ckname = checksum_header_name(alg);
     buf_printf(&hdrs, "%s: %s\n", ckname, ck_value);
     store_obj_t meta = {0};
     meta.size = p->size;
-    util_hex(md5, MD5_DIGEST_SIZE, meta.etag);
+    if (r->sse->kind == S3_SSE_C)
+        s3_sse_etag(r->sse, meta.etag);
+    else
+        util_hex(md5, MD5_DIGEST_SIZE, meta.etag);
     meta.headers = hdrs.p;
     s3_storage_class_of(meta.headers, meta.sclass);
     memcpy(meta.owner, p->owner, sizeof meta.owner);
@@ -509,6 +532,7 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
     object_url(r, p->key, p->key_len, &loc);
     http_resp_header(resp, "ETag", etag);
     s3_version_written(resp, meta.vid);
+    s3_sse_answer(resp, r->sse, S3_SSE_ANSWER_CUSTOMER);
     http_resp_header(resp, ckname, ck_value);
     http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
     const char *redirect = redirect_url(p);

@@ -15,6 +15,7 @@
 #include "s3/payload.h"
 #include "s3/query.h"
 #include "s3/s3req.h"
+#include "s3/sse.h"
 
 static const struct {
     const char *code;
@@ -104,6 +105,12 @@ static const s3_op_t ops[] = {
     {"PUT", S3_BUCKET, "cors", "PutBucketCors", "s3:PutBucketCORS", 0, NULL, NULL, s3_put_cors},
     {"DELETE", S3_BUCKET, "cors", "DeleteBucketCors", "s3:PutBucketCORS", 0, NULL, NULL,
      s3_delete_cors},
+    {"GET", S3_BUCKET, "encryption", "GetBucketEncryption", "s3:GetEncryptionConfiguration", 0,
+     NULL, NULL, s3_get_encryption},
+    {"PUT", S3_BUCKET, "encryption", "PutBucketEncryption", "s3:PutEncryptionConfiguration", 0,
+     NULL, NULL, s3_put_encryption},
+    {"DELETE", S3_BUCKET, "encryption", "DeleteBucketEncryption", "s3:PutEncryptionConfiguration",
+     0, NULL, NULL, s3_delete_encryption},
     {"GET", S3_BUCKET, "tagging", "GetBucketTagging", "s3:GetBucketTagging", 0, NULL, NULL,
      s3_get_bucket_tagging},
     {"PUT", S3_BUCKET, "tagging", "PutBucketTagging", "s3:PutBucketTagging", 0, NULL, NULL,
@@ -741,6 +748,8 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     if (r->op_free) r->op_free(r->op_ctx);
     free(r->payload);
     free(r->verify_ctx);
+    s3_sse_free(r->sse);
+    free(r->sse);
     const char *ua = http_req_header(r->http, "User-Agent");
     if (!r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0)) {
         int64_t us = util_mono_us() - http_req_start_us(http);
@@ -782,6 +791,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->strict = opt->strict;
     s->quiet = opt->quiet;
     s->legacy_defaults = opt->legacy_bucket_defaults;
+    s->sse_c_require_tls = opt->sse_c_require_tls;
     s->rate_limit = opt->rate_limit;
     s->users = opt->users;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");

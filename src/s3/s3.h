@@ -27,6 +27,8 @@ typedef struct s3_options {
      * public access block) instead of BucketOwnerEnforced and all four
      * public-access-block settings on */
     int legacy_bucket_defaults;
+    /* SSE-C headers over plain HTTP answer InvalidRequest, as S3 answers them */
+    int sse_c_require_tls;
     const char *region; /* answered by GetBucketLocation for buckets created without one */
     double rate_limit;  /* fake-s3's -l: GET bodies go at most this many bytes/s; 0: no limit */
     const struct auth_users *users; /* not owned; NULL or empty: the open mode */

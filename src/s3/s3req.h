@@ -33,7 +33,8 @@ struct s3_server {
     char **bases;
     size_t nbase;
     int strict, quiet;
-    int legacy_defaults; /* new buckets get pre-2023 defaults (ObjectWriter, no PAB) */
+    int legacy_defaults;   /* new buckets get pre-2023 defaults (ObjectWriter, no PAB) */
+    int sse_c_require_tls; /* SSE-C only over HTTPS, as S3 */
     double rate_limit;
     const struct auth_users *users; /* borrowed; NULL or empty: open mode */
     char *region;
@@ -99,6 +100,8 @@ typedef struct s3_req {
     store_cond_t cond;
     char cond_etag[48];
     int is_copy;
+    /* the encryption of the object or part being written (sse.h), or NULL */
+    struct s3_sse *sse;
     /* an operation's own state (PostObject); on_done calls op_free(op_ctx) */
     void *op_ctx;
     void (*op_free)(void *ctx);
@@ -191,6 +194,7 @@ typedef struct s3_copy_src {
     char *vid; /* ?versionId= of the source, or NULL */
     store_obj_t obj;
     store_reader_t *rd;
+    struct s3_sse *sse; /* the source's encryption, with its key when SSE-C (sse.h) */
 } s3_copy_src_t;
 int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs);
 void s3_copy_source_close(s3_req_t *r, s3_copy_src_t *cs);
@@ -312,6 +316,10 @@ void s3_delete_cors(s3_req_t *r, http_response_t *resp);
  * answer of a request with an Origin. */
 void s3_cors_preflight(s3_req_t *r, http_response_t *resp, int bad_target);
 void s3_cors_actual(s3_req_t *r, http_response_t *resp, int bad_target);
+/* Bucket default encryption (bucketenc.c). */
+void s3_put_encryption(s3_req_t *r, http_response_t *resp);
+void s3_get_encryption(s3_req_t *r, http_response_t *resp);
+void s3_delete_encryption(s3_req_t *r, http_response_t *resp);
 /* A bucket's configuration document (bucketconf.c), for the Get and Delete
  * handlers of each configuration. s3_conf_load: *doc (owned by the caller)
  * and *len, 0; or -1 after answering (none when the bucket has no such

@@ -132,6 +132,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PART_ALL_BLOBS] = "SELECT blob FROM parts WHERE upload = ?1",
     [S_PART_DELETE_ALL] = "DELETE FROM parts WHERE upload = ?1",
     [S_UP_BUCKET_HAS] = "SELECT id FROM uploads WHERE bucket = ?1",
+    /* One read: no row means no bucket, a NULL doc means no document. */
+    [S_CONF_GET] = "SELECT c.doc FROM buckets b LEFT JOIN bucket_confs c"
+                   " ON c.bucket = b.name AND c.name = ?2 WHERE b.name = ?1",
 };
 
 static const char schema_sql[] =

@@ -1,8 +1,9 @@
 /* Bucket configurations in the SQLite store: one row per (bucket, name)
  * holding an opaque document. A trigger removes a bucket's rows in the same
  * transaction that deletes the bucket, so no delete path needs to know of
- * them. These calls are rare next to object traffic: statements are
- * prepared per call rather than kept per connection. */
+ * them. Puts and deletes are rare next to object traffic: their statements
+ * are prepared per call; a get runs on every write (the bucket's default
+ * encryption) and is one of the statements each connection keeps. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,11 +60,10 @@ int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, s
 {
     *doc = NULL;
     *len = 0;
-    sqlite3 *db = sq_db(st);
-    if (!db) return STORE_EIO;
-    /* One read: no row means no bucket, a NULL doc means no document. */
-    sqlite3_stmt *q = prepare(db, "SELECT c.doc FROM buckets b LEFT JOIN bucket_confs c"
-                                  " ON c.bucket = b.name AND c.name = ?2 WHERE b.name = ?1");
+    /* Every write asks for its bucket's default encryption: this one
+     * statement is kept prepared with the connection's. */
+    struct conn *c = sq_conn(st);
+    sqlite3_stmt *q = c ? sq_stmt(c, S_CONF_GET) : NULL;
     if (!q) return STORE_EIO;
     sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
@@ -71,7 +71,7 @@ int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, s
     if (rc == SQLITE_DONE) {
         ret = STORE_ENOBUCKET;
     } else if (rc != SQLITE_ROW) {
-        util_err("store: get %s of %s: %s", name, bucket, sqlite3_errmsg(db));
+        util_err("store: get %s of %s: %s", name, bucket, sqlite3_errmsg(sqlite3_db_handle(q)));
         ret = STORE_EIO;
     } else if (sqlite3_column_type(q, 0) == SQLITE_NULL) {
         ret = STORE_ENOCONF;
@@ -84,7 +84,8 @@ int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, s
         *len = n;
         ret = STORE_OK;
     }
-    sqlite3_finalize(q);
+    /* Reset now: a statement left on a row would hold its read snapshot. */
+    sqlite3_reset(q);
     return ret;
 }
 

@@ -64,6 +64,7 @@ enum stmt_id {
     S_VLIST_GE,
     S_VLIST_GT,
     S_VLIST_IN,
+    S_CONF_GET,
     S_COUNT
 };
 

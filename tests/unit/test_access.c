@@ -48,6 +48,8 @@ static void test_every_operation_names_a_known_policy_action(void **state)
         {"DeleteObjects", "POST", "s3:DeleteObject"},
         {"GetBucketCors", "GET", "s3:GetBucketCORS"},
         {"DeleteBucketCors", "DELETE", "s3:PutBucketCORS"},
+        {"GetBucketEncryption", "GET", "s3:GetEncryptionConfiguration"},
+        {"DeleteBucketEncryption", "DELETE", "s3:PutEncryptionConfiguration"},
         {"ListBuckets", "GET", "s3:ListAllMyBuckets"},
         {"DeletePublicAccessBlock", "DELETE", "s3:PutBucketPublicAccessBlock"},
     };

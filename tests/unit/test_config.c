@@ -29,6 +29,7 @@ static const char *const env_names[] = {
     "FAKES3_HEADER_TIMEOUT",
     "FAKES3_HTTPS_PORT",
     "FAKES3_LEGACY_BUCKET_DEFAULTS",
+    "FAKES3_SSE_C_REQUIRE_TLS",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -125,6 +126,7 @@ static const flag_case_t flag_cases[] = {
     {{"--limit", "1M"}, FS(limit, "1M")},
     {{"--strict"}, FI(strict, 1)},
     {{"--legacy-bucket-defaults"}, FI(legacy_bucket_defaults, 1)},
+    {{"--sse-c-require-tls"}, FI(sse_c_require_tls, 1)},
     {{"--sync"}, FI(sync, 1)},
     {{"--region", "eu-west-1"}, FS(region, "eu-west-1")},
     {{"--threads", "4"}, FU(threads, 4)},
@@ -206,6 +208,7 @@ static void test_env(void **state)
     setenv("FAKES3_QUIET", "1", 1);
     setenv("FAKES3_STRICT", "true", 1);
     setenv("FAKES3_LEGACY_BUCKET_DEFAULTS", "1", 1);
+    setenv("FAKES3_SSE_C_REQUIRE_TLS", "1", 1);
     setenv("FAKES3_SYNC", "yes", 1);
     setenv("FAKES3_REGION", "ap-south-1", 1);
     setenv("FAKES3_THREADS", "3", 1);
@@ -222,6 +225,7 @@ static void test_env(void **state)
     assert_int_equal(c.quiet, 1);
     assert_int_equal(c.strict, 1);
     assert_int_equal(c.legacy_bucket_defaults, 1);
+    assert_int_equal(c.sse_c_require_tls, 1);
     assert_int_equal(c.sync, 1);
     assert_string_equal(c.region, "ap-south-1");
     assert_int_equal(c.threads, 3);

@@ -68,6 +68,8 @@ static const struct {
     {"s3:GetBucketPolicyStatus", ON_OWNER, 0},
     {"s3:GetBucketCORS", ON_OWNER, 0},
     {"s3:PutBucketCORS", ON_OWNER, 0},
+    {"s3:GetEncryptionConfiguration", ON_OWNER, 0},
+    {"s3:PutEncryptionConfiguration", ON_OWNER, 0},
     {"s3:GetBucketTagging", ON_OWNER, 0},
     {"s3:PutBucketTagging", ON_OWNER, 0},
     {"s3:GetBucketVersioning", ON_OWNER, 0},
