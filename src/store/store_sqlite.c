@@ -48,8 +48,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BUCKET_SET_VERSIONING] = "UPDATE buckets SET versioning = ?2 WHERE name = ?1",
     /* Columns of a version (VCOLS order, read by row_read); the current
      * one's last column says whether its bucket has versioning. */
-    [S_OBJ_GET] = "SELECT " VCOLS ", (SELECT versioning FROM buckets WHERE name = ?1) FROM objects "
-                  "WHERE bucket = ?1 AND key = ?2",
+    [S_OBJ_GET] = "SELECT " VCOLS ", (SELECT versioning FROM buckets WHERE name = ?1), sclass "
+                  "FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_BLOB] =
         "SELECT blob, etag, nparts, vid, seq FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_UPSERT] = "INSERT OR REPLACE INTO objects(bucket, key, size, etag, mtime, headers, "
@@ -57,17 +57,19 @@ static const char *const stmt_sql[S_COUNT] = {
                      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_LOCK] = "UPDATE objects SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_OBJ_SET_CLASS] =
+        "UPDATE objects SET sclass = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_TO_VERSIONS] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, "
                           "headers, blob, nparts, sclass, owner, acl, lock) SELECT bucket, key, "
                           "seq, vid, 0, size, etag, mtime, headers, blob, nparts, sclass, owner, "
                           "acl, lock FROM objects WHERE bucket = ?1 AND key = ?2",
-    [S_VER_GET_SEQ] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
-                      "seq = ?3",
-    [S_VER_GET_NULL] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
-                       "vid = '' LIMIT 1",
-    [S_VER_TOP] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 ORDER BY "
-                  "seq DESC LIMIT 1",
+    [S_VER_GET_SEQ] = "SELECT " VCOLS ", dm, sclass FROM versions WHERE bucket = ?1 AND key = ?2 "
+                      "AND seq = ?3",
+    [S_VER_GET_NULL] = "SELECT " VCOLS ", dm, sclass FROM versions WHERE bucket = ?1 AND key = "
+                       "?2 AND vid = '' LIMIT 1",
+    [S_VER_TOP] = "SELECT " VCOLS ", dm, sclass FROM versions WHERE bucket = ?1 AND key = ?2 "
+                  "ORDER BY seq DESC LIMIT 1",
     [S_VER_TO_OBJ] = "INSERT INTO objects(bucket, key, size, etag, mtime, headers, blob, nparts, "
                      "sclass, owner, acl, lock, vid, seq) SELECT bucket, key, size, etag, mtime, "
                      "headers, blob, nparts, sclass, owner, acl, lock, vid, seq FROM versions "
@@ -75,6 +77,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_VER_DELETE] = "DELETE FROM versions WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
     [S_VER_SET_ACL] = "UPDATE versions SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_LOCK] = "UPDATE versions SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_VER_SET_CLASS] =
+        "UPDATE versions SET sclass = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     /* A delete marker belongs to the bucket's owner. */
     [S_VER_MARKER] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, headers, "
                      "blob, nparts, sclass, owner, acl, lock) VALUES (?1, ?2, ?3, ?4, 1, 0, '', "
@@ -1231,7 +1235,8 @@ fail:
     return ret;
 }
 
-/* Fill out from a row whose first columns are VCOLS; *seq gets its seq. */
+/* Fill out from a row whose first columns are VCOLS, then one more (the
+ * bucket's versioning state or dm), then sclass; *seq gets its seq. */
 static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned, store_obj_t *out,
                      int64_t *seq)
 {
@@ -1249,6 +1254,7 @@ static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned,
     out->lock = xstrdup((const char *)sqlite3_column_text(q, 8));
     vid_out((const char *)sqlite3_column_text(q, 9), versioned, out->vid);
     *seq = sqlite3_column_int64(q, 10);
+    col_text(q, 12, out->sclass, sizeof out->sclass);
     out->dm = 0;
 }
 
@@ -1390,8 +1396,10 @@ fail:
     return ret;
 }
 
-static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t key_len,
-                      const char *vid, store_doc_t which, const char *doc)
+/* Replace one column of a version (the statement for the current row or
+ * for a noncurrent one) with value, in one write transaction. */
+static int set_column(store_t *st, const char *bucket, const char *key, size_t key_len,
+                      const char *vid, enum stmt_id cur_id, enum stmt_id ver_id, const char *value)
 {
     struct conn *c = conn_get(SQ(st));
     if (!c) return store_errno_code(errno);
@@ -1402,12 +1410,10 @@ static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t k
     int cur;
     if ((ret = lookup(c, bucket, key, key_len, vid, &o, &seq, &cur)) != STORE_OK) goto fail;
     store_obj_free(&o);
-    enum stmt_id id = which == STORE_DOC_LOCK ? (cur ? S_OBJ_SET_LOCK : S_VER_SET_LOCK)
-                                              : (cur ? S_OBJ_SET_ACL : S_VER_SET_ACL);
-    sqlite3_stmt *q = stmt(c, id);
+    sqlite3_stmt *q = stmt(c, cur ? cur_id : ver_id);
     if (!q) goto fail_io;
     bind_bk(q, bucket, key, key_len);
-    sqlite3_bind_text(q, 3, doc ? doc : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, value ? value : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, seq);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
@@ -1419,6 +1425,20 @@ fail_io:
 fail:
     rollback(c);
     return ret;
+}
+
+static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t key_len,
+                      const char *vid, store_doc_t which, const char *doc)
+{
+    if (which == STORE_DOC_LOCK)
+        return set_column(st, bucket, key, key_len, vid, S_OBJ_SET_LOCK, S_VER_SET_LOCK, doc);
+    return set_column(st, bucket, key, key_len, vid, S_OBJ_SET_ACL, S_VER_SET_ACL, doc);
+}
+
+static int sq_obj_set_class(store_t *st, const char *bucket, const char *key, size_t key_len,
+                            const char *vid, const char *sclass)
+{
+    return set_column(st, bucket, key, key_len, vid, S_OBJ_SET_CLASS, S_VER_SET_CLASS, sclass);
 }
 
 /* See sq_bucket_delete: a delete on a full disk uses the reserve. */
@@ -2090,6 +2110,7 @@ static const struct store_ops sq_ops = {
     .mpu_abort = sq_mpu_abort,
     .mpu_complete = sq_mpu_complete,
     .obj_set = sq_obj_set,
+    .obj_set_class = sq_obj_set_class,
     .list_versions = sq_list_versions,
     .bucket_set_versioning = sq_bucket_set_versioning,
     .obj_delete = sq_obj_delete,
