@@ -1,7 +1,7 @@
 /* Sub-resource answers for buckets that fakes3 keeps no state for yet:
  * tags (none), versioning (never enabled); CORS is in bucketcors.c, ACLs in
- * aclreq.c, policies in bucketpolicy.c. Clients such as s3cmd info ask for
- * these and need S3's exact answers. */
+ * aclreq.c, policies in bucketpolicy.c, lifecycle in bucketlifecycle.c. Clients such as s3cmd info
+ * ask for these and need S3's exact answers. */
 #include <string.h>
 
 #include <stdlib.h>
@@ -44,10 +44,4 @@ void s3_get_request_payment(s3_req_t *r, http_response_t *resp)
     s3_xml_begin(&b, "RequestPaymentConfiguration");
     buf_puts(&b, "<Payer>BucketOwner</Payer></RequestPaymentConfiguration>");
     s3_send_xml(resp, 200, &b);
-}
-
-void s3_get_lifecycle(s3_req_t *r, http_response_t *resp)
-{
-    if (s3_need_bucket(r, resp)) return;
-    s3_err(r, resp, S3E_NO_SUCH_LIFECYCLE);
 }
