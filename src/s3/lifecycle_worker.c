@@ -115,8 +115,8 @@ static void current_object(struct ctx *x, const store_list_ent_t *e)
     const lc_rule_t *rule;
     if (lc_expiry(x->c, &x->lw->clk, e->key, e->key_len, e->size, tags, e->mtime_ms, &at, &rule) &&
         now >= at) {
-        /* Deletion wins over a transition. The object listed, not one put
-         * since. */
+        /* S3: permanent deletion takes precedence over a transition. The
+         * object listed, not one put since. */
         store_obj_t o;
         if (st->ops->obj_get(st, x->bucket, e->key, e->key_len, NULL, &o, NULL) == STORE_OK) {
             int same = o.mtime_ms == e->mtime_ms && strcmp(o.etag, e->etag) == 0;
@@ -206,17 +206,21 @@ static void key_versions(struct ctx *x, const struct group *g)
         if (x->tags && version_info(x, key, klen, v[0].vid, &tags, NULL)) return;
         int64_t at;
         const lc_rule_t *rule;
-        if (lc_expiry(x->c, clk, key, klen, v[0].size, tags, v[0].mtime, &at, &rule) && now >= at) {
-            free(tags);
+        int expired =
+            lc_expiry(x->c, clk, key, klen, v[0].size, tags, v[0].mtime, &at, &rule) && now >= at;
+        const char *to = lc_transition_due(x->c, clk, key, klen, v[0].size, tags, v[0].sclass, 0,
+                                           v[0].mtime, 0, now);
+        free(tags);
+        /* S3: a transition takes precedence over creating a delete marker,
+         * which then waits for the next pass. */
+        if (to) {
+            st->ops->obj_set_class(st, x->bucket, key, klen, v[0].vid, to);
+        } else if (expired) {
             /* The rest of the key waits for the next pass, which sees the
-             * version it made noncurrent. */
+             * version this made noncurrent. */
             expire_current(x, g, now);
             return;
         }
-        const char *to = lc_transition_due(x->c, clk, key, klen, v[0].size, tags, v[0].sclass, 0,
-                                           v[0].mtime, 0, now);
-        if (to) st->ops->obj_set_class(st, x->bucket, key, klen, v[0].vid, to);
-        free(tags);
     }
     /* Noncurrent versions: each became noncurrent when the next newer one was
      * made; newer counts the noncurrent versions newer than it. */

@@ -589,6 +589,27 @@ def test_small_objects_go_to_glacier_with_varies_by_storage_class(fast, fs3):
     until(lambda: classes(fs3, "lc-tr2") == {"small": "DEEP_ARCHIVE"}, "small to transition")
 
 
+def test_transition_comes_before_the_delete_marker(fs3):
+    # the user guide (lifecycle-conflicts): "Transition takes precedence over creation of delete
+    # markers"; both actions are due when the configuration arrives
+    fs3.create_bucket(Bucket="lc-prec")
+    fs3.put_bucket_versioning(Bucket="lc-prec", VersioningConfiguration={"Status": "Enabled"})
+    vid = fs3.put_object(Bucket="lc-prec", Key="k", Body=b"x" * BIG)["VersionId"]
+    made = fs3.head_object(Bucket="lc-prec", Key="k")["LastModified"].timestamp()
+    until(lambda: time.time() > made + 2.5, "the object to be over a (1 s) day old")
+    put_lc(fs3, "lc-prec", [{"ID": "r", "Filter": {}, "Status": "Enabled",
+                             "Transitions": [{"Days": 0, "StorageClass": "GLACIER"}],
+                             "Expiration": {"Days": 1}}])
+
+    def done():
+        vs, dms = versions(fs3, "lc-prec")
+        return dms and vs
+
+    vs = until(done, "the delete marker")
+    assert [(v["VersionId"], v["StorageClass"], v["IsLatest"]) for v in vs] == \
+        [(vid, "GLACIER", False)]
+
+
 def test_noncurrent_transition(fs3):
     fs3.create_bucket(Bucket="lc-nct")
     fs3.put_bucket_versioning(Bucket="lc-nct", VersioningConfiguration={"Status": "Enabled"})
