@@ -30,6 +30,10 @@ static const char usage[] =
     "      --header-timeout S  seconds a connection has to send a request head (default 30)\n"
     "                                                                         "
     "[FAKES3_HEADER_TIMEOUT]\n"
+    "      --lifecycle-day-seconds N  a lifecycle rule's day lasts N seconds, due times\n"
+    "                        not rounded to midnight UTC; lifecycle passes run every N s\n"
+    "                        (default: S3's days, a pass an hour)     "
+    "[FAKES3_LIFECYCLE_DAY_SECONDS]\n"
     "      --sslcert FILE    serve HTTPS with this PEM certificate            [FAKES3_SSLCERT]\n"
     "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
     "      --https-port N    with them: HTTPS on N, plain HTTP stays on --port "
@@ -77,6 +81,7 @@ enum {
     OPT_USERS,
     OPT_MAX_CONNECTIONS,
     OPT_HEADER_TIMEOUT,
+    OPT_LIFECYCLE_DAY,
 };
 
 static void set_str(char **dst, const char *v)
@@ -188,6 +193,14 @@ int config_parse(config_t *c, int argc, char **argv)
         fprintf(stderr, "fakes3: FAKES3_MAX_CONNECTIONS: not a connection count: %s\n", e);
         return 2;
     }
+    if ((e = getenv("FAKES3_LIFECYCLE_DAY_SECONDS")) && *e &&
+        (parse_uint(e, 86400, &c->lifecycle_day_seconds) || !c->lifecycle_day_seconds)) {
+        fprintf(stderr,
+                "fakes3: FAKES3_LIFECYCLE_DAY_SECONDS: not a number of seconds (1 to "
+                "86400): %s\n",
+                e);
+        return 2;
+    }
     c->header_timeout_s = 30;
     if ((e = getenv("FAKES3_HEADER_TIMEOUT")) && *e && set_timeout(c, "FAKES3_HEADER_TIMEOUT", e))
         return 2;
@@ -238,6 +251,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {"users", required_argument, NULL, OPT_USERS},
         {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
         {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+        {"lifecycle-day-seconds", required_argument, NULL, OPT_LIFECYCLE_DAY},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -305,6 +319,15 @@ int config_parse(config_t *c, int argc, char **argv)
             break;
         case OPT_HEADER_TIMEOUT:
             if (set_timeout(c, "--header-timeout", optarg)) return 2;
+            break;
+        case OPT_LIFECYCLE_DAY:
+            if (parse_uint(optarg, 86400, &c->lifecycle_day_seconds) || !c->lifecycle_day_seconds) {
+                fprintf(stderr,
+                        "fakes3: --lifecycle-day-seconds: not a number of seconds (1 to 86400): "
+                        "%s\n",
+                        optarg);
+                return 2;
+            }
             break;
         case ':':
             if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)

@@ -2,7 +2,8 @@
  *
  * Every flag of the Ruby fake-s3 is accepted (-r -p -a -H -q -l --sslcert
  * --sslkey and the --cors* family), plus --strict, --sync, --region,
- * --threads, --max-connections, --header-timeout, --help and --version.
+ * --threads, --max-connections, --header-timeout, --lifecycle-day-seconds,
+ * --help and --version.
  * Each also reads an environment variable (FAKES3_ROOT, FAKES3_PORT, ...);
  * a flag wins over the environment. */
 #ifndef FAKES3_CONFIG_H
@@ -36,6 +37,9 @@ typedef struct config {
     char *users_file;              /* --users: a JSON users file; NULL: none */
     unsigned max_connections;      /* --max-connections; 0: main picks one from the file limit */
     double header_timeout_s;       /* --header-timeout: seconds to send a request head; 30 */
+    /* --lifecycle-day-seconds: a lifecycle day lasts this many seconds, not
+     * rounded to midnights; 0: S3's days */
+    unsigned lifecycle_day_seconds;
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

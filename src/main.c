@@ -11,6 +11,7 @@
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "s3/auth/users.h"
+#include "s3/lifecycle_worker.h"
 #include "s3/s3.h"
 #include "store/store.h"
 
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
     int status = 2;
     store_t *st = NULL;
     s3_server_t *app = NULL;
+    s3_lifecycle_t *lifecycle = NULL;
     http_server_t *srv = NULL, *tls_srv = NULL;
     char *cert = NULL, *key = NULL;
     auth_users_t users = {0};
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
         .quiet = cfg.quiet,
         .region = cfg.region,
         .rate_limit = cfg.limit_bps,
+        .lifecycle_day_seconds = cfg.lifecycle_day_seconds,
         .users = &users,
         .cors_origin = cfg.cors_origin,
         .cors_methods = cfg.cors_methods,
@@ -128,6 +131,8 @@ int main(int argc, char **argv)
         .cors_expose_headers = cfg.cors_expose,
     };
     app = s3_new(st, &ao);
+    /* Background work talks to request threads only through the store. */
+    lifecycle = s3_lifecycle_start(st, cfg.lifecycle_day_seconds);
     http_options_t ho = {
         .address = cfg.address,
         .port = cfg.port,
@@ -181,6 +186,7 @@ int main(int argc, char **argv)
 out:
     http_stop(srv, 0);
     http_stop(tls_srv, 0);
+    s3_lifecycle_stop(lifecycle);
     s3_free(app);
     if (st) st->ops->close(st);
     auth_users_free(&users);

@@ -224,7 +224,8 @@ void s3_get_object_attributes(s3_req_t *r, http_response_t *resp)
     if ((a.want & ATTR_PARTS) && np) object_parts_xml(r, &b, parts, np, &ck);
     if (a.want & ATTR_CLASS) {
         char sc[24];
-        s3_xml_elem_s(&b, "StorageClass", s3_storage_class_of(o.headers, sc));
+        s3_xml_elem_s(&b, "StorageClass",
+                      o.sclass[0] ? o.sclass : s3_storage_class_of(o.headers, sc));
     }
     if (a.want & ATTR_SIZE)
         buf_printf(&b, "<ObjectSize>%llu</ObjectSize>", (unsigned long long)o.size);

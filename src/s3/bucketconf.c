@@ -1,7 +1,7 @@
-/* What the Get and Delete handlers of the bucket configurations share, and
- * the lifecycle answer for buckets that fakes3 keeps no lifecycle for yet.
+/* What the Get and Delete handlers of the bucket configurations share.
  * CORS is in bucketcors.c, ACLs in aclreq.c, policies in bucketpolicy.c, tags
- * in tagging.c, the other settings in their own files (README). */
+ * in tagging.c, lifecycle in bucketlifecycle.c, the other settings in their
+ * own files (README). */
 #include <string.h>
 
 #include <stdlib.h>
@@ -28,10 +28,4 @@ void s3_conf_delete(s3_req_t *r, http_response_t *resp, const char *name, int st
     }
     http_resp_status(resp, status);
     http_resp_ready(resp);
-}
-
-void s3_get_lifecycle(s3_req_t *r, http_response_t *resp)
-{
-    if (s3_need_bucket(r, resp)) return;
-    s3_err(r, resp, S3E_NO_SUCH_LIFECYCLE);
 }

@@ -336,6 +336,8 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     }
     const char *sc = http_req_header(r->http, "x-amz-storage-class");
     if (sc && strcmp(sc, "STANDARD") != 0) http_resp_header(resp, "x-amz-storage-class", sc);
+    s3_lifecycle_expiration(r, resp, r->t.key, r->t.key_len, meta.size, meta.mtime_ms,
+                            http_req_header(r->http, "x-amz-tagging"));
     http_resp_status(resp, 200);
     http_resp_ready(resp);
 }
@@ -582,7 +584,7 @@ static ssize_t no_reader(void *ctx, uint64_t pos, char *out, size_t max)
  * x-amz-checksum-mode: ENABLED, and not the whole object's when only part of
  * it is sent (part_ck: "ALG:base64" of the part sent, or NULL). */
 static void add_stored_headers(http_response_t *resp, const char *h, const s3_req_t *r, int partial,
-                               const char *part_ck)
+                               const char *part_ck, const char *sclass)
 {
     static const struct {
         const char *param, *header;
@@ -624,6 +626,8 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
                 if (strcasecmp(name, overrides[i].header) == 0 &&
                     s3_query_value(r, overrides[i].param))
                     overridden = 1;
+            /* A lifecycle transition changed the class since the write. */
+            if (*sclass && strcasecmp(name, "x-amz-storage-class") == 0) overridden = 1;
             if (!overridden) http_resp_header(resp, name, value);
             free(name);
             free(value);
@@ -636,6 +640,8 @@ static void add_stored_headers(http_response_t *resp, const char *h, const s3_re
         if (v) http_resp_header(resp, overrides[i].header, v);
     }
     if (checksum_sent && !type_sent) http_resp_header(resp, "x-amz-checksum-type", "FULL_OBJECT");
+    if (*sclass && strcmp(sclass, "STANDARD") != 0)
+        http_resp_header(resp, "x-amz-storage-class", sclass);
     const char *colon = part_ck ? strchr(part_ck, ':') : NULL;
     if (checksum_mode && partial && colon && colon[1]) {
         char alg[16];
@@ -817,7 +823,8 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         long pn = strtol(s3_query_value(r, "partNumber"), NULL, 10);
         if (pn >= 1 && (size_t)pn <= np) part_ck = parts[pn - 1].checksum;
     }
-    add_stored_headers(resp, o.headers, r, ranged && !(parts_count && !o.nparts), part_ck);
+    add_stored_headers(resp, o.headers, r, ranged && !(parts_count && !o.nparts), part_ck,
+                       o.sclass);
     char *tags = s3_tags_of(&o);
     size_t ntags = s3_tags_count(tags);
     free(tags);
@@ -827,6 +834,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         http_resp_header(resp, "x-amz-tagging-count", cnt);
     }
     s3_sse_default_answer(resp, o.headers);
+    if (!r->vid) s3_lifecycle_expiration_of(r, resp, &o);
     if (ranged) {
         char cr[80];
         len = to - from + 1;

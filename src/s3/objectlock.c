@@ -243,6 +243,14 @@ int s3_lock_may_delete(s3_req_t *r, const char *doc)
     return strcmp(l.mode, "GOVERNANCE") == 0 && bypass(r);
 }
 
+int s3_lock_held(const char *doc, int64_t now_ms)
+{
+    if (!doc || !*doc) return 0;
+    lock_t l;
+    lock_decode(doc, &l);
+    return strcmp(l.hold, "ON") == 0 || (l.mode[0] && l.until_ms > now_ms);
+}
+
 /* ---- the bucket's configuration ---- */
 
 struct lconf {

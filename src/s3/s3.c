@@ -149,6 +149,10 @@ static const s3_op_t ops[] = {
      NULL, NULL, s3_get_request_payment},
     {"GET", S3_BUCKET, "lifecycle", "GetBucketLifecycleConfiguration",
      "s3:GetLifecycleConfiguration", 0, NULL, NULL, s3_get_lifecycle},
+    {"PUT", S3_BUCKET, "lifecycle", "PutBucketLifecycleConfiguration",
+     "s3:PutLifecycleConfiguration", 0, NULL, NULL, s3_put_lifecycle},
+    {"DELETE", S3_BUCKET, "lifecycle", "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", 0,
+     NULL, NULL, s3_delete_lifecycle},
     {"GET", S3_BUCKET, "ownershipControls", "GetBucketOwnershipControls",
      "s3:GetBucketOwnershipControls", 0, NULL, NULL, s3_get_ownership},
     {"PUT", S3_BUCKET, "ownershipControls", "PutBucketOwnershipControls",
@@ -344,7 +348,8 @@ void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const 
     if (r->t.bucket &&
         (e == S3E_NO_SUCH_BUCKET || e == S3E_BUCKET_NOT_EMPTY || e == S3E_INVALID_BUCKET_NAME ||
          e == S3E_BUCKET_ALREADY_OWNED || e == S3E_BUCKET_ALREADY_EXISTS ||
-         e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS || e == S3E_NO_SUCH_TAG_SET))
+         e == S3E_NO_SUCH_BUCKET_POLICY || e == S3E_NO_SUCH_CORS || e == S3E_NO_SUCH_TAG_SET ||
+         e == S3E_NO_SUCH_LIFECYCLE))
         s3_xml_elem_s(b, "BucketName", r->t.bucket);
     if (e == S3E_METHOD_NOT_ALLOWED) {
         s3_xml_elem_s(b, "Method", r->method);
@@ -793,6 +798,8 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->legacy_defaults = opt->legacy_bucket_defaults;
     s->sse_c_require_tls = opt->sse_c_require_tls;
     s->rate_limit = opt->rate_limit;
+    s->lifecycle_day_seconds = opt->lifecycle_day_seconds;
+    s->lifecycle_seen = s3_lifecycle_any(st);
     s->users = opt->users;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
     /* fake-s3's defaults */

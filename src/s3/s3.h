@@ -31,6 +31,9 @@ typedef struct s3_options {
     int sse_c_require_tls;
     const char *region; /* answered by GetBucketLocation for buckets created without one */
     double rate_limit;  /* fake-s3's -l: GET bodies go at most this many bytes/s; 0: no limit */
+    /* --lifecycle-day-seconds: a lifecycle day lasts this many seconds (0:
+     * S3's day, due times rounded to the next midnight UTC) */
+    unsigned lifecycle_day_seconds;
     const struct auth_users *users; /* not owned; NULL or empty: the open mode */
     /* CORS, as fake-s3 answers it; NULL: fake-s3's defaults */
     const char *cors_origin, *cors_methods, *cors_preflight_headers, *cors_postput_headers,

@@ -39,6 +39,11 @@ struct s3_server {
     const struct auth_users *users; /* borrowed; NULL or empty: open mode */
     char *region;
     char *cors_origin, *cors_methods, *cors_preflight, *cors_postput, *cors_expose;
+    /* lifecycle: the length of a day in seconds (0: S3's, rounded to
+     * midnights); whether any bucket may have a configuration (set at start
+     * and by PutBucketLifecycleConfiguration; atomic) */
+    unsigned lifecycle_day_seconds;
+    int lifecycle_seen;
 };
 
 struct s3_req;
@@ -226,6 +231,9 @@ void s3_lock_headers(http_response_t *resp, const char *doc);
 /* Whether the version with this lock document may be deleted now by r
  * (x-amz-bypass-governance-retention for GOVERNANCE). */
 int s3_lock_may_delete(s3_req_t *r, const char *doc);
+/* Whether a version with this lock document is under retention or a legal
+ * hold at now_ms, so that nothing (the lifecycle worker) may delete it. */
+int s3_lock_held(const char *doc, int64_t now_ms);
 /* A new bucket created with x-amz-bucket-object-lock-enabled: true gets
  * versioning and object lock; a store code. */
 int s3_lock_enable_new_bucket(s3_req_t *r);
@@ -349,7 +357,19 @@ void s3_put_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_get_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_delete_bucket_tagging(s3_req_t *r, http_response_t *resp);
 void s3_get_request_payment(s3_req_t *r, http_response_t *resp);
+/* Bucket lifecycle (bucketlifecycle.c). */
+void s3_put_lifecycle(s3_req_t *r, http_response_t *resp);
 void s3_get_lifecycle(s3_req_t *r, http_response_t *resp);
+void s3_delete_lifecycle(s3_req_t *r, http_response_t *resp);
+/* x-amz-expiration for the current version of key (size, created at mtime,
+ * tags in x-amz-tagging form or NULL) when an enabled rule expires it. */
+void s3_lifecycle_expiration(s3_req_t *r, http_response_t *resp, const char *key, size_t klen,
+                             uint64_t size, int64_t mtime, const char *tags);
+/* Whether some bucket of st has a lifecycle configuration (1 also when the
+ * store cannot tell). */
+int s3_lifecycle_any(store_t *st);
+/* The same for an object as the store gave it (its tags from its headers). */
+void s3_lifecycle_expiration_of(s3_req_t *r, http_response_t *resp, const store_obj_t *o);
 /* PostObject (postobject.c): a browser form upload. */
 int s3_post_object_start(s3_req_t *r, http_response_t *resp);
 int s3_post_object_body(s3_req_t *r, const char *data, size_t n, http_response_t *resp);

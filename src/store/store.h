@@ -87,7 +87,9 @@ typedef struct store_obj {
     char *headers;   /* owned, may be "" */
     char *blob;      /* owned backend handle of the bytes ("" for a multipart object) */
     uint32_t nparts; /* 0: one blob; else the number of parts it was completed from */
-    char sclass[24]; /* storage class, kept for listings */
+    /* storage class ("" for STANDARD): written by put_commit and mpu_complete,
+     * replaced by obj_set_class, filled in by obj_get and obj_open */
+    char sclass[24];
     /* who owns it: set by the caller of put_commit (mpu_complete uses the
      * upload's owner); filled in by obj_get and obj_open */
     char owner[STORE_OWNER_MAX];
@@ -292,6 +294,11 @@ struct store_ops {
      * nothing else changes). Errors as obj_get. */
     int (*obj_set)(store_t *st, const char *bucket, const char *key, size_t key_len,
                    const char *vid, store_doc_t which, const char *doc);
+    /* Replace the storage class of an object version (vid as for obj_get;
+     * "" is STANDARD), as listings and obj_get report it; nothing else
+     * changes. Errors as obj_get. */
+    int (*obj_set_class)(store_t *st, const char *bucket, const char *key, size_t key_len,
+                         const char *vid, const char *sclass);
     /* Delete: with vid NULL the current version as the bucket's versioning
      * state says (unversioned: the object goes; enabled: a delete marker
      * becomes current; suspended: the null version goes and a null delete

@@ -29,9 +29,9 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
-#define VCOLS "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq, tags"
+#define VCOLS "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq, tags, sclass"
 /* The column after VCOLS in the statements that add one. */
-#define VCOL_EXTRA 12
+#define VCOL_EXTRA 13
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN_W] = "BEGIN IMMEDIATE",
@@ -61,6 +61,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_LOCK] = "UPDATE objects SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_TAGS] = "UPDATE objects SET tags = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_OBJ_SET_CLASS] =
+        "UPDATE objects SET sclass = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_TO_VERSIONS] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, "
                           "headers, blob, nparts, sclass, owner, acl, lock, tags) SELECT bucket, "
@@ -81,6 +83,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_VER_SET_ACL] = "UPDATE versions SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_LOCK] = "UPDATE versions SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_TAGS] = "UPDATE versions SET tags = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_VER_SET_CLASS] =
+        "UPDATE versions SET sclass = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     /* A delete marker belongs to the bucket's owner. */
     [S_VER_MARKER] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, headers, "
                      "blob, nparts, sclass, owner, acl, lock, tags) VALUES (?1, ?2, ?3, ?4, 1, 0, "
@@ -1247,7 +1251,8 @@ fail:
     return ret;
 }
 
-/* Fill out from a row whose first columns are VCOLS; *seq gets its seq. */
+/* Fill out from a row whose first columns are VCOLS, then one more (the
+ * bucket's versioning state or dm), then sclass; *seq gets its seq. */
 static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned, store_obj_t *out,
                      int64_t *seq)
 {
@@ -1267,6 +1272,7 @@ static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned,
     *seq = sqlite3_column_int64(q, 10);
     const char *tags = (const char *)sqlite3_column_text(q, 11);
     out->tags = tags ? xstrdup(tags) : NULL;
+    col_text(q, 12, out->sclass, sizeof out->sclass);
     out->dm = 0;
 }
 
@@ -1408,8 +1414,10 @@ fail:
     return ret;
 }
 
-static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t key_len,
-                      const char *vid, store_doc_t which, const char *doc)
+/* Replace one column of a version (the statement for the current row or
+ * for a noncurrent one) with value, in one write transaction. */
+static int set_column(store_t *st, const char *bucket, const char *key, size_t key_len,
+                      const char *vid, enum stmt_id cur_id, enum stmt_id ver_id, const char *value)
 {
     struct conn *c = conn_get(SQ(st));
     if (!c) return store_errno_code(errno);
@@ -1420,17 +1428,10 @@ static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t k
     int cur;
     if ((ret = lookup(c, bucket, key, key_len, vid, &o, &seq, &cur)) != STORE_OK) goto fail;
     store_obj_free(&o);
-    static const enum stmt_id set_stmt[][2] = {
-        [STORE_DOC_ACL] = {S_VER_SET_ACL, S_OBJ_SET_ACL},
-        [STORE_DOC_LOCK] = {S_VER_SET_LOCK, S_OBJ_SET_LOCK},
-        [STORE_DOC_TAGS] = {S_VER_SET_TAGS, S_OBJ_SET_TAGS},
-    };
-    assert((size_t)which < sizeof set_stmt / sizeof *set_stmt);
-    enum stmt_id id = set_stmt[which][cur != 0];
-    sqlite3_stmt *q = stmt(c, id);
+    sqlite3_stmt *q = stmt(c, cur ? cur_id : ver_id);
     if (!q) goto fail_io;
     bind_bk(q, bucket, key, key_len);
-    sqlite3_bind_text(q, 3, doc ? doc : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, value ? value : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, seq);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
@@ -1442,6 +1443,24 @@ fail_io:
 fail:
     rollback(c);
     return ret;
+}
+
+static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t key_len,
+                      const char *vid, store_doc_t which, const char *doc)
+{
+    static const enum stmt_id set_stmt[][2] = {
+        [STORE_DOC_ACL] = {S_OBJ_SET_ACL, S_VER_SET_ACL},
+        [STORE_DOC_LOCK] = {S_OBJ_SET_LOCK, S_VER_SET_LOCK},
+        [STORE_DOC_TAGS] = {S_OBJ_SET_TAGS, S_VER_SET_TAGS},
+    };
+    assert((size_t)which < sizeof set_stmt / sizeof *set_stmt);
+    return set_column(st, bucket, key, key_len, vid, set_stmt[which][0], set_stmt[which][1], doc);
+}
+
+static int sq_obj_set_class(store_t *st, const char *bucket, const char *key, size_t key_len,
+                            const char *vid, const char *sclass)
+{
+    return set_column(st, bucket, key, key_len, vid, S_OBJ_SET_CLASS, S_VER_SET_CLASS, sclass);
 }
 
 /* See sq_bucket_delete: a delete on a full disk uses the reserve. */
@@ -2113,6 +2132,7 @@ static const struct store_ops sq_ops = {
     .mpu_abort = sq_mpu_abort,
     .mpu_complete = sq_mpu_complete,
     .obj_set = sq_obj_set,
+    .obj_set_class = sq_obj_set_class,
     .list_versions = sq_list_versions,
     .bucket_set_versioning = sq_bucket_set_versioning,
     .obj_delete = sq_obj_delete,

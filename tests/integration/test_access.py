@@ -71,6 +71,10 @@ def test_user_without_grant_is_denied_every_operation(current):
         "GetBucketRequestPayment": lambda: b.get_bucket_request_payment(Bucket="alices"),
         "GetBucketLifecycleConfiguration":
             lambda: b.get_bucket_lifecycle_configuration(Bucket="alices"),
+        "PutBucketLifecycleConfiguration": lambda: b.put_bucket_lifecycle_configuration(
+            Bucket="alices", LifecycleConfiguration={"Rules": [
+                {"Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1}}]}),
+        "DeleteBucketLifecycle": lambda: b.delete_bucket_lifecycle(Bucket="alices"),
         "GetBucketOwnershipControls": lambda: b.get_bucket_ownership_controls(Bucket="alices"),
         "PutBucketOwnershipControls":
             lambda: b.put_bucket_ownership_controls(Bucket="alices", OwnershipControls=own),
@@ -108,6 +112,8 @@ def test_user_without_grant_is_denied_every_operation(current):
     assert a.get_object(Bucket="alices", Key="k")["Body"].read() == b"x"
     assert [x["UploadId"] for x in a.list_multipart_uploads(Bucket="alices")["Uploads"]] == [uid]
     assert code_of(a.get_bucket_cors, Bucket="alices") == "NoSuchCORSConfiguration"
+    assert code_of(a.get_bucket_lifecycle_configuration, Bucket="alices") == \
+        "NoSuchLifecycleConfiguration"
     assert a.get_bucket_ownership_controls(Bucket="alices")["OwnershipControls"]["Rules"] == [
         {"ObjectOwnership": "BucketOwnerEnforced"}]
     keys = [o["Key"] for o in a.list_objects_v2(Bucket="alices")["Contents"]]

@@ -30,6 +30,7 @@ static const char *const env_names[] = {
     "FAKES3_HTTPS_PORT",
     "FAKES3_LEGACY_BUCKET_DEFAULTS",
     "FAKES3_SSE_C_REQUIRE_TLS",
+    "FAKES3_LIFECYCLE_DAY_SECONDS",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -562,6 +563,35 @@ static void test_connection_limits(void **state)
     config_free(&c);
 }
 
+/* --lifecycle-day-seconds: S3's days by default, 1 to 86400 seconds. */
+static void test_lifecycle_day_seconds(void **state)
+{
+    (void)state;
+    config_t c;
+    assert_int_equal(PARSE0(&c), -1);
+    assert_int_equal(c.lifecycle_day_seconds, 0);
+    config_free(&c);
+    assert_int_equal(PARSE(&c, "--lifecycle-day-seconds", "1"), -1);
+    assert_int_equal(c.lifecycle_day_seconds, 1);
+    config_free(&c);
+    setenv("FAKES3_LIFECYCLE_DAY_SECONDS", "60", 1);
+    assert_int_equal(PARSE0(&c), -1);
+    assert_int_equal(c.lifecycle_day_seconds, 60);
+    config_free(&c);
+    assert_int_equal(PARSE(&c, "--lifecycle-day-seconds", "86400"), -1);
+    assert_int_equal(c.lifecycle_day_seconds, 86400); /* the flag wins */
+    config_free(&c);
+    static const char *const bad[] = {"0", "-1", "abc", "", "86401", "1.5"};
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        assert_int_equal(PARSE(&c, "--lifecycle-day-seconds", bad[i]), 2);
+        config_free(&c);
+        setenv("FAKES3_LIFECYCLE_DAY_SECONDS", bad[i], 1);
+        assert_int_equal(PARSE0(&c), *bad[i] ? 2 : -1); /* an empty variable is unset */
+        config_free(&c);
+    }
+    unsetenv("FAKES3_LIFECYCLE_DAY_SECONDS");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 
 static void test_credentials_flags_and_env(void **state)
@@ -617,6 +647,7 @@ int main(void)
         T(test_second_parse_after_help_inside_flag_cluster),
         T(test_credentials_flags_and_env),
         T(test_connection_limits),
+        T(test_lifecycle_day_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

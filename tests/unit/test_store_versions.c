@@ -436,6 +436,45 @@ static void test_root_written_by_a4cc6de_gains_tags_documents(void **state)
     assert_string_equal(tags_of(st, b, "tagged.txt", NULL), "n=3");
 }
 
+/* obj_set_class: the class of one version changes, in obj_get and in both
+ * listings; the other versions and the bytes stay as they were. */
+static void test_set_class_of_one_version(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o"), STORE_OK);
+    assert_int_equal(st->ops->bucket_set_versioning(st, "b", STORE_VERSIONING_ENABLED), STORE_OK);
+    char v1[40], v2[40];
+    put(st, "b", "k", "v1", v1);
+    put(st, "b", "k", "v2", v2);
+    assert_int_equal(st->ops->obj_set_class(st, "b", "k", 1, v1, "GLACIER"), STORE_OK);
+    assert_int_equal(st->ops->obj_set_class(st, "b", "k", 1, NULL, "STANDARD_IA"), STORE_OK);
+    store_obj_t o;
+    assert_int_equal(st->ops->obj_get(st, "b", "k", 1, v1, &o, NULL), STORE_OK);
+    assert_string_equal(o.sclass, "GLACIER");
+    store_obj_free(&o);
+    assert_int_equal(st->ops->obj_get(st, "b", "k", 1, NULL, &o, NULL), STORE_OK);
+    assert_string_equal(o.sclass, "STANDARD_IA");
+    assert_string_equal(o.vid, v2);
+    store_obj_free(&o);
+    expect_body(st, "k", v1, "v1");
+    store_list_ent_t e[4];
+    assert_int_equal(list_all(st, 1000, e, 4), 2);
+    assert_string_equal(e[0].sclass, "STANDARD_IA");
+    assert_string_equal(e[1].sclass, "GLACIER");
+    for (size_t i = 0; i < 2; i++)
+        free(e[i].key);
+    store_list_req_t q = {.prefix = "", .max = 10};
+    store_list_res_t res;
+    assert_int_equal(st->ops->list(st, "b", &q, &res), STORE_OK);
+    assert_int_equal(res.n, 1);
+    assert_string_equal(res.ents[0].sclass, "STANDARD_IA");
+    store_list_free(&res);
+    /* an unknown version, a missing key */
+    assert_int_equal(st->ops->obj_set_class(st, "b", "k", 1, "null", "GLACIER"), STORE_ENOVERSION);
+    assert_int_equal(st->ops->obj_set_class(st, "b", "nope", 4, NULL, "GLACIER"), STORE_ENOKEY);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, unit_store_teardown)
 
 int main(void)
@@ -448,6 +487,7 @@ int main(void)
         T(test_version_pages_agree_with_one_listing),
         T(test_versions_survive_reopen),
         T(test_root_written_by_06138df_gains_versions),
+        T(test_set_class_of_one_version),
         T(test_tags_are_a_document_of_each_version),
         T(test_root_written_by_a4cc6de_gains_tags_documents),
     };
