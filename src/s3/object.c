@@ -464,6 +464,7 @@ int s3_copy_source_open(s3_req_t *r, http_response_t *resp, s3_copy_src_t *cs)
         err_copy_source(r, resp, rc, cs->key, cs->key_len);
         return -1;
     }
+    if (!s3_restore_readable(r, resp, &cs->obj)) return -1;
     if (check_conditions(r, &cs->obj, copy_conds) != S3E_NONE) {
         s3_err(r, resp, S3E_PRECONDITION_FAILED);
         return -1;
@@ -766,8 +767,10 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     }
     /* An SSE-C object is read with its key only. */
     if (s3_sse_for_read(r, resp, o.headers, 0, &sse)) goto out;
+    if (!head && !s3_restore_readable(r, resp, &o)) goto out;
     s3_version_headers(resp, o.vid, 0);
     s3_lock_headers(resp, o.lock);
+    s3_restore_header(resp, &o);
     char etag[52], date[30];
     snprintf(etag, sizeof etag, "\"%s\"", o.etag);
     util_http_date(o.mtime_ms, date);

@@ -131,6 +131,8 @@ static const s3_op_t ops[] = {
      s3_put_versioning},
     {"GET", S3_BUCKET, "versions", "ListObjectVersions", "s3:ListBucketVersions", 0, NULL, NULL,
      s3_list_versions},
+    {"POST", S3_OBJECT, "restore", "RestoreObject", "s3:RestoreObject", 0, NULL, NULL,
+     s3_restore_object},
     {"GET", S3_OBJECT, "versions", "ListObjectVersions", "s3:ListBucketVersions", 0, NULL, NULL,
      s3_versions_of_key},
     {"GET", S3_BUCKET, "object-lock", "GetObjectLockConfiguration",

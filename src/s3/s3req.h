@@ -218,6 +218,13 @@ void s3_head_bucket(s3_req_t *r, http_response_t *resp);
 void s3_delete_bucket(s3_req_t *r, http_response_t *resp);
 void s3_get_bucket_location(s3_req_t *r, http_response_t *resp);
 void s3_list_objects(s3_req_t *r, http_response_t *resp);
+/* restore.c */
+/* Whether o's bytes may be read now (not archived, or restored); else
+ * answers InvalidObjectState and returns 0. */
+int s3_restore_readable(s3_req_t *r, http_response_t *resp, const store_obj_t *o);
+/* x-amz-restore for an archived version a restore has made readable. */
+void s3_restore_header(http_response_t *resp, const store_obj_t *o);
+void s3_restore_object(s3_req_t *r, http_response_t *resp);
 /* objectlock.c */
 /* The stored header line of an upload that carries its lock document. */
 #define S3_LOCK_HEADER "x-fakes3-lock:"

@@ -52,7 +52,7 @@ enum {
 enum { STORE_UNVERSIONED = 0, STORE_VERSIONING_ENABLED = 1, STORE_VERSIONING_SUSPENDED = 2 };
 
 /* Documents kept with an object version that obj_set can replace. */
-typedef enum { STORE_DOC_ACL, STORE_DOC_LOCK, STORE_DOC_TAGS } store_doc_t;
+typedef enum { STORE_DOC_ACL, STORE_DOC_LOCK, STORE_DOC_TAGS, STORE_DOC_RESTORE } store_doc_t;
 
 /* Conditions checked atomically with publishing a write (S3 conditional
  * writes): none, "the key must not exist", or "its ETag must be this". */
@@ -105,6 +105,10 @@ typedef struct store_obj {
      * obj_open give NULL for a version stored before the store kept it (a
      * root older than schema 6), "" or the document otherwise */
     char *tags;
+    /* its restore document (opaque to the store: what RestoreObject made of
+     * an archived version), owned; "" when none. New versions have none;
+     * replaced by obj_set; filled in by obj_get and obj_open */
+    char *restore;
     /* The version: "" in a bucket that never had versioning, "null" for the
      * null version, else an opaque id (at most 39 bytes) that sorts by
      * creation within a key. Filled in by put_commit, mpu_complete, obj_get

@@ -29,9 +29,10 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
-#define VCOLS "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq, tags, sclass"
+#define VCOLS                                                                                      \
+    "size, etag, mtime, headers, blob, nparts, owner, acl, lock, vid, seq, tags, sclass, restore"
 /* The column after VCOLS in the statements that add one. */
-#define VCOL_EXTRA 13
+#define VCOL_EXTRA 14
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN_W] = "BEGIN IMMEDIATE",
@@ -61,28 +62,35 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OBJ_SET_ACL] = "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_LOCK] = "UPDATE objects SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_TAGS] = "UPDATE objects SET tags = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_OBJ_SET_RESTORE] =
+        "UPDATE objects SET restore = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_SET_CLASS] =
         "UPDATE objects SET sclass = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_OBJ_DELETE] = "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
     [S_OBJ_TO_VERSIONS] = "INSERT INTO versions(bucket, key, seq, vid, dm, size, etag, mtime, "
-                          "headers, blob, nparts, sclass, owner, acl, lock, tags) SELECT bucket, "
-                          "key, seq, vid, 0, size, etag, mtime, headers, blob, nparts, sclass, "
-                          "owner, acl, lock, tags FROM objects WHERE bucket = ?1 AND key = ?2",
+                          "headers, blob, nparts, sclass, owner, acl, lock, tags, restore) SELECT "
+                          "bucket, key, seq, vid, 0, size, etag, mtime, headers, blob, nparts, "
+                          "sclass, owner, acl, lock, tags, restore FROM objects WHERE bucket = ?1 "
+                          "AND key = ?2",
     [S_VER_GET_SEQ] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
                       "seq = ?3",
     [S_VER_GET_NULL] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 AND "
                        "vid = '' LIMIT 1",
     [S_VER_TOP] = "SELECT " VCOLS ", dm FROM versions WHERE bucket = ?1 AND key = ?2 ORDER BY "
                   "seq DESC LIMIT 1",
-    [S_VER_TO_OBJ] = "INSERT INTO objects(bucket, key, size, etag, mtime, headers, blob, nparts, "
-                     "sclass, owner, acl, lock, vid, seq, tags) SELECT bucket, key, size, etag, "
-                     "mtime, headers, blob, nparts, sclass, owner, acl, lock, vid, seq, tags FROM "
-                     "versions "
-                     "WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
+    [S_VER_TO_OBJ] =
+        "INSERT INTO objects(bucket, key, size, etag, mtime, headers, blob, nparts, "
+        "sclass, owner, acl, lock, vid, seq, tags, restore) SELECT bucket, key, size, "
+        "etag, mtime, headers, blob, nparts, sclass, owner, acl, lock, vid, seq, tags, "
+        "restore FROM "
+        "versions "
+        "WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
     [S_VER_DELETE] = "DELETE FROM versions WHERE bucket = ?1 AND key = ?2 AND seq = ?3",
     [S_VER_SET_ACL] = "UPDATE versions SET acl = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_LOCK] = "UPDATE versions SET lock = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_TAGS] = "UPDATE versions SET tags = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
+    [S_VER_SET_RESTORE] =
+        "UPDATE versions SET restore = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     [S_VER_SET_CLASS] =
         "UPDATE versions SET sclass = ?3 WHERE bucket = ?1 AND key = ?2 AND seq = ?4",
     /* A delete marker belongs to the bucket's owner. */
@@ -196,9 +204,11 @@ static const struct {
      * line of theirs (store.h, store_obj_t.tags) */
     {"objects", "tags", "TEXT"},
     {"versions", "tags", "TEXT"},
+    {"objects", "restore", "TEXT NOT NULL DEFAULT ''"},
+    {"versions", "restore", "TEXT NOT NULL DEFAULT ''"},
 };
-/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions; 6: tags */
-#define SCHEMA_VERSION 6
+/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions; 6: tags; 7: restore */
+#define SCHEMA_VERSION 7
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -1011,7 +1021,8 @@ void store_obj_free(store_obj_t *o)
     free(o->acl);
     free(o->lock);
     free(o->tags);
-    o->key = o->headers = o->blob = o->acl = o->lock = o->tags = NULL;
+    free(o->restore);
+    o->key = o->headers = o->blob = o->acl = o->lock = o->tags = o->restore = NULL;
 }
 
 /* The put failed: keep the first cause for the commit and give back the
@@ -1273,6 +1284,7 @@ static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned,
     const char *tags = (const char *)sqlite3_column_text(q, 11);
     out->tags = tags ? xstrdup(tags) : NULL;
     col_text(q, 12, out->sclass, sizeof out->sclass);
+    out->restore = xstrdup((const char *)sqlite3_column_text(q, 13));
     out->dm = 0;
 }
 
@@ -1452,6 +1464,7 @@ static int sq_obj_set(store_t *st, const char *bucket, const char *key, size_t k
         [STORE_DOC_ACL] = {S_OBJ_SET_ACL, S_VER_SET_ACL},
         [STORE_DOC_LOCK] = {S_OBJ_SET_LOCK, S_VER_SET_LOCK},
         [STORE_DOC_TAGS] = {S_OBJ_SET_TAGS, S_VER_SET_TAGS},
+        [STORE_DOC_RESTORE] = {S_OBJ_SET_RESTORE, S_VER_SET_RESTORE},
     };
     assert((size_t)which < sizeof set_stmt / sizeof *set_stmt);
     return set_column(st, bucket, key, key_len, vid, set_stmt[which][0], set_stmt[which][1], doc);

@@ -304,9 +304,10 @@ def test_key_too_long(s3):
 
 # --- unimplemented and not-allowed --------------------------------------------------------------
 @pytest.mark.parametrize("call", [
-    lambda s3: s3.restore_object(Bucket="sub-res", Key="k", RestoreRequest={"Days": 1}),
+    lambda s3: s3.restore_object(Bucket="sub-res", Key="k",
+                                 RestoreRequest={"Type": "SELECT", "Days": 1}),
     lambda s3: s3.get_object_torrent(Bucket="sub-res", Key="k"),
-], ids=["restore", "torrent"])
+], ids=["restore-select", "torrent"])
 def test_unimplemented_subresource_is_not_implemented(s3, call):
     s3.put_object(Bucket="sub-res", Key="k", Body=b"x")
     e = client_error(call, s3)

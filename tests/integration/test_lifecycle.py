@@ -573,8 +573,13 @@ def test_transitions_show_in_listings_and_head(fs3):
     assert "StorageClass" not in fs3.head_object(Bucket="lc-tr", Key="keep/big")
     a = fs3.get_object_attributes(Bucket="lc-tr", Key="t/big", ObjectAttributes=["StorageClass"])
     assert a["StorageClass"] == "GLACIER"
-    # the bytes are the same
+    # An object in GLACIER is not readable until restored (test_restore.py); the bytes are kept.
+    with pytest.raises(ClientError) as e:
+        fs3.get_object(Bucket="lc-tr", Key="t/big")
+    assert error_code(e.value) == "InvalidObjectState"
+    fs3.restore_object(Bucket="lc-tr", Key="t/big", RestoreRequest={"Days": 1})
     assert fs3.get_object(Bucket="lc-tr", Key="t/big")["Body"].read() == b"b" * BIG
+    assert fs3.get_object(Bucket="lc-tr", Key="f/small")["Body"].read()  # GLACIER_IR reads at once
 
 
 def test_small_objects_go_to_glacier_with_varies_by_storage_class(fast, fs3):

@@ -34,6 +34,7 @@ static const struct {
     {"s3:GetObjectAttributes", ON_OBJECT, ACL_READ},
     {"s3:PutObjectAcl", ON_OBJECT, ACL_WRITE_ACP},
     {"s3:ListBucketVersions", ON_BUCKET, ACL_READ},
+    {"s3:RestoreObject", ON_BUCKET_WRITE, ACL_WRITE},
     {"s3:GetObjectVersion", ON_OBJECT, ACL_READ},
     {"s3:GetObjectVersionAcl", ON_OBJECT, ACL_READ_ACP},
     {"s3:GetObjectVersionAttributes", ON_OBJECT, ACL_READ},
