@@ -71,6 +71,7 @@ struct http_server {
     unsigned max_conns, max_head;
     unsigned port;
     int tls;
+    int listener; /* the app's tag */
     char *cert, *key;
     http_wd_t *wd; /* head deadlines */
     int quiesced;  /* no longer accepting */
@@ -244,6 +245,11 @@ const char *http_req_peer(const http_request_t *r, char *out, size_t outlen)
 int http_req_is_tls(const http_request_t *r)
 {
     return r->srv->tls;
+}
+
+int http_req_listener(const http_request_t *r)
+{
+    return r->srv->listener;
 }
 
 static void req_release(struct http_request *r);
@@ -489,6 +495,7 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
     atomic_init(&s->open, 0);
     s->max_conns = opt->max_connections ? opt->max_connections : 1000;
     s->max_head = opt->max_head_bytes;
+    s->listener = opt->listener;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     /* poll, not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop can

@@ -75,6 +75,10 @@ typedef struct http_options {
     unsigned max_connections;               /* past it, requests are refused (BUSY); 0: 1000 */
     unsigned head_timeout_ms;               /* to send a request head; 0: 30 s */
     unsigned max_head_bytes;                /* names + values of the header fields; 0: no limit */
+    /* The application's tag for this listener, told back by
+     * http_req_listener: servers started with the same handler and app can
+     * serve different things (0 by default). */
+    int listener;
 } http_options_t;
 
 /* Start serving; NULL on failure with a message in err. */
@@ -109,6 +113,8 @@ int http_req_has_body(const http_request_t *r);
 int64_t http_req_start_us(const http_request_t *r);
 /* Whether the connection is TLS. */
 int http_req_is_tls(const http_request_t *r);
+/* The listener tag (http_options_t.listener) of the server it came to. */
+int http_req_listener(const http_request_t *r);
 /* The client's address as text ("127.0.0.1", "::1") into out; "" when
  * unknown. Returns out. */
 const char *http_req_peer(const http_request_t *r, char *out, size_t outlen);

@@ -189,6 +189,8 @@ static void t_end(void *rctx, http_response_t *resp)
     http_resp_header(resp, "X-Has-Body", http_req_has_body(req) ? "1" : "0");
     snprintf(num, sizeof num, "%d", q->pieces);
     http_resp_header(resp, "X-Pieces", num);
+    snprintf(num, sizeof num, "%d", http_req_listener(req));
+    http_resp_header(resp, "X-Listener", num);
     switch (q->mode) {
     case M_HELLO:
         http_resp_header(resp, "X-Test", "one");
@@ -938,6 +940,29 @@ static void test_target_is_raw(void **state)
     cli_close(&c);
 }
 
+/* Two listeners with one handler and app: each request tells which it came to. */
+static void test_listener_tag(void **state)
+{
+    fixture_t *f = *state;
+    http_options_t opt = {.address = "127.0.0.1", .port = 0, .threads = 1, .listener = 7};
+    char err[256] = "";
+    http_server_t *s2 = http_start(&opt, &handler, &f->app, err, sizeof err);
+    if (!s2) fail_msg("http_start: %s", err);
+    const unsigned ports[] = {f->port, http_port(s2)};
+    const char *const want[] = {"0", "7"};
+    for (size_t i = 0; i < 2; i++) {
+        client_t c;
+        reply_t r;
+        cli_open(&c, ports[i]);
+        roundtrip(&c, "GET /echo/x HTTP/1.1\r\nHost: t\r\n\r\n", &r, 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(hdr(&r, "X-Listener"), want[i]);
+        reply_free(&r);
+        cli_close(&c);
+    }
+    http_stop(s2, 1000);
+}
+
 static void test_header_lookup_ignores_case(void **state)
 {
     fixture_t *f = *state;
@@ -1334,6 +1359,7 @@ int main(void)
         cmocka_unit_test(test_unfinished_answers_are_500),
         cmocka_unit_test(test_client_closes_mid_body),
         cmocka_unit_test(test_target_is_raw),
+        cmocka_unit_test(test_listener_tag),
         cmocka_unit_test(test_header_lookup_ignores_case),
         cmocka_unit_test(test_stop_waits_for_request_in_flight),
         cmocka_unit_test(test_stop_gives_up_after_grace),
