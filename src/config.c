@@ -38,6 +38,8 @@ static const char usage[] =
     "      --sslkey FILE     ... and this PEM key                             [FAKES3_SSLKEY]\n"
     "      --https-port N    with them: HTTPS on N, plain HTTP stays on --port "
     "[FAKES3_HTTPS_PORT]\n"
+    "      --website-port N  serve bucket websites (PutBucketWebsite) on N, plain HTTP,\n"
+    "                        as S3's website endpoints do (default: off)  [FAKES3_WEBSITE_PORT]\n"
     "  -l, --limit RATE      pace each GET body at RATE bytes/s (1000, 50K, 1.5M) [FAKES3_LIMIT]\n"
     "      --corsorigin V    Access-Control-Allow-Origin (default *)\n"
     "      --corsmethods V   Access-Control-Allow-Methods of OPTIONS answers\n"
@@ -76,6 +78,7 @@ enum {
     OPT_CORS_EXPOSE,
     OPT_PROBE,
     OPT_HTTPS_PORT,
+    OPT_WEBSITE_PORT,
     OPT_ACCESS_KEY,
     OPT_SECRET_KEY,
     OPT_USERS,
@@ -184,6 +187,10 @@ int config_parse(config_t *c, int argc, char **argv)
         fprintf(stderr, "fakes3: FAKES3_HTTPS_PORT: not a port: %s\n", e);
         return 2;
     }
+    if ((e = getenv("FAKES3_WEBSITE_PORT")) && *e && parse_uint(e, 65535, &c->website_port)) {
+        fprintf(stderr, "fakes3: FAKES3_WEBSITE_PORT: not a port: %s\n", e);
+        return 2;
+    }
     if ((e = getenv("FAKES3_THREADS")) && *e && parse_uint(e, 1024, &c->threads)) {
         fprintf(stderr, "fakes3: FAKES3_THREADS: not a thread count: %s\n", e);
         return 2;
@@ -246,6 +253,7 @@ int config_parse(config_t *c, int argc, char **argv)
         {"corsexposeheaders", required_argument, NULL, OPT_CORS_EXPOSE},
         {"probe", optional_argument, NULL, OPT_PROBE},
         {"https-port", required_argument, NULL, OPT_HTTPS_PORT},
+        {"website-port", required_argument, NULL, OPT_WEBSITE_PORT},
         {"access-key", required_argument, NULL, OPT_ACCESS_KEY},
         {"secret-key", required_argument, NULL, OPT_SECRET_KEY},
         {"users", required_argument, NULL, OPT_USERS},
@@ -305,6 +313,12 @@ int config_parse(config_t *c, int argc, char **argv)
         case OPT_HTTPS_PORT:
             if (parse_uint(optarg, 65535, &c->https_port)) {
                 fprintf(stderr, "fakes3: --https-port: not a port: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_WEBSITE_PORT:
+            if (parse_uint(optarg, 65535, &c->website_port)) {
+                fprintf(stderr, "fakes3: --website-port: not a port: %s\n", optarg);
                 return 2;
             }
             break;
@@ -371,6 +385,11 @@ int config_parse(config_t *c, int argc, char **argv)
     }
     if (c->https_port && c->https_port == c->port) {
         fprintf(stderr, "fakes3: --https-port must differ from --port (%u)\n", c->port);
+        return 2;
+    }
+    if (c->website_port && (c->website_port == c->port || c->website_port == c->https_port)) {
+        fprintf(stderr, "fakes3: --website-port must differ from --port and --https-port (%u)\n",
+                c->website_port);
         return 2;
     }
     return -1;

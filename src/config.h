@@ -29,7 +29,8 @@ typedef struct config {
     char *limit;      /* -l as given */
     double limit_bps; /* -l in bytes per second: the pace of each GET body; 0 for none */
     char *sslcert, *sslkey;
-    unsigned https_port; /* --https-port: HTTPS there, HTTP on port; 0: TLS (if any) on port */
+    unsigned https_port;   /* --https-port: HTTPS there, HTTP on port; 0: TLS (if any) on port */
+    unsigned website_port; /* --website-port: the bucket website endpoint (HTTP); 0: none */
     /* fake-s3's CORS answers; NULL means its default */
     char *cors_origin, *cors_methods, *cors_headers, *cors_postput, *cors_expose;
     char *probe;                   /* --probe: the URL to check, then exit; NULL when serving */

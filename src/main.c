@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     store_t *st = NULL;
     s3_server_t *app = NULL;
     s3_lifecycle_t *lifecycle = NULL;
-    http_server_t *srv = NULL, *tls_srv = NULL;
+    http_server_t *srv = NULL, *tls_srv = NULL, *web_srv = NULL;
     char *cert = NULL, *key = NULL;
     auth_users_t users = {0};
     char err[512];
@@ -162,11 +162,25 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    if (cfg.website_port) {
+        /* The website endpoint: a listener of its own, plain HTTP as S3's. */
+        http_options_t wo = ho;
+        wo.port = cfg.website_port;
+        wo.tls_cert_pem = wo.tls_key_pem = NULL;
+        wo.listener = S3_LISTENER_WEBSITE;
+        web_srv = http_start(&wo, &s3_http_handler, app, err, sizeof err);
+        if (!web_srv) {
+            fprintf(stderr, "fakes3: --website-port: %s\n", err);
+            goto out;
+        }
+    }
     util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION,
              cert && !tls_srv ? "https" : "http", cfg.address, http_port(srv), cfg.root,
              cfg.strict ? ", strict" : "");
     if (tls_srv)
         util_log("fakes3 also listening on https://%s:%u", cfg.address, http_port(tls_srv));
+    if (web_srv)
+        util_log("fakes3 serving bucket websites on http://%s:%u", cfg.address, http_port(web_srv));
     if (users.n)
         util_log("fakes3: signatures verified (SigV4, SigV2) for %zu user%s", users.n,
                  users.n == 1 ? "" : "s");
@@ -176,16 +190,19 @@ int main(int argc, char **argv)
     while (sigwait(&sigs, &sig) != 0)
         ;
     util_log("fakes3: %s, finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Both listeners stop accepting at once; then each lets its requests finish. */
+    /* Every listener stops accepting at once; then each lets its requests finish. */
     http_quiesce(srv);
     http_quiesce(tls_srv);
+    http_quiesce(web_srv);
     http_stop(srv, 30000);
     http_stop(tls_srv, 30000);
-    srv = tls_srv = NULL;
+    http_stop(web_srv, 30000);
+    srv = tls_srv = web_srv = NULL;
     status = 0;
 out:
     http_stop(srv, 0);
     http_stop(tls_srv, 0);
+    http_stop(web_srv, 0);
     s3_lifecycle_stop(lifecycle);
     s3_free(app);
     if (st) st->ops->close(st);

@@ -1,8 +1,8 @@
 /* Two one-value bucket settings: who pays for requests
  * (Put/GetBucketRequestPayment, document "requestPayment") and Transfer
  * Acceleration (Put/GetBucketAccelerateConfiguration, document
- * "accelerate"). fakes3 keeps and answers them; neither changes how it
- * serves requests.
+ * "accelerate"). fakes3 keeps and answers them; only the website endpoint
+ * acts on one: a requester-pays bucket's website answers 403 (webserve.c).
  *
  * As S3: Payer is BucketOwner or Requester, and a bucket that never set it
  * answers BucketOwner; Status is Enabled or Suspended in that letter case

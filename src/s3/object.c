@@ -754,13 +754,19 @@ static int part_range(s3_req_t *r, http_response_t *resp, store_reader_t *rd, co
 
 void s3_get_object(s3_req_t *r, http_response_t *resp)
 {
+    s3_get_object_as(r, resp, r->t.bucket, r->t.key, r->t.key_len, 0);
+}
+
+void s3_get_object_as(s3_req_t *r, http_response_t *resp, const char *bucket, const char *key,
+                      size_t key_len, int status)
+{
     int head = strcmp(r->method, "HEAD") == 0;
     store_t *st = r->srv->store;
     store_obj_t o;
     store_reader_t *rd = NULL;
     s3_sse_t sse = {0};
     s3_sse_reader_t *dec = NULL;
-    int rc = st->ops->obj_open(st, r->t.bucket, r->t.key, r->t.key_len, r->vid, &o, &rd);
+    int rc = st->ops->obj_open(st, bucket, key, key_len, r->vid, &o, &rd);
     if (rc) {
         s3_err_obj(r, resp, rc, &o);
         return;
@@ -774,7 +780,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     char etag[52], date[30];
     snprintf(etag, sizeof etag, "\"%s\"", o.etag);
     util_http_date(o.mtime_ms, date);
-    s3_err_t ce = check_conditions(r, &o, get_conds);
+    s3_err_t ce = status ? S3E_NONE : check_conditions(r, &o, get_conds);
     if (ce != S3E_NONE) {
         if (ce == S3E_NOT_MODIFIED) {
             http_resp_header(resp, "ETag", etag);
@@ -785,7 +791,9 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
     }
     uint64_t from = 0, to = o.size ? o.size - 1 : 0, len = o.size;
     int ranged = 0, parts_count = 0;
-    if (s3_query(r, "partNumber")) {
+    if (status) {
+        /* the whole object, whatever the request asks */
+    } else if (s3_query(r, "partNumber")) {
         if (part_range(r, resp, rd, &o, &from, &to, &parts_count)) goto out;
         ranged = o.size > 0;
     } else {
@@ -846,7 +854,7 @@ void s3_get_object(s3_req_t *r, http_response_t *resp)
         http_resp_header(resp, "Content-Range", cr);
         http_resp_status(resp, 206);
     } else {
-        http_resp_status(resp, parts_count ? 206 : 200);
+        http_resp_status(resp, status ? status : parts_count ? 206 : 200);
     }
     int fd;
     uint64_t fdoff;

@@ -1,7 +1,9 @@
 /* The S3 front: addressing, the operation table, common headers, errors,
- * the access log. Handlers live in bucket.c, object.c and list.c. */
+ * the access log. Handlers live in bucket.c, object.c and list.c; requests
+ * of the website listener go to webserve.c. */
 #include "s3/s3.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +370,11 @@ void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const 
 void s3_err_full(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg, const char *extra)
 {
     int status = err_table[e].status;
+    if (r->web && status != 304) {
+        /* The website endpoint answers in HTML, or with its error document. */
+        s3_web_error(r, resp, e, msg);
+        return;
+    }
     http_resp_status(resp, status);
     if (status == 304 || strcmp(r->method, "HEAD") == 0) {
         http_resp_ready(resp);
@@ -612,6 +619,7 @@ static s3_req_t *req_new(s3_server_t *srv, http_request_t *http, http_response_t
 static void *on_reject(void *app, http_request_t *http, http_reject_t why, http_response_t *resp)
 {
     s3_req_t *r = req_new(app, http, resp);
+    if (http_req_listener(http) == S3_LISTENER_WEBSITE) s3_web_init(r);
     switch (why) {
     case HTTP_REJECT_HEAD_TOO_LARGE:
         /* S3 names too much user metadata first: 300 x-amz-meta-* headers
@@ -634,6 +642,13 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
 {
     s3_server_t *srv = app;
     s3_req_t *r = req_new(srv, http, resp);
+    if (http_req_listener(http) == S3_LISTENER_WEBSITE) {
+        /* A website endpoint: its own addressing, anonymous, HTML errors;
+         * answered whole here. */
+        s3_web_begin(r, resp);
+        assert(http_resp_is_ready(resp));
+        return r;
+    }
 
     const char *host = http_req_header(http, "Host");
     int bad_target = addr_parse(http_req_target(http), host, (const char *const *)srv->bases,

@@ -54,5 +54,9 @@ void s3_free(s3_server_t *s);
 
 /* The callbacks to give http_start, with the s3_server_t as app. */
 extern const http_handler_t s3_http_handler;
+/* What a listener serves (http_options_t.listener): the S3 REST API, or the
+ * buckets' websites as S3's website endpoints do (GET and HEAD of public
+ * objects, index and error documents, redirects, HTML errors). */
+enum { S3_LISTENER_REST = 0, S3_LISTENER_WEBSITE = 1 };
 
 #endif

@@ -110,6 +110,9 @@ typedef struct s3_req {
     /* an operation's own state (PostObject); on_done calls op_free(op_ctx) */
     void *op_ctx;
     void (*op_free)(void *ctx);
+    /* a request of the website listener: webserve.c's state (also op_ctx),
+     * and errors are its HTML pages; NULL on the REST listener */
+    struct s3_web *web;
     /* UploadPart */
     char *upload_id;
     char upload_alg[16];
@@ -259,6 +262,13 @@ void s3_versions_of_key(s3_req_t *r, http_response_t *resp);
 int s3_put_object_start(s3_req_t *r, http_response_t *resp);
 void s3_put_object(s3_req_t *r, http_response_t *resp);
 void s3_get_object(s3_req_t *r, http_response_t *resp);
+/* GetObject or HeadObject (r's method) of bucket/key, as s3_get_object
+ * answers r's own object (r's versionId, headers and query); with status
+ * non-zero, the whole object with that status: no If-* conditions, Range or
+ * partNumber (the website endpoint's error document). Errors go through
+ * s3_err. */
+void s3_get_object_as(s3_req_t *r, http_response_t *resp, const char *bucket, const char *key,
+                      size_t key_len, int status);
 /* GetObjectAttributes (attributes.c). */
 void s3_get_object_attributes(s3_req_t *r, http_response_t *resp);
 void s3_delete_object(s3_req_t *r, http_response_t *resp);
@@ -283,6 +293,19 @@ void s3_delete_pab(s3_req_t *r, http_response_t *resp);
 void s3_put_website(s3_req_t *r, http_response_t *resp);
 void s3_get_website(s3_req_t *r, http_response_t *resp);
 void s3_delete_website(s3_req_t *r, http_response_t *resp);
+/* A kept website document (the children of WebsiteConfiguration) read back
+ * against website.c's schema: the tree (free with confxml_free), or NULL
+ * when it does not parse. */
+struct confxml_node *s3_website_parse(const char *doc, size_t len);
+/* The website endpoint (webserve.c), for requests of the website listener.
+ * s3_web_init makes r a website request (its errors become HTML pages);
+ * s3_web_begin answers r whole: addressing by Host, the bucket's website
+ * configuration, index and error documents, redirects, the object.
+ * s3_web_error is how s3_err_full answers an error e of a website request:
+ * a routing rule for its status, the ErrorDocument, or S3's HTML page. */
+void s3_web_init(s3_req_t *r);
+void s3_web_begin(s3_req_t *r, http_response_t *resp);
+void s3_web_error(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg);
 void s3_put_logging(s3_req_t *r, http_response_t *resp);
 void s3_get_logging(s3_req_t *r, http_response_t *resp);
 void s3_put_notification(s3_req_t *r, http_response_t *resp);

@@ -1,6 +1,6 @@
 /* Bucket website configuration: Put/Get/DeleteBucketWebsite, kept as the
- * document "website" in S3's canonical form. fakes3 keeps and answers the
- * configuration; it serves no website endpoint.
+ * document "website" in S3's canonical form, which webserve.c reads back
+ * (s3_website_parse) to serve the website endpoint.
  *
  * S3's checks, in the order S3 makes them (the answers AWS gave to the
  * cases of localstack's tests/aws/services/s3/test_s3.py
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "s3/confdoc.h"
 
 #define CONF_NAME "website"
@@ -200,4 +201,16 @@ void s3_delete_website(s3_req_t *r, http_response_t *resp)
     /* Nothing to delete is still 204, as on S3 (localstack's recorded
      * test_crud_website_configuration). */
     confdoc_delete(r, resp, CONF_NAME, 204);
+}
+
+confxml_node_t *s3_website_parse(const char *doc, size_t len)
+{
+    buf_t b = BUF_INIT;
+    buf_printf(&b, "<%s>", ROOT);
+    buf_append(&b, doc, len);
+    buf_printf(&b, "</%s>", ROOT);
+    confxml_node_t *w = NULL;
+    if (confxml_parse(b.p, b.len, &root, &w) != 0) w = NULL;
+    buf_free(&b);
+    return w;
 }

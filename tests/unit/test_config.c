@@ -31,6 +31,7 @@ static const char *const env_names[] = {
     "FAKES3_LEGACY_BUCKET_DEFAULTS",
     "FAKES3_SSE_C_REQUIRE_TLS",
     "FAKES3_LIFECYCLE_DAY_SECONDS",
+    "FAKES3_WEBSITE_PORT",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -89,6 +90,7 @@ static void test_defaults(void **state)
     assert_null(c.cors_postput);
     assert_null(c.cors_expose);
     assert_null(c.probe);
+    assert_int_equal(c.website_port, 0);
     config_free(&c);
     assert_null(c.root);
     assert_null(c.hosts);
@@ -144,6 +146,8 @@ static const flag_case_t flag_cases[] = {
     {{"--probe", "http://h:1/"}, FS(probe, "http://h:1/")},
     {{"--probe", "http://h:1/", "-q"}, FS(probe, "http://h:1/")},
     {{"-q", "--probe", "https://h/x"}, FS(probe, "https://h/x")},
+    {{"--website-port", "8080"}, FU(website_port, 8080)},
+    {{"--website-port=0"}, FU(website_port, 0)},
     /* Options after a stray-looking argument still count (GNU permutation). */
     {{"-q", "-p", "7000"}, FU(port, 7000)},
     {{"--", NULL}, FU(port, 4569)},
@@ -345,6 +349,12 @@ static const char *const bad_args[][5] = {
     {"-r", ""},
     {"--sslcert", "c.pem"},
     {"--sslkey", "k.pem"},
+    {"--website-port"},
+    {"--website-port", "x"},
+    {"--website-port", "65536"},
+    {"--website-port", "4569"}, /* the default --port */
+    {"-p", "80", "--website-port", "80"},
+    {"--website-port=443", "--https-port=443", "--sslcert=c", "--sslkey=k"},
 };
 
 static void test_bad_args_exit_2(void **state)
@@ -594,6 +604,25 @@ static void test_lifecycle_day_seconds(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 
+static void test_website_port_env(void **state)
+{
+    (void)state;
+    config_t c;
+    setenv("FAKES3_WEBSITE_PORT", "8081", 1);
+    assert_int_equal(PARSE0(&c), -1);
+    assert_int_equal(c.website_port, 8081);
+    config_free(&c);
+    clear_env(NULL);
+    setenv("FAKES3_WEBSITE_PORT", "8081", 1);
+    assert_int_equal(PARSE(&c, "--website-port", "8082"), -1);
+    assert_int_equal(c.website_port, 8082); /* the flag wins */
+    config_free(&c);
+    clear_env(NULL);
+    setenv("FAKES3_WEBSITE_PORT", "web", 1);
+    assert_int_equal(PARSE0(&c), 2);
+    config_free(&c);
+}
+
 static void test_credentials_flags_and_env(void **state)
 {
     (void)state;
@@ -648,6 +677,7 @@ int main(void)
         T(test_credentials_flags_and_env),
         T(test_connection_limits),
         T(test_lifecycle_day_seconds),
+        T(test_website_port_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
