@@ -57,6 +57,12 @@ static const char usage[] =
     "[FAKES3_LEGACY_BUCKET_DEFAULTS=1]\n"
     "      --sse-c-require-tls  refuse SSE-C (customer key) headers over plain HTTP,\n"
     "                        as S3 does (default: accepted)     [FAKES3_SSE_C_REQUIRE_TLS=1]\n"
+    "      --log-delivery-seconds N  server access logs are put into their target\n"
+    "                        buckets every N seconds (default 60)  [FAKES3_LOG_DELIVERY_SECONDS]\n"
+    "      --notify URL      POST the events of every bucket notification destination\n"
+    "                        (topic, queue, function ARN) to this http:// URL [FAKES3_NOTIFY]\n"
+    "      --notify-map ARN=URL  POST the events of destination ARN to URL instead;\n"
+    "                        repeatable                    [FAKES3_NOTIFY_MAP, comma-separated]\n"
     "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
@@ -85,6 +91,9 @@ enum {
     OPT_MAX_CONNECTIONS,
     OPT_HEADER_TIMEOUT,
     OPT_LIFECYCLE_DAY,
+    OPT_LOG_DELIVERY,
+    OPT_NOTIFY,
+    OPT_NOTIFY_MAP,
 };
 
 static void set_str(char **dst, const char *v)
@@ -110,6 +119,44 @@ static void add_hosts(config_t *c, const char *list)
         list += n;
         if (*list == ',') list++;
     }
+}
+
+/* An http:// URL (the client checks the rest when it sends). */
+static int url_ok(const char *u)
+{
+    return strncmp(u, "http://", 7) == 0 && u[7] && !strpbrk(u, " \t\r\n");
+}
+
+/* "ARN=URL" entries, one or a comma-separated list; 0, or 2 after saying
+ * which is bad. */
+static int add_notify_map(config_t *c, const char *what, const char *list)
+{
+    while (*list) {
+        size_t n = strcspn(list, ",");
+        if (n) {
+            char *m = xstrndup(list, n);
+            char *eq = strchr(m, '=');
+            if (!eq || eq == m || !url_ok(eq + 1)) {
+                fprintf(stderr, "fakes3: %s: not ARN=http://URL: %s\n", what, m);
+                free(m);
+                return 2;
+            }
+            c->notify_map = xrealloc(c->notify_map, (c->nnotify_map + 1) * sizeof *c->notify_map);
+            c->notify_map[c->nnotify_map++] = m;
+        }
+        list += n;
+        if (*list == ',') list++;
+    }
+    return 0;
+}
+
+static void clear_notify_map(config_t *c)
+{
+    for (size_t i = 0; i < c->nnotify_map; i++)
+        free(c->notify_map[i]);
+    free(c->notify_map);
+    c->notify_map = NULL;
+    c->nnotify_map = 0;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -208,6 +255,26 @@ int config_parse(config_t *c, int argc, char **argv)
                 e);
         return 2;
     }
+    c->log_delivery_seconds = 60;
+    if ((e = getenv("FAKES3_LOG_DELIVERY_SECONDS")) && *e &&
+        (parse_uint(e, 86400, &c->log_delivery_seconds) || !c->log_delivery_seconds)) {
+        fprintf(stderr,
+                "fakes3: FAKES3_LOG_DELIVERY_SECONDS: not a number of seconds (1 to 86400): %s\n",
+                e);
+        return 2;
+    }
+    if ((e = getenv("FAKES3_NOTIFY")) && *e) {
+        if (!url_ok(e)) {
+            fprintf(stderr, "fakes3: FAKES3_NOTIFY: not an http:// URL: %s\n", e);
+            return 2;
+        }
+        set_str(&c->notify_url, e);
+    }
+    int env_map = 0;
+    if ((e = getenv("FAKES3_NOTIFY_MAP")) && *e) {
+        if (add_notify_map(c, "FAKES3_NOTIFY_MAP", e)) return 2;
+        env_map = 1;
+    }
     c->header_timeout_s = 30;
     if ((e = getenv("FAKES3_HEADER_TIMEOUT")) && *e && set_timeout(c, "FAKES3_HEADER_TIMEOUT", e))
         return 2;
@@ -260,6 +327,9 @@ int config_parse(config_t *c, int argc, char **argv)
         {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
         {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
         {"lifecycle-day-seconds", required_argument, NULL, OPT_LIFECYCLE_DAY},
+        {"log-delivery-seconds", required_argument, NULL, OPT_LOG_DELIVERY},
+        {"notify", required_argument, NULL, OPT_NOTIFY},
+        {"notify-map", required_argument, NULL, OPT_NOTIFY_MAP},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -333,6 +403,30 @@ int config_parse(config_t *c, int argc, char **argv)
             break;
         case OPT_HEADER_TIMEOUT:
             if (set_timeout(c, "--header-timeout", optarg)) return 2;
+            break;
+        case OPT_LOG_DELIVERY:
+            if (parse_uint(optarg, 86400, &c->log_delivery_seconds) || !c->log_delivery_seconds) {
+                fprintf(stderr,
+                        "fakes3: --log-delivery-seconds: not a number of seconds (1 to 86400): "
+                        "%s\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_NOTIFY:
+            if (!url_ok(optarg)) {
+                fprintf(stderr, "fakes3: --notify: not an http:// URL: %s\n", optarg);
+                return 2;
+            }
+            set_str(&c->notify_url, optarg);
+            break;
+        case OPT_NOTIFY_MAP:
+            if (env_map) {
+                /* Flags win over the environment. */
+                clear_notify_map(c);
+                env_map = 0;
+            }
+            if (add_notify_map(c, "--notify-map", optarg)) return 2;
             break;
         case OPT_LIFECYCLE_DAY:
             if (parse_uint(optarg, 86400, &c->lifecycle_day_seconds) || !c->lifecycle_day_seconds) {
@@ -415,5 +509,7 @@ void config_free(config_t *c)
     free(c->access_key);
     free(c->secret_key);
     free(c->users_file);
+    free(c->notify_url);
+    clear_notify_map(c);
     memset(c, 0, sizeof *c);
 }

@@ -3,7 +3,7 @@
  * Every flag of the Ruby fake-s3 is accepted (-r -p -a -H -q -l --sslcert
  * --sslkey and the --cors* family), plus --strict, --sync, --region,
  * --threads, --max-connections, --header-timeout, --lifecycle-day-seconds,
- * --help and --version.
+ * --log-delivery-seconds, --notify, --notify-map, --help and --version.
  * Each also reads an environment variable (FAKES3_ROOT, FAKES3_PORT, ...);
  * a flag wins over the environment. */
 #ifndef FAKES3_CONFIG_H
@@ -41,6 +41,10 @@ typedef struct config {
     /* --lifecycle-day-seconds: a lifecycle day lasts this many seconds, not
      * rounded to midnights; 0: S3's days */
     unsigned lifecycle_day_seconds;
+    unsigned log_delivery_seconds; /* --log-delivery-seconds: between access log objects; 60 */
+    char *notify_url;              /* --notify: the webhook of unmapped destinations; NULL */
+    char **notify_map;             /* --notify-map "ARN=URL" entries */
+    size_t nnotify_map;
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

@@ -124,6 +124,10 @@ int main(int argc, char **argv)
         .rate_limit = cfg.limit_bps,
         .lifecycle_day_seconds = cfg.lifecycle_day_seconds,
         .users = &users,
+        .log_delivery_seconds = cfg.log_delivery_seconds,
+        .notify_url = cfg.notify_url,
+        .notify_map = (const char *const *)cfg.notify_map,
+        .nnotify_map = cfg.nnotify_map,
         .cors_origin = cfg.cors_origin,
         .cors_methods = cfg.cors_methods,
         .cors_preflight_headers = cfg.cors_headers,
@@ -186,6 +190,10 @@ int main(int argc, char **argv)
                  users.n == 1 ? "" : "s");
     else
         util_log("fakes3: open mode: any credentials accepted");
+    if (cfg.notify_url || cfg.nnotify_map)
+        util_log("fakes3: event notifications POSTed to %s%s%zu mapped ARN%s",
+                 cfg.notify_url ? cfg.notify_url : "", cfg.notify_url ? " and " : "",
+                 cfg.nnotify_map, cfg.nnotify_map == 1 ? "" : "s");
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)
         ;

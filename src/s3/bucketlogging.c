@@ -1,6 +1,7 @@
 /* Bucket server access logging settings: Put/GetBucketLogging, kept as the
  * document "logging" in S3's canonical form. fakes3 keeps and answers the
- * settings; it delivers no log objects.
+ * settings; accesslog_delivery.c delivers the log objects, reading the
+ * document through s3_logging_target.
  *
  * As S3 (the answers AWS gave in localstack's recorded TestS3BucketLogging,
  * tests/aws/services/s3/test_s3.py, and the AWS error bodies quoted in
@@ -15,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "s3/access/access.h"
+#include "s3/accesslog_delivery.h"
 #include "s3/confdoc.h"
 
 #define CONF_NAME "logging"
@@ -159,17 +162,48 @@ void s3_put_logging(s3_req_t *r, http_response_t *resp)
         /* An empty BucketLoggingStatus turns logging off. */
         store_t *st = r->srv->store;
         int rc = st->ops->conf_delete(st, r->t.bucket, CONF_NAME);
-        if (rc)
+        if (rc) {
             s3_err(r, resp, s3_err_from_store(rc));
-        else
+        } else {
+            s3_logd_changed(r->srv->logd);
             confdoc_ok(resp, 200);
+        }
     } else if (shape_ok(le)) {
         s3_err(r, resp, S3E_MALFORMED_XML);
     } else if (check_target(r, resp, le) == 0 &&
                confdoc_store(r, resp, CONF_NAME, ls, &root) == 0) {
+        s3_logd_changed(r->srv->logd);
         confdoc_ok(resp, 200);
     }
     confxml_free(ls);
+}
+
+int s3_logging_target(const char *doc, size_t len, s3_log_target_t *t)
+{
+    memset(t, 0, sizeof *t);
+    /* Kept as the root's children (confdoc.h). */
+    buf_t x = BUF_INIT;
+    buf_puts(&x, "<" ROOT ">");
+    buf_append(&x, doc, len);
+    buf_puts(&x, "</" ROOT ">");
+    confxml_node_t *ls;
+    int rc = confxml_parse(x.p, x.len, &root, &ls);
+    buf_free(&x);
+    if (rc) return -1;
+    const confxml_node_t *le = confxml_get(ls, "LoggingEnabled");
+    const char *bucket = le ? confxml_text(le, "TargetBucket") : NULL;
+    if (!bucket || strlen(bucket) >= sizeof t->bucket) {
+        confxml_free(ls);
+        return -1;
+    }
+    strcpy(t->bucket, bucket);
+    t->prefix = xstrdup(confxml_text(le, "TargetPrefix"));
+    const confxml_node_t *pp = confxml_path(le, "TargetObjectKeyFormat/PartitionedPrefix");
+    t->partitioned = pp != NULL;
+    const char *src = pp ? confxml_text(pp, "PartitionDateSource") : NULL;
+    t->delivery_time = src && strcmp(src, "DeliveryTime") == 0;
+    confxml_free(ls);
+    return 0;
 }
 
 void s3_get_logging(s3_req_t *r, http_response_t *resp)

@@ -15,6 +15,7 @@
 #include "lib/checksum.h"
 #include "lib/util.h"
 #include "s3/mpu.h"
+#include "s3/notify.h"
 #include "s3/sse.h"
 #include "s3/xmlin.h"
 
@@ -155,6 +156,9 @@ struct complete_job {
     char *key;
     size_t key_len;
     unsigned char fp[MD5_DIGEST_SIZE];
+    /* the event the commit makes, sent by the completer when it succeeds
+     * (NULL: nothing listens) */
+    s3_event_t *ev;
     /* the streamed answer; r is valid while its reader is called */
     s3_req_t *r;
     int stage;
@@ -203,6 +207,7 @@ static void job_unref(void *p)
     if (!last) return;
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
+    s3_event_free(j->ev);
     free(j->upload_id);
     free(j->key);
     free(j->chosen);
@@ -351,9 +356,13 @@ static void *completer_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (!j) return NULL; /* stopping, and nothing left to do */
         int rc = j->st->ops->mpu_complete(j->st, j->upload_id, j->chosen, j->n, &j->meta, &j->cond);
-        if (rc == STORE_OK)
+        if (rc == STORE_OK) {
             remember(c, j);
-        else if (rc == STORE_ENOUPLOAD)
+            /* The object exists now, whoever waits for the answer. */
+            s3_event_object(j->ev, j->meta.size, j->meta.etag, j->meta.vid);
+            s3_event_send(j->ev);
+            j->ev = NULL;
+        } else if (rc == STORE_ENOUPLOAD)
             rc = settled_earlier(c, j);
         pthread_mutex_lock(&j->mu);
         j->rc = rc;
@@ -617,6 +626,7 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
     take_line(&j->hdrs, S3_TAGS_HEADER, &j->meta.tags);
     j->meta.headers = j->hdrs.p;
     s3_storage_class_of(j->meta.headers, j->meta.sclass);
+    j->ev = s3_event_new(r, "ObjectCreated:CompleteMultipartUpload", r->t.key, r->t.key_len);
     j->cond = r->cond;
     if (r->cond.if_match) {
         snprintf(j->cond_etag, sizeof j->cond_etag, "%s", r->cond.if_match);
@@ -641,6 +651,8 @@ void s3_mpu_complete(s3_req_t *r, http_response_t *resp)
              * before the version exists: only this path can name it. */
             s3_version_written(resp, j->meta.vid);
             s3_sse_answer(resp, &sse, 0);
+            r->has_obj_size = 1;
+            r->obj_size = j->meta.size;
             s3_send_xml(resp, 200, &b);
         }
         buf_free(&b);

@@ -1,8 +1,9 @@
 /* Bucket event notifications: Put/GetBucketNotificationConfiguration, kept as
- * the document "notification" in S3's canonical form. fakes3 keeps and
- * answers the configuration; it sends no event anywhere, and so cannot test
- * a destination as S3 does: every well-formed ARN is taken, as S3 takes them
- * with x-amz-skip-destination-validation: true.
+ * the document "notification" in S3's canonical form. notify.c sends the
+ * events, to the URLs the server maps ARNs to; no destination is checked
+ * before the configuration is kept: every well-formed ARN is taken, as S3
+ * takes them with x-amz-skip-destination-validation: true, and the
+ * s3:TestEvent S3 sends on saving goes out after the answer.
  *
  * As S3 (the answers AWS gave in localstack's recorded tests,
  * tests/aws/services/s3/test_s3_notifications_sqs.py and test_s3_api.py
@@ -21,7 +22,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util.h"
 #include "s3/confdoc.h"
+#include "s3/notify.h"
 
 #define CONF_NAME      "notification"
 #define ROOT           "NotificationConfiguration"
@@ -257,14 +260,71 @@ void s3_put_notification(s3_req_t *r, http_response_t *resp)
         /* An empty configuration turns every notification off. */
         store_t *st = r->srv->store;
         int rc = st->ops->conf_delete(st, r->t.bucket, CONF_NAME);
-        if (rc)
+        if (rc) {
             s3_err(r, resp, s3_err_from_store(rc));
-        else
+        } else {
+            s3_notifier_changed(r->srv->notify);
             confdoc_ok(resp, 200);
+        }
     } else if (check(r, resp, nc) == 0 && confdoc_store(r, resp, CONF_NAME, nc, &root) == 0) {
+        s3_notifier_changed(r->srv->notify);
+        s3_notify_test(r);
         confdoc_ok(resp, 200);
     }
     confxml_free(nc);
+}
+
+void s3_notif_confs_free(s3_notif_conf_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].id);
+        free(c[i].arn);
+        for (size_t k = 0; k < c[i].nevents; k++)
+            free(c[i].events[k]);
+        free(c[i].events);
+        free(c[i].prefix);
+        free(c[i].suffix);
+    }
+    free(c);
+}
+
+int s3_notification_confs(const char *doc, size_t len, s3_notif_conf_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* Kept as the root's children (confdoc.h). */
+    buf_t x = BUF_INIT;
+    buf_puts(&x, "<" ROOT ">");
+    buf_append(&x, doc, len);
+    buf_puts(&x, "</" ROOT ">");
+    confxml_node_t *nc;
+    int rc = confxml_parse(x.p, x.len, &root, &nc);
+    buf_free(&x);
+    if (rc) return -1;
+    s3_notif_conf_t *v = xcalloc(nc->n + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < nc->n; i++) {
+        const confxml_node_t *c = nc->kids[i];
+        for (int kind = 0; kind < (int)(sizeof kinds / sizeof *kinds); kind++) {
+            if (strcmp(c->name, kinds[kind].conf) != 0) continue;
+            s3_notif_conf_t *t = &v[k++];
+            t->kind = kind == 0 ? S3_NOTIF_TOPIC : kind == 1 ? S3_NOTIF_QUEUE : S3_NOTIF_LAMBDA;
+            const char *id = confxml_text(c, "Id");
+            t->id = xstrdup(id ? id : "");
+            t->arn = xstrdup(confxml_text(c, kinds[kind].arn));
+            t->events = xcalloc(c->n, sizeof *t->events);
+            for (size_t e = 0; e < c->n; e++)
+                if (strcmp(c->kids[e]->name, "Event") == 0)
+                    t->events[t->nevents++] = xstrdup(c->kids[e]->text);
+            const char *p = rule_value(c, "Prefix"), *s = rule_value(c, "Suffix");
+            t->prefix = *p ? xstrdup(p) : NULL;
+            t->suffix = *s ? xstrdup(s) : NULL;
+        }
+    }
+    confxml_free(nc);
+    *out = v;
+    *n = k;
+    return 0;
 }
 
 void s3_get_notification(s3_req_t *r, http_response_t *resp)

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "s3/accesslog_delivery.h"
 #include "s3/cond.h"
 #include "s3/authorize.h"
+#include "s3/notify.h"
 #include "s3/owner.h"
 #include "s3/payload.h"
 #include "s3/range.h"
@@ -325,6 +327,9 @@ void s3_put_object(s3_req_t *r, http_response_t *resp)
     int failed = publish(r, resp, &meta);
     buf_free(&hdrs);
     if (failed) return;
+    r->has_obj_size = 1;
+    r->obj_size = meta.size;
+    s3_notify(r, "ObjectCreated:Put", r->t.key, r->t.key_len, &meta, NULL);
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     http_resp_header(resp, "ETag", etag);
@@ -559,6 +564,10 @@ static void copy_object(s3_req_t *r, http_response_t *resp)
     meta.headers = hdrs.p ? hdrs.p : "";
     s3_storage_class_of(meta.headers, meta.sclass);
     if (publish(r, resp, &meta)) goto out;
+    r->has_obj_size = 1;
+    r->obj_size = meta.size;
+    s3_notify(r, "ObjectCreated:Copy", r->t.key, r->t.key_len, &meta, NULL);
+    s3_logd_copy_source(r->srv->logd, r, cs.bucket, cs.key, cs.key_len, cs.vid, cs.obj.size);
     s3_version_written(resp, meta.vid);
     s3_sse_answer(resp, r->sse, S3_SSE_ANSWER_CUSTOMER | S3_SSE_ANSWER_CONTEXT);
     if (cs.obj.vid[0]) http_resp_header(resp, "x-amz-copy-source-version-id", cs.obj.vid);
@@ -771,6 +780,8 @@ void s3_get_object_as(s3_req_t *r, http_response_t *resp, const char *bucket, co
         s3_err_obj(r, resp, rc, &o);
         return;
     }
+    r->has_obj_size = 1;
+    r->obj_size = o.size;
     /* An SSE-C object is read with its key only. */
     if (s3_sse_for_read(r, resp, o.headers, 0, &sse)) goto out;
     if (!head && !s3_restore_readable(r, resp, &o)) goto out;
@@ -905,6 +916,13 @@ static int lock_allows(s3_req_t *r, const char *key, size_t key_len, const char 
     return ok;
 }
 
+/* S3's name for what a delete did: a marker added (no version named), or a
+ * version or marker gone. */
+static const char *deleted_event(const char *vid, const store_deleted_t *d)
+{
+    return d->dm && !vid ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete";
+}
+
 void s3_delete_object(s3_req_t *r, http_response_t *resp)
 {
     store_deleted_t d;
@@ -919,6 +937,7 @@ void s3_delete_object(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
+    s3_notify(r, deleted_event(r->vid, &d), r->t.key, r->t.key_len, NULL, d.vid);
     s3_version_headers(resp, d.vid, d.dm);
     http_resp_status(resp, 204);
     http_resp_ready(resp);
@@ -1003,6 +1022,9 @@ void s3_delete_objects(s3_req_t *r, http_response_t *resp)
                 /* InsufficientStorage, SlowDown (EMFILE) or InternalError, per key */
                 code = s3_err_code(s3_err_from_store(rc));
                 msg = s3_err_message(s3_err_from_store(rc));
+            } else {
+                s3_notify(r, deleted_event(e->version, &dd), e->key, e->key_len, NULL, dd.vid);
+                s3_logd_batch_delete(r->srv->logd, r, e->key, e->key_len, e->version);
             }
         }
         if (code) {

@@ -23,6 +23,7 @@
 #include "s3/auth/users.h"
 #include "s3/authorize.h"
 #include "s3/form.h"
+#include "s3/notify.h"
 #include "s3/s3req.h"
 #include "s3/sse.h"
 #include "s3/xmlin.h"
@@ -526,6 +527,9 @@ void s3_post_object(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
+    r->has_obj_size = 1;
+    r->obj_size = meta.size;
+    s3_notify(r, "ObjectCreated:Post", p->key, p->key_len, &meta, NULL);
     char etag[52];
     snprintf(etag, sizeof etag, "\"%s\"", meta.etag);
     buf_t loc = BUF_INIT;

@@ -12,8 +12,10 @@
 #include <arpa/inet.h>
 
 #include "lib/util.h"
+#include "s3/accesslog_delivery.h"
 #include "s3/auth/auth.h"
 #include "s3/authorize.h"
+#include "s3/notify.h"
 #include "s3/payload.h"
 #include "s3/query.h"
 #include "s3/s3req.h"
@@ -370,6 +372,7 @@ void s3_err_doc(const s3_req_t *r, buf_t *b, s3_err_t e, const char *msg, const 
 void s3_err_full(s3_req_t *r, http_response_t *resp, s3_err_t e, const char *msg, const char *extra)
 {
     int status = err_table[e].status;
+    r->err = e;
     if (r->web && status != 304) {
         /* The website endpoint answers in HTML, or with its error document. */
         s3_web_error(r, resp, e, msg);
@@ -451,6 +454,22 @@ const char *s3_query_value(const s3_req_t *r, const char *name)
 {
     const s3_qparam_t *p = s3_query(r, name);
     return p ? p->value : NULL;
+}
+
+void s3_req_auth(const s3_req_t *r, const char **sigv, const char **type)
+{
+    *sigv = *type = NULL;
+    const char *a = http_req_header(r->http, "Authorization");
+    if (a) {
+        *sigv = strncmp(a, "AWS4-", 5) == 0 ? "SigV4" : strncmp(a, "AWS ", 4) == 0 ? "SigV2" : NULL;
+        if (*sigv) *type = "AuthHeader";
+        return;
+    }
+    for (size_t i = 0; i < r->nq; i++) {
+        if (strcmp(r->q[i].name, "X-Amz-Signature") == 0) *sigv = "SigV4";
+        if (strcmp(r->q[i].name, "Signature") == 0 && !*sigv) *sigv = "SigV2";
+    }
+    if (*sigv) *type = "QueryString";
 }
 
 /* ---- buckets ---- */
@@ -743,10 +762,20 @@ static int on_body(void *rctx, const char *data, size_t n, http_response_t *resp
     return 0;
 }
 
+static void answer(s3_req_t *r, http_response_t *resp);
+
 static void on_end(void *rctx, http_response_t *resp)
 {
     s3_req_t *r = rctx;
     if (http_resp_is_ready(resp)) return;
+    int64_t t0 = util_mono_us();
+    answer(r, resp);
+    r->turn_us = util_mono_us() - t0;
+}
+
+/* The body is complete: the operation's answer. */
+static void answer(s3_req_t *r, http_response_t *resp)
+{
     if (!r->op->body && r->payload) {
         s3_err_t e = s3_payload_finish(r->payload, r);
         if (e) {
@@ -790,6 +819,8 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
         fwrite(line.p, 1, line.len, stdout);
         buf_free(&line);
     }
+    /* The bucket's own access log, when it has one (a lookup in memory). */
+    s3_logd_request(r->srv->logd, r, http, resp);
     addr_free(&r->t);
     for (size_t i = 0; i < r->nq; i++) {
         free(r->q[i].name);
@@ -810,6 +841,15 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s3_server_t *s = xcalloc(1, sizeof *s);
     s->store = st;
     s->completer = s3_completer_start();
+    s3_logd_options_t lo = {opt->log_delivery_seconds, 0, opt->users};
+    s->logd = s3_logd_start(st, &lo);
+    s3_notify_options_t no = {
+        .url = opt->notify_url,
+        .map = opt->notify_map,
+        .nmap = opt->nnotify_map,
+        .default_region = opt->region,
+    };
+    s->notify = s3_notifier_start(st, &no);
     s->strict = opt->strict;
     s->quiet = opt->quiet;
     s->legacy_defaults = opt->legacy_bucket_defaults;
@@ -843,7 +883,10 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
 void s3_free(s3_server_t *s)
 {
     if (!s) return;
+    /* Completions still running may notify; notifications may not log. */
     s3_completer_stop(s->completer);
+    s3_notifier_stop(s->notify);
+    s3_logd_stop(s->logd);
     for (size_t i = 0; i < s->nbase; i++)
         free(s->bases[i]);
     free(s->bases);

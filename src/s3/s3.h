@@ -35,6 +35,13 @@ typedef struct s3_options {
      * S3's day, due times rounded to the next midnight UTC) */
     unsigned lifecycle_day_seconds;
     const struct auth_users *users; /* not owned; NULL or empty: the open mode */
+    /* server access logging: seconds between deliveries of log objects (0: 60) */
+    unsigned log_delivery_seconds;
+    /* event notifications: the URL of destinations no map entry names
+     * (--notify), and "ARN=URL" entries (--notify-map); none: no events */
+    const char *notify_url;
+    const char *const *notify_map;
+    size_t nnotify_map;
     /* CORS, as fake-s3 answers it; NULL: fake-s3's defaults */
     const char *cors_origin, *cors_methods, *cors_preflight_headers, *cors_postput_headers,
         *cors_expose_headers;

@@ -30,6 +30,8 @@ void s3_completer_stop(s3_completer_t *c);
 struct s3_server {
     store_t *store;
     s3_completer_t *completer;
+    struct s3_logd *logd;       /* server access log delivery (accesslog_delivery.h) */
+    struct s3_notifier *notify; /* event notifications (notify.h); NULL: no webhook */
     char **bases;
     size_t nbase;
     int strict, quiet;
@@ -92,6 +94,13 @@ typedef struct s3_req {
     char *tags;
     /* the access decisions taken, for the access log ("" in the open mode) */
     char why[384];
+    /* the error answered (S3E_NONE: none), the time the answer took to make
+     * once the request was read, and the size of the object read or
+     * written, for server access logging */
+    s3_err_t err;
+    int64_t turn_us;
+    int has_obj_size;
+    uint64_t obj_size;
     /* chunk signatures to verify in an aws-chunked body (payload.h), or NULL */
     const struct s3_payload_verify *verify;
     void *verify_ctx; /* owned by s3.c */
@@ -148,6 +157,11 @@ int s3_err_status(s3_err_t e);
 /* The code and message of an error, as its document gives them. */
 const char *s3_err_code(s3_err_t e);
 const char *s3_err_message(s3_err_t e);
+
+/* How r was signed, from its Authorization header or query: the signature
+ * version ("SigV4", "SigV2") and authentication type ("AuthHeader",
+ * "QueryString"), both NULL when it was not. */
+void s3_req_auth(const s3_req_t *r, const char **sigv, const char **type);
 
 /* A query parameter by exact name; NULL when absent. */
 const s3_qparam_t *s3_query(const s3_req_t *r, const char *name);

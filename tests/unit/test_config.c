@@ -32,6 +32,9 @@ static const char *const env_names[] = {
     "FAKES3_SSE_C_REQUIRE_TLS",
     "FAKES3_LIFECYCLE_DAY_SECONDS",
     "FAKES3_WEBSITE_PORT",
+    "FAKES3_LOG_DELIVERY_SECONDS",
+    "FAKES3_NOTIFY",
+    "FAKES3_NOTIFY_MAP",
 };
 
 /* Every test starts and ends with none of fakes3's variables set, and with
@@ -91,6 +94,9 @@ static void test_defaults(void **state)
     assert_null(c.cors_expose);
     assert_null(c.probe);
     assert_int_equal(c.website_port, 0);
+    assert_int_equal(c.log_delivery_seconds, 60);
+    assert_null(c.notify_url);
+    assert_int_equal(c.nnotify_map, 0);
     config_free(&c);
     assert_null(c.root);
     assert_null(c.hosts);
@@ -148,6 +154,10 @@ static const flag_case_t flag_cases[] = {
     {{"-q", "--probe", "https://h/x"}, FS(probe, "https://h/x")},
     {{"--website-port", "8080"}, FU(website_port, 8080)},
     {{"--website-port=0"}, FU(website_port, 0)},
+    {{"--log-delivery-seconds", "1"}, FU(log_delivery_seconds, 1)},
+    {{"--log-delivery-seconds=86400"}, FU(log_delivery_seconds, 86400)},
+    {{"--notify", "http://127.0.0.1:9/hook"}, FS(notify_url, "http://127.0.0.1:9/hook")},
+    {{"--notify=http://[::1]/"}, FS(notify_url, "http://[::1]/")},
     /* Options after a stray-looking argument still count (GNU permutation). */
     {{"-q", "-p", "7000"}, FU(port, 7000)},
     {{"--", NULL}, FU(port, 4569)},
@@ -534,6 +544,69 @@ static void test_second_parse_after_help_inside_flag_cluster(void **state)
 
 /* --max-connections and --header-timeout: defaults, flags, environment, and
  * the values refused (a cap of 0 would refuse everybody). */
+/* --notify-map: repeatable, comma lists, the environment replaced by flags;
+ * the delivery flags refuse what they cannot use. */
+static void test_delivery_flags(void **state)
+{
+    (void)state;
+    config_t c;
+    assert_int_equal(PARSE(&c, "--notify-map", "arn:aws:sqs:us-east-1:1:a=http://h/a",
+                           "--notify-map", "arn:b=http://h/b,arn:c=http://h:8/c?x=1"),
+                     -1);
+    assert_int_equal(c.nnotify_map, 3);
+    assert_string_equal(c.notify_map[0], "arn:aws:sqs:us-east-1:1:a=http://h/a");
+    assert_string_equal(c.notify_map[2], "arn:c=http://h:8/c?x=1");
+    config_free(&c);
+    assert_int_equal(c.nnotify_map, 0);
+
+    clear_env(NULL);
+    setenv("FAKES3_NOTIFY_MAP", "arn:e=http://h/e,arn:f=http://h/f", 1);
+    setenv("FAKES3_NOTIFY", "http://h/all", 1);
+    setenv("FAKES3_LOG_DELIVERY_SECONDS", "5", 1);
+    assert_int_equal(PARSE0(&c), -1);
+    assert_int_equal(c.nnotify_map, 2);
+    assert_string_equal(c.notify_url, "http://h/all");
+    assert_int_equal(c.log_delivery_seconds, 5);
+    config_free(&c);
+    assert_int_equal(PARSE(&c, "--notify-map", "arn:g=http://h/g", "--log-delivery-seconds", "7"),
+                     -1);
+    assert_int_equal(c.nnotify_map, 1);
+    assert_string_equal(c.notify_map[0], "arn:g=http://h/g");
+    assert_int_equal(c.log_delivery_seconds, 7);
+    config_free(&c);
+    clear_env(NULL);
+
+    static const char *const bad[][2] = {
+        {"--notify", "https://h/"},
+        {"--notify", "h:1/"},
+        {"--notify", "http://"},
+        {"--notify-map", "arn-only"},
+        {"--notify-map", "=http://h/"},
+        {"--notify-map", "arn:x=ftp://h/"},
+        {"--notify-map", "arn:x=http://h/ a"},
+        {"--log-delivery-seconds", "0"},
+        {"--log-delivery-seconds", "86401"},
+        {"--log-delivery-seconds", "-1"},
+    };
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        clear_env(NULL);
+        if (PARSE(&c, bad[i][0], bad[i][1]) != 2) fail_msg("%s %s accepted", bad[i][0], bad[i][1]);
+        config_free(&c);
+    }
+    static const char *const bad_env[][2] = {
+        {"FAKES3_NOTIFY", "ftp://h/"},
+        {"FAKES3_NOTIFY_MAP", "arn:x"},
+        {"FAKES3_LOG_DELIVERY_SECONDS", "0"},
+    };
+    for (size_t i = 0; i < NELEM(bad_env); i++) {
+        clear_env(NULL);
+        setenv(bad_env[i][0], bad_env[i][1], 1);
+        if (PARSE0(&c) != 2) fail_msg("%s=%s accepted", bad_env[i][0], bad_env[i][1]);
+        config_free(&c);
+    }
+    clear_env(NULL);
+}
+
 static void test_connection_limits(void **state)
 {
     (void)state;
@@ -678,6 +751,7 @@ int main(void)
         T(test_connection_limits),
         T(test_lifecycle_day_seconds),
         T(test_website_port_env),
+        T(test_delivery_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
