@@ -230,10 +230,16 @@ static void format_record(const s3_req_t *r, const http_request_t *http,
     buf_putc(b, ' ');
     const char *key = bk ? bk->key : r->t.key;
     size_t key_len = bk ? bk->key_len : r->t.key_len;
-    if (key && key_len)
+    const char *target = http_req_target(http);
+    if (key && key_len) {
         buf_urlenc(b, key, key_len, 1);
-    else
+    } else if (r->web && target[0] == '/' && target[1] && target[1] != '?') {
+        /* the website endpoint's key is its path, as sent (already encoded) */
+        size_t n = strcspn(target + 1, "? ");
+        buf_append(b, target + 1, n);
+    } else {
         buf_putc(b, '-');
+    }
     buf_putc(b, ' ');
     buf_t uri = BUF_INIT;
     buf_printf(&uri, "%s %s HTTP/1.1", r->method, http_req_target(http));

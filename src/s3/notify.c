@@ -319,7 +319,7 @@ static int stopping(s3_notifier_t *n)
     return s;
 }
 
-/* POST body to url, trying again on failure; 0 when a 2xx came. */
+/* POST body to url, trying again on failure; a last failure is logged. */
 static void post(s3_notifier_t *n, const s3_event_t *e, const char *arn, const char *url,
                  const char *body)
 {

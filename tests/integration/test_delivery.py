@@ -441,3 +441,26 @@ def test_delivery_flags_are_checked(tmp_path, args):
                        text=True, env=clean_env(), timeout=30)
     assert r.returncode == 2, (args, r)
     assert len([l for l in r.stderr.splitlines() if l.strip()]) == 1, r.stderr
+
+
+def test_access_log_records_website_requests(server_factory):
+    web = free_port()
+    srv = server_factory(args=["--log-delivery-seconds", "1", "--website-port", str(web)])
+    s3 = srv.client()
+    s3.create_bucket(Bucket="site")
+    s3.create_bucket(Bucket="logs")
+    s3.put_bucket_logging(Bucket="site", BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "logs", "TargetPrefix": "w/"}})
+    s3.put_bucket_website(Bucket="site",
+                          WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    s3.put_object(Bucket="site", Key="docs/a b.html", Body=b"<p>a</p>", ContentType="text/html")
+    r = requests.get(f"http://127.0.0.1:{web}/docs/a%20b.html", timeout=30,
+                     headers={"Host": "site.s3-website-us-east-1.amazonaws.com"})
+    assert r.status_code == 200 and r.content == b"<p>a</p>"
+    reqid = r.headers["x-amz-request-id"]
+    recs = wait_records(s3, "logs", {reqid}, prefix="w/")
+    rec = next(r for _, r in recs if r["reqid"] == reqid)
+    # WEBSITE.HTTP_method.resource_type, anonymous, the key as requested
+    assert (rec["op"], rec["key"], rec["status"], rec["requester"]) == (
+        "WEBSITE.GET.OBJECT", "docs/a%20b.html", "200", "-")
+    assert rec["host"] == "site.s3-website-us-east-1.amazonaws.com"

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/client.h"
 #include "http/http.h"
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -1340,6 +1341,55 @@ static void test_probe(void **state)
     assert_serving(f->port);
 }
 
+/* The client under the webhooks: a POST's body arrives whole, any status is
+ * told, the deadline holds, and names are looked up only when asked. */
+static void test_client_post(void **state)
+{
+    fixture_t *f = *state;
+    char url[128], err[256];
+    int status;
+    size_t n = 100000;
+    char *body = malloc(n);
+    assert_non_null(body);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (char)('a' + i % 26);
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/echo", f->port);
+    http_client_req_t req = {"POST", url, headers, body, n, 5000, 0};
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_OK);
+    assert_int_equal(status, 200);
+    snprintf(url, sizeof url, "http://localhost:%u/status/503?x=1", f->port);
+    req.body_len = 3;
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_OK);
+    assert_int_equal(status, 503);
+    /* an empty POST still says Content-Length: 0 */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/status/204", f->port);
+    req.body = NULL;
+    req.body_len = 0;
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_OK);
+    assert_int_equal(status, 204);
+    /* nothing listening; a name without resolve; not http */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", closed_port());
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_EFAIL);
+    req.url = "http://webhook.example/";
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_EURL);
+    req.url = "https://127.0.0.1/";
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_EURL);
+    req.url = "http://127.0.0.1/a b";
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_EURL);
+    /* an answer slower than the deadline */
+    f->app.slow_ms = 800;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/slow", f->port);
+    req.url = url;
+    req.timeout_ms = 200;
+    int64_t t0 = now_ms();
+    assert_int_equal(http_client_send(&req, &status, err, sizeof err), HTTP_CLIENT_EFAIL);
+    assert_true(now_ms() - t0 < 700);
+    f->app.slow_ms = 0;
+    free(body);
+    assert_serving(f->port);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1365,6 +1415,7 @@ int main(void)
         cmocka_unit_test(test_stop_gives_up_after_grace),
         cmocka_unit_test(test_stop_ignores_idle_connections),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_client_post),
         cmocka_unit_test(test_refused_heads_skip_begin),
         cmocka_unit_test(test_reject_hook_answers),
         cmocka_unit_test(test_dropped_head_is_freed_and_stop_is_prompt),
