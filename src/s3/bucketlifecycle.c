@@ -9,6 +9,7 @@
 
 #include "lib/util.h"
 #include "s3/lifecycle.h"
+#include "s3/confcache.h"
 #include "s3/s3req.h"
 
 #define CONF_NAME       "lifecycle"
@@ -48,8 +49,8 @@ void s3_put_lifecycle(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
-    /* From now on GET and HEAD look for an expiration to announce. */
-    __atomic_store_n(&r->srv->lifecycle_seen, 1, __ATOMIC_RELEASE);
+    /* GET and HEAD of this bucket now look for an expiration to announce. */
+    s3_confcache_changed(r->srv->lifecycle);
     http_resp_header(resp, MIN_SIZE_HEADER, by_class ? LC_MIN_SIZE_BY_CLASS : LC_MIN_SIZE_ALL);
     http_resp_status(resp, 200);
     http_resp_ready(resp);
@@ -73,6 +74,7 @@ void s3_get_lifecycle(s3_req_t *r, http_response_t *resp)
 void s3_delete_lifecycle(s3_req_t *r, http_response_t *resp)
 {
     s3_conf_delete(r, resp, CONF_NAME, 204);
+    s3_confcache_changed(r->srv->lifecycle);
 }
 
 /* The day GET and HEAD count in: the worker's (--lifecycle-day-seconds). */
@@ -89,7 +91,7 @@ static lc_clock_t clock_of(const s3_server_t *srv)
 void s3_lifecycle_expiration(s3_req_t *r, http_response_t *resp, const char *key, size_t klen,
                              uint64_t size, int64_t mtime, const char *tags)
 {
-    if (!__atomic_load_n(&r->srv->lifecycle_seen, __ATOMIC_ACQUIRE)) return;
+    if (!s3_confcache_has(r->srv->lifecycle, r->t.bucket)) return;
     store_t *st = r->srv->store;
     char *doc;
     size_t len;
@@ -116,25 +118,8 @@ void s3_lifecycle_expiration(s3_req_t *r, http_response_t *resp, const char *key
 
 void s3_lifecycle_expiration_of(s3_req_t *r, http_response_t *resp, const store_obj_t *o)
 {
-    if (!__atomic_load_n(&r->srv->lifecycle_seen, __ATOMIC_ACQUIRE)) return;
+    if (!s3_confcache_has(r->srv->lifecycle, r->t.bucket)) return;
     char *tags = s3_tags_of(o);
     s3_lifecycle_expiration(r, resp, o->key, o->key_len, o->size, o->mtime_ms, tags);
     free(tags);
-}
-
-int s3_lifecycle_any(store_t *st)
-{
-    store_bucket_t *b = NULL;
-    size_t n = 0;
-    if (st->ops->bucket_list(st, NULL, &b, &n) != STORE_OK) return 1;
-    int any = 0;
-    for (size_t i = 0; i < n && !any; i++) {
-        char *doc;
-        size_t len;
-        int rc = st->ops->conf_get(st, b[i].name, CONF_NAME, &doc, &len);
-        if (rc == STORE_OK) free(doc);
-        any = rc != STORE_ENOCONF && rc != STORE_ENOBUCKET;
-    }
-    free(b);
-    return any;
 }

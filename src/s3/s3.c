@@ -15,6 +15,7 @@
 #include "s3/accesslog_delivery.h"
 #include "s3/auth/auth.h"
 #include "s3/authorize.h"
+#include "s3/confcache.h"
 #include "s3/notify.h"
 #include "s3/payload.h"
 #include "s3/query.h"
@@ -856,7 +857,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->sse_c_require_tls = opt->sse_c_require_tls;
     s->rate_limit = opt->rate_limit;
     s->lifecycle_day_seconds = opt->lifecycle_day_seconds;
-    s->lifecycle_seen = s3_lifecycle_any(st);
+    s->lifecycle = s3_confcache_new(st, "lifecycle");
     s->users = opt->users;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
     /* fake-s3's defaults */
@@ -887,6 +888,7 @@ void s3_free(s3_server_t *s)
     s3_completer_stop(s->completer);
     s3_notifier_stop(s->notify);
     s3_logd_stop(s->logd);
+    s3_confcache_free(s->lifecycle);
     for (size_t i = 0; i < s->nbase; i++)
         free(s->bases[i]);
     free(s->bases);

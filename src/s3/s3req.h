@@ -45,7 +45,9 @@ struct s3_server {
      * midnights); whether any bucket may have a configuration (set at start
      * and by PutBucketLifecycleConfiguration; atomic) */
     unsigned lifecycle_day_seconds;
-    int lifecycle_seen;
+    /* which buckets have a lifecycle configuration (GET and HEAD announce
+     * expirations only for those) */
+    struct s3_confcache *lifecycle;
 };
 
 struct s3_req;
@@ -411,7 +413,6 @@ void s3_lifecycle_expiration(s3_req_t *r, http_response_t *resp, const char *key
                              uint64_t size, int64_t mtime, const char *tags);
 /* Whether some bucket of st has a lifecycle configuration (1 also when the
  * store cannot tell). */
-int s3_lifecycle_any(store_t *st);
 /* The same for an object as the store gave it (its tags from its headers). */
 void s3_lifecycle_expiration_of(s3_req_t *r, http_response_t *resp, const store_obj_t *o);
 /* PostObject (postobject.c): a browser form upload. */
