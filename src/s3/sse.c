@@ -43,10 +43,13 @@ void s3_sse_free(s3_sse_t *s)
     free(s->kms_key);
     free(s->context);
     free(s->scratch);
-    aesctr_clear(&s->ctr);
-    volatile uint8_t *k = s->key;
-    for (size_t i = 0; i < sizeof s->key; i++)
-        k[i] = 0;
+    /* Only a customer's key was ever here to wipe (every GET frees one). */
+    if (s->have_key || s->kind == S3_SSE_C) {
+        aesctr_clear(&s->ctr);
+        volatile uint8_t *k = s->key;
+        for (size_t i = 0; i < sizeof s->key; i++)
+            k[i] = 0;
+    }
     s->kms_key = s->context = s->scratch = NULL;
     s->have_key = 0;
 }
