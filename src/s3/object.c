@@ -855,7 +855,7 @@ void s3_get_object_as(s3_req_t *r, http_response_t *resp, const char *bucket, co
         snprintf(cnt, sizeof cnt, "%zu", ntags);
         http_resp_header(resp, "x-amz-tagging-count", cnt);
     }
-    s3_sse_default_answer(resp, o.headers);
+    s3_sse_read_answer(resp, &sse);
     if (!r->vid) s3_lifecycle_expiration_of(r, resp, &o);
     if (ranged) {
         char cr[80];

@@ -17,8 +17,8 @@
 
 #include "lib/util.h"
 #include "s3/authorize.h"
+#include "s3/confdoc.h"
 #include "s3/s3req.h"
-#include "s3/xmlin.h"
 
 #define LOCK_CONF "objectlock"
 
@@ -253,40 +253,44 @@ int s3_lock_held(const char *doc, int64_t now_ms)
 
 /* ---- the bucket's configuration ---- */
 
-struct lconf {
-    char enabled[16], mode[16], days[24], years[24];
-    int has_rule, has_retention, bad;
+/* ObjectLockConfiguration as S3 reads it: anything else is MalformedXML. */
+static const char *const enabled_only[] = {"Enabled", NULL};
+static const char *const modes[] = {"GOVERNANCE", "COMPLIANCE", NULL};
+static const confxml_elem_t retention_rule[] = {
+    {"Mode", 1, 1, CONFXML_TEXT, NULL, modes, NULL},
+    {"Days", 0, 1, CONFXML_TEXT, NULL, NULL, NULL}, /* text: a bad number is InvalidArgument */
+    {"Years", 0, 1, CONFXML_TEXT, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
+static const confxml_elem_t lock_rule[] = {
+    {"DefaultRetention", 1, 1, CONFXML_STRUCT, retention_rule, NULL, NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+static const confxml_elem_t lock_conf[] = {
+    {"ObjectLockEnabled", 1, 1, CONFXML_TEXT, NULL, enabled_only, NULL},
+    {"Rule", 0, 1, CONFXML_STRUCT, lock_rule, NULL, NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+static const confxml_elem_t lock_conf_root = {
+    "ObjectLockConfiguration", 1, 1, CONFXML_STRUCT, lock_conf, NULL, NULL};
 
-static int on_lconf(void *ctx, const char *path, const char *text, size_t n)
+/* The stored form of a configuration ("Enabled", or "Enabled MODE Days|Years
+ * N") into doc; S3E_NONE or what S3 answers: one of Days and Years, a
+ * positive number. */
+static s3_err_t lock_conf_doc(const confxml_node_t *c, char *doc, size_t cap)
 {
-    struct lconf *c = ctx;
-    static const char root[] = "ObjectLockConfiguration";
-    char *dst = NULL;
-    size_t cap = 16;
-    if (strcmp(path, "ObjectLockConfiguration/ObjectLockEnabled") == 0) {
-        dst = c->enabled;
-    } else if (strcmp(path, "ObjectLockConfiguration/Rule") == 0) {
-        c->has_rule = 1;
-    } else if (strcmp(path, "ObjectLockConfiguration/Rule/DefaultRetention") == 0) {
-        c->has_retention = 1;
-    } else if (strcmp(path, "ObjectLockConfiguration/Rule/DefaultRetention/Mode") == 0) {
-        dst = c->mode;
-    } else if (strcmp(path, "ObjectLockConfiguration/Rule/DefaultRetention/Days") == 0) {
-        dst = c->days, cap = 24;
-    } else if (strcmp(path, "ObjectLockConfiguration/Rule/DefaultRetention/Years") == 0) {
-        dst = c->years, cap = 24;
-    } else if (strncmp(path, root, sizeof root - 1) != 0 ||
-               (path[sizeof root - 1] && path[sizeof root - 1] != '/')) {
-        c->bad = 1;
-        return 1;
-    }
-    if (dst) {
-        if (n >= cap) n = cap - 1;
-        memcpy(dst, text, n);
-        dst[n] = 0;
-    }
-    return 0;
+    const char *mode = confxml_text(c, "Rule/DefaultRetention/Mode");
+    const char *days = confxml_text(c, "Rule/DefaultRetention/Days");
+    const char *years = confxml_text(c, "Rule/DefaultRetention/Years");
+    snprintf(doc, cap, "Enabled");
+    if (!mode) return S3E_NONE;
+    if (!days == !years) return S3E_MALFORMED_XML;
+    const char *num = days ? days : years;
+    char *end;
+    long v = strtol(num, &end, 10);
+    if (!*num || *end || v <= 0) return S3E_INVALID_ARGUMENT;
+    snprintf(doc, cap, "Enabled %s %s %ld", mode, days ? "Days" : "Years", v);
+    return S3E_NONE;
 }
 
 void s3_put_lock_conf(s3_req_t *r, http_response_t *resp)
@@ -298,32 +302,17 @@ void s3_put_lock_conf(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
-    struct lconf c = {0};
-    if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_lconf, &c) || c.bad ||
-        strcmp(c.enabled, "Enabled") != 0 || (c.has_rule && !c.has_retention) ||
-        (c.has_retention && (!c.mode[0] || (c.days[0] && c.years[0])))) {
-        s3_err(r, resp, S3E_MALFORMED_XML);
+    confxml_node_t *c;
+    if (confdoc_read(r, resp, &lock_conf_root, &c)) return;
+    char doc[80];
+    s3_err_t e = lock_conf_doc(c, doc, sizeof doc);
+    confxml_free(c);
+    if (e) {
+        s3_err_msg(r, resp, e,
+                   e == S3E_INVALID_ARGUMENT
+                       ? "Default retention period must be a positive integer value"
+                       : NULL);
         return;
-    }
-    char doc[80] = "Enabled";
-    if (c.has_retention) {
-        if (!mode_ok(c.mode)) {
-            s3_err(r, resp, S3E_MALFORMED_XML);
-            return;
-        }
-        const char *num = c.days[0] ? c.days : c.years;
-        char *end;
-        long v = strtol(num, &end, 10);
-        if (!*num || *end || v <= 0) {
-            s3_err_msg(r, resp, S3E_INVALID_ARGUMENT,
-                       "Default retention period must be a positive integer value");
-            return;
-        }
-        if (!c.days[0] && !c.years[0]) {
-            s3_err(r, resp, S3E_MALFORMED_XML);
-            return;
-        }
-        snprintf(doc, sizeof doc, "Enabled %s %s %ld", c.mode, c.days[0] ? "Days" : "Years", v);
     }
     /* Object lock goes on a bucket whose versioning is on, and stays. */
     char m[16];
@@ -424,50 +413,40 @@ static void save(s3_req_t *r, http_response_t *resp, store_obj_t *o, const lock_
     http_resp_ready(resp);
 }
 
-struct fields {
-    const char *root;
-    char a[40], b[40];
-    const char *na, *nb;
-    int bad;
+static const confxml_elem_t retention[] = {
+    {"Mode", 0, 1, CONFXML_TEXT, NULL, modes, NULL},
+    {"RetainUntilDate", 0, 1, CONFXML_TEXT, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
-
-static int on_fields(void *ctx, const char *path, const char *text, size_t n)
-{
-    struct fields *f = ctx;
-    size_t rl = strlen(f->root);
-    if (strncmp(path, f->root, rl) != 0 || (path[rl] && path[rl] != '/')) {
-        f->bad = 1;
-        return 1;
-    }
-    char *dst = NULL;
-    if (path[rl] == '/' && strcmp(path + rl + 1, f->na) == 0) dst = f->a;
-    if (path[rl] == '/' && f->nb && strcmp(path + rl + 1, f->nb) == 0) dst = f->b;
-    if (dst) {
-        if (n >= 40) n = 39;
-        memcpy(dst, text, n);
-        dst[n] = 0;
-    }
-    return 0;
-}
+static const confxml_elem_t retention_root = {"Retention", 1,    1,   CONFXML_STRUCT,
+                                              retention,   NULL, NULL};
+static const char *const on_off[] = {"ON", "OFF", NULL};
+static const confxml_elem_t legal_hold[] = {
+    {"Status", 1, 1, CONFXML_TEXT, NULL, on_off, NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+static const confxml_elem_t legal_hold_root = {"LegalHold", 1,    1,   CONFXML_STRUCT,
+                                               legal_hold,  NULL, NULL};
 
 void s3_put_retention(s3_req_t *r, http_response_t *resp)
 {
-    struct fields f = {"Retention", "", "", "Mode", "RetainUntilDate", 0};
-    if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_fields, &f) || f.bad ||
-        (f.a[0] && !mode_ok(f.a)) || !f.a[0] != !f.b[0]) {
-        s3_err(r, resp, S3E_MALFORMED_XML);
-        return;
-    }
+    confxml_node_t *doc;
+    if (confdoc_read(r, resp, &retention_root, &doc)) return;
+    const char *mode = confxml_text(doc, "Mode"), *date = confxml_text(doc, "RetainUntilDate");
     lock_t want = {0};
-    if (f.b[0] && parse_iso(f.b, &want.until_ms)) {
-        s3_err(r, resp, S3E_MALFORMED_XML);
+    s3_err_t e = S3E_NONE;
+    if (!mode != !date || (date && parse_iso(date, &want.until_ms)))
+        e = S3E_MALFORMED_XML;
+    else if (mode && want.until_ms <= util_now_ms())
+        e = S3E_INVALID_ARGUMENT;
+    if (mode) snprintf(want.mode, sizeof want.mode, "%s", mode);
+    confxml_free(doc);
+    if (e) {
+        s3_err_msg(r, resp, e,
+                   e == S3E_INVALID_ARGUMENT ? "The retain until date must be in the future!"
+                                             : NULL);
         return;
     }
-    if (f.a[0] && want.until_ms <= util_now_ms()) {
-        s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "The retain until date must be in the future!");
-        return;
-    }
-    snprintf(want.mode, sizeof want.mode, "%.15s", f.a);
     store_obj_t o;
     lock_t l;
     if (load_version(r, resp, &o, &l)) return;
@@ -510,16 +489,15 @@ void s3_get_retention(s3_req_t *r, http_response_t *resp)
 
 void s3_put_legal_hold(s3_req_t *r, http_response_t *resp)
 {
-    struct fields f = {"LegalHold", "", "", "Status", NULL, 0};
-    if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_fields, &f) || f.bad ||
-        (strcmp(f.a, "ON") != 0 && strcmp(f.a, "OFF") != 0)) {
-        s3_err(r, resp, S3E_MALFORMED_XML);
-        return;
-    }
+    confxml_node_t *doc;
+    if (confdoc_read(r, resp, &legal_hold_root, &doc)) return;
+    char status[4];
+    snprintf(status, sizeof status, "%s", confxml_text(doc, "Status"));
+    confxml_free(doc);
     store_obj_t o;
     lock_t l;
     if (load_version(r, resp, &o, &l)) return;
-    snprintf(l.hold, sizeof l.hold, "%.3s", f.a);
+    memcpy(l.hold, status, sizeof l.hold);
     save(r, resp, &o, &l);
     store_obj_free(&o);
 }

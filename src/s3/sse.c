@@ -427,11 +427,9 @@ int s3_sse_hidden(const char *name)
     return strcasecmp(name, H_KEPT_CONTEXT) == 0;
 }
 
-void s3_sse_default_answer(http_response_t *resp, const char *headers)
+void s3_sse_read_answer(http_response_t *resp, const s3_sse_t *s)
 {
-    size_t n;
-    if (!stored_value(headers, H_SSE, &n) && !stored_value(headers, H_C_MD5, &n))
-        http_resp_header(resp, H_SSE, "AES256");
+    if (s->kind == S3_SSE_S3) http_resp_header(resp, H_SSE, "AES256");
 }
 
 void s3_sse_answer(http_response_t *resp, const s3_sse_t *s, int what)

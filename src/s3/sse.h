@@ -119,8 +119,9 @@ int s3_sse_for_read(s3_req_t *r, http_response_t *resp, const char *headers, int
 /* Whether a stored header is fakes3's own, never answered by GET or HEAD. */
 int s3_sse_hidden(const char *name);
 /* GET and HEAD: x-amz-server-side-encryption: AES256 for an object stored
- * with no encryption lines. */
-void s3_sse_default_answer(http_response_t *resp, const char *headers);
+ * with no encryption lines (s as s3_sse_for_read read them); the others'
+ * lines are among its stored headers. */
+void s3_sse_read_answer(http_response_t *resp, const s3_sse_t *s);
 
 /* Decrypting the bytes of an SSE-C object: of one blob (whose IV is its
  * ETag) or of parts (each part's IV its ETag). NULL unless s is SSE-C with

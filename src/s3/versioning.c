@@ -6,44 +6,25 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "s3/confdoc.h"
 #include "s3/owner.h"
 #include "s3/s3req.h"
-#include "s3/xmlin.h"
 
 /* The bucket configuration that records MfaDelete as last set. */
 #define MFA_CONF "mfadelete"
 /* The one that says object lock is on (objectlock.c writes it). */
 #define LOCK_CONF "objectlock"
 
-struct vconf {
-    char status[16], mfa[16];
-    int has_status, has_mfa, bad;
+/* VersioningConfiguration as S3 reads it: anything else is MalformedXML. */
+static const char *const statuses[] = {"Enabled", "Suspended", NULL};
+static const char *const mfa_states[] = {"Enabled", "Disabled", NULL};
+static const confxml_elem_t vconf[] = {
+    {"Status", 0, 1, CONFXML_TEXT, NULL, statuses, NULL},
+    {"MfaDelete", 0, 1, CONFXML_TEXT, NULL, mfa_states, NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
-
-static int on_vconf(void *ctx, const char *path, const char *text, size_t n)
-{
-    struct vconf *v = ctx;
-    char *dst = NULL;
-    if (strcmp(path, "VersioningConfiguration/Status") == 0) {
-        dst = v->status;
-        v->has_status = 1;
-    } else if (strcmp(path, "VersioningConfiguration/MfaDelete") == 0) {
-        dst = v->mfa;
-        v->has_mfa = 1;
-    } else if (strncmp(path, "VersioningConfiguration", 23) != 0 || (path[23] && path[23] != '/')) {
-        v->bad = 1;
-        return 1;
-    }
-    if (dst) {
-        if (n >= 16) {
-            v->bad = 1;
-            return 1;
-        }
-        memcpy(dst, text, n);
-        dst[n] = 0;
-    }
-    return 0;
-}
+static const confxml_elem_t vconf_root = {
+    "VersioningConfiguration", 1, 1, CONFXML_STRUCT, vconf, NULL, NULL};
 
 void s3_put_versioning(s3_req_t *r, http_response_t *resp)
 {
@@ -54,14 +35,11 @@ void s3_put_versioning(s3_req_t *r, http_response_t *resp)
         s3_err(r, resp, s3_err_from_store(rc));
         return;
     }
-    struct vconf v = {0};
-    if (!r->body.len || xmlin_parse(r->body.p, r->body.len, on_vconf, &v) || v.bad ||
-        (v.has_status && strcmp(v.status, "Enabled") != 0 && strcmp(v.status, "Suspended") != 0) ||
-        (v.has_mfa && strcmp(v.mfa, "Enabled") != 0 && strcmp(v.mfa, "Disabled") != 0)) {
-        s3_err(r, resp, S3E_MALFORMED_XML);
-        return;
-    }
-    if (!v.has_status && !v.has_mfa) {
+    confxml_node_t *v;
+    if (confdoc_read(r, resp, &vconf_root, &v)) return;
+    const char *status = confxml_text(v, "Status"), *mfa = confxml_text(v, "MfaDelete");
+    if (!status && !mfa) {
+        confxml_free(v);
         s3_err_msg(r, resp, S3E_ILLEGAL_VERSIONING_CONFIGURATION,
                    "The Versioning element must be specified");
         return;
@@ -69,54 +47,53 @@ void s3_put_versioning(s3_req_t *r, http_response_t *resp)
     /* Naming MfaDelete at all takes the device's code (x-amz-mfa): S3
      * answers MalformedXML without it, also for Disabled. There are no
      * devices here, so any code is taken and nothing checks it afterwards. */
-    if (v.has_mfa && !http_req_header(r->http, "x-amz-mfa")) {
+    if (mfa && !http_req_header(r->http, "x-amz-mfa")) {
         s3_err(r, resp, S3E_MALFORMED_XML);
-        return;
+        goto out;
     }
-    int state = v.has_status && strcmp(v.status, "Enabled") == 0 ? STORE_VERSIONING_ENABLED
-                                                                 : STORE_VERSIONING_SUSPENDED;
-    if (v.has_status && state == STORE_VERSIONING_SUSPENDED) {
-        char *doc = NULL;
-        size_t n;
-        rc = st->ops->conf_get(st, r->t.bucket, LOCK_CONF, &doc, &n);
-        free(doc);
-        if (rc == STORE_OK) {
-            s3_err_msg(r, resp, S3E_INVALID_BUCKET_STATE,
-                       "An Object Lock configuration is present on this bucket, so the "
-                       "versioning state cannot be changed.");
-            return;
-        }
-        if (rc != STORE_ENOCONF) {
-            s3_err(r, resp, s3_err_from_store(rc));
-            return;
-        }
-        /* Replication needs versioning Enabled (replication.c); AWS's words
-         * as quoted in nozaq/terraform-aws-remote-state-s3-backend#59. */
-        rc = st->ops->conf_get(st, r->t.bucket, "replication", &doc, &n);
-        free(doc);
-        if (rc == STORE_OK) {
-            s3_err_msg(r, resp, S3E_INVALID_BUCKET_STATE,
-                       "A replication configuration is present on this bucket, so you cannot "
-                       "change the versioning state. To change the versioning state, first delete "
-                       "the replication configuration.");
-            return;
-        }
-        if (rc != STORE_ENOCONF) {
-            s3_err(r, resp, s3_err_from_store(rc));
-            return;
+    int state = status && strcmp(status, "Enabled") == 0 ? STORE_VERSIONING_ENABLED
+                                                         : STORE_VERSIONING_SUSPENDED;
+    if (status && state == STORE_VERSIONING_SUSPENDED) {
+        /* Object lock and replication both need versioning Enabled; AWS's
+         * words (replication's as quoted in
+         * nozaq/terraform-aws-remote-state-s3-backend#59). */
+        static const struct {
+            const char *conf, *msg;
+        } keep_on[] = {
+            {LOCK_CONF, "An Object Lock configuration is present on this bucket, so the "
+                        "versioning state cannot be changed."},
+            {"replication", "A replication configuration is present on this bucket, so you "
+                            "cannot change the versioning state. To change the versioning "
+                            "state, first delete the replication configuration."},
+        };
+        for (size_t i = 0; i < sizeof keep_on / sizeof *keep_on; i++) {
+            char *doc = NULL;
+            size_t n;
+            rc = st->ops->conf_get(st, r->t.bucket, keep_on[i].conf, &doc, &n);
+            free(doc);
+            if (rc == STORE_OK) {
+                s3_err_msg(r, resp, S3E_INVALID_BUCKET_STATE, keep_on[i].msg);
+                goto out;
+            }
+            if (rc != STORE_ENOCONF) {
+                s3_err(r, resp, s3_err_from_store(rc));
+                goto out;
+            }
         }
         rc = STORE_OK;
     }
-    if (v.has_mfa) rc = st->ops->conf_put(st, r->t.bucket, MFA_CONF, v.mfa, strlen(v.mfa));
+    if (mfa) rc = st->ops->conf_put(st, r->t.bucket, MFA_CONF, mfa, strlen(mfa));
     /* Suspending a bucket that never had versioning makes it Suspended
      * too (writes then make null versions, as before). */
-    if (!rc && v.has_status) rc = st->ops->bucket_set_versioning(st, r->t.bucket, state);
+    if (!rc && status) rc = st->ops->bucket_set_versioning(st, r->t.bucket, state);
     if (rc) {
         s3_err(r, resp, s3_err_from_store(rc));
-        return;
+        goto out;
     }
     http_resp_status(resp, 200);
     http_resp_ready(resp);
+out:
+    confxml_free(v);
 }
 
 void s3_versions_of_key(s3_req_t *r, http_response_t *resp)
