@@ -63,6 +63,13 @@ static const char usage[] =
     "                        (topic, queue, function ARN) to this http:// URL [FAKES3_NOTIFY]\n"
     "      --notify-map ARN=URL  POST the events of destination ARN to URL instead;\n"
     "                        repeatable                    [FAKES3_NOTIFY_MAP, comma-separated]\n"
+    "      --no-control      no control namespace (/_fakes3/: reset, snapshots,\n"
+    "                        journal, faults, clock)                     [FAKES3_NO_CONTROL=1]\n"
+    "      --journal N       the request journal keeps the last N requests\n"
+    "                        (default 2000; 0: none)                          [FAKES3_JOURNAL]\n"
+    "      --memory          keep everything in memory, nothing on disk      [FAKES3_MEMORY=1]\n"
+    "      --seed DIR        at start, each folder of DIR becomes a bucket and each file\n"
+    "                        under it an object                                [FAKES3_SEED]\n"
     "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
@@ -94,6 +101,10 @@ enum {
     OPT_LOG_DELIVERY,
     OPT_NOTIFY,
     OPT_NOTIFY_MAP,
+    OPT_NO_CONTROL,
+    OPT_JOURNAL,
+    OPT_MEMORY,
+    OPT_SEED,
 };
 
 static void set_str(char **dst, const char *v)
@@ -278,6 +289,14 @@ int config_parse(config_t *c, int argc, char **argv)
     c->header_timeout_s = 30;
     if ((e = getenv("FAKES3_HEADER_TIMEOUT")) && *e && set_timeout(c, "FAKES3_HEADER_TIMEOUT", e))
         return 2;
+    c->journal = 2000;
+    if ((e = getenv("FAKES3_JOURNAL")) && *e && parse_uint(e, 1000000, &c->journal)) {
+        fprintf(stderr, "fakes3: FAKES3_JOURNAL: not a count (0 to 1000000): %s\n", e);
+        return 2;
+    }
+    c->no_control = truthy(getenv("FAKES3_NO_CONTROL"));
+    c->memory = truthy(getenv("FAKES3_MEMORY"));
+    if ((e = getenv("FAKES3_SEED")) && *e) set_str(&c->seed, e);
     c->quiet = truthy(getenv("FAKES3_QUIET"));
     c->strict = truthy(getenv("FAKES3_STRICT"));
     c->legacy_bucket_defaults = truthy(getenv("FAKES3_LEGACY_BUCKET_DEFAULTS"));
@@ -330,6 +349,10 @@ int config_parse(config_t *c, int argc, char **argv)
         {"log-delivery-seconds", required_argument, NULL, OPT_LOG_DELIVERY},
         {"notify", required_argument, NULL, OPT_NOTIFY},
         {"notify-map", required_argument, NULL, OPT_NOTIFY_MAP},
+        {"no-control", no_argument, NULL, OPT_NO_CONTROL},
+        {"journal", required_argument, NULL, OPT_JOURNAL},
+        {"memory", no_argument, NULL, OPT_MEMORY},
+        {"seed", required_argument, NULL, OPT_SEED},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -428,6 +451,15 @@ int config_parse(config_t *c, int argc, char **argv)
             }
             if (add_notify_map(c, "--notify-map", optarg)) return 2;
             break;
+        case OPT_NO_CONTROL: c->no_control = 1; break;
+        case OPT_MEMORY: c->memory = 1; break;
+        case OPT_SEED: set_str(&c->seed, optarg); break;
+        case OPT_JOURNAL:
+            if (parse_uint(optarg, 1000000, &c->journal)) {
+                fprintf(stderr, "fakes3: --journal: not a count (0 to 1000000): %s\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_LIFECYCLE_DAY:
             if (parse_uint(optarg, 86400, &c->lifecycle_day_seconds) || !c->lifecycle_day_seconds) {
                 fprintf(stderr,
@@ -510,6 +542,7 @@ void config_free(config_t *c)
     free(c->secret_key);
     free(c->users_file);
     free(c->notify_url);
+    free(c->seed);
     clear_notify_map(c);
     memset(c, 0, sizeof *c);
 }

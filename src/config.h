@@ -3,7 +3,8 @@
  * Every flag of the Ruby fake-s3 is accepted (-r -p -a -H -q -l --sslcert
  * --sslkey and the --cors* family), plus --strict, --sync, --region,
  * --threads, --max-connections, --header-timeout, --lifecycle-day-seconds,
- * --log-delivery-seconds, --notify, --notify-map, --help and --version.
+ * --log-delivery-seconds, --notify, --notify-map, --no-control, --journal,
+ * --memory, --seed, --help and --version.
  * Each also reads an environment variable (FAKES3_ROOT, FAKES3_PORT, ...);
  * a flag wins over the environment. */
 #ifndef FAKES3_CONFIG_H
@@ -45,6 +46,10 @@ typedef struct config {
     char *notify_url;              /* --notify: the webhook of unmapped destinations; NULL */
     char **notify_map;             /* --notify-map "ARN=URL" entries */
     size_t nnotify_map;
+    int no_control;   /* --no-control: no /_fakes3/ namespace */
+    unsigned journal; /* --journal N: requests the journal keeps (0: none); 2000 */
+    int memory;       /* --memory: nothing on disk */
+    char *seed;       /* --seed DIR: buckets and objects loaded at start; NULL: none */
 } config_t;
 
 /* Parse argv and the environment into cfg (freed with config_free).

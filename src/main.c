@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "config.h"
+#include "ctl/ctl.h"
 #include "http/http.h"
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
     store_t *st = NULL;
     s3_server_t *app = NULL;
     s3_lifecycle_t *lifecycle = NULL;
+    ctl_t *ctl = NULL;
     http_server_t *srv = NULL, *tls_srv = NULL, *web_srv = NULL;
     char *cert = NULL, *key = NULL;
     auth_users_t users = {0};
@@ -113,6 +115,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: %s\n", err);
         goto out;
     }
+    ctl_options_t co = {
+        .store = st,
+        .backend = cfg.memory ? "memory" : "sqlite",
+        .root = cfg.root,
+        .argv = (const char *const *)argv,
+        .argc = argc,
+        .users = (int)users.n,
+        .journal_size = cfg.journal,
+    };
+    if (!cfg.no_control) ctl = ctl_new(&co);
     s3_options_t ao = {
         .base_hosts = (const char *const *)cfg.hosts,
         .nbase = cfg.nhosts,
@@ -133,8 +145,10 @@ int main(int argc, char **argv)
         .cors_preflight_headers = cfg.cors_headers,
         .cors_postput_headers = cfg.cors_postput,
         .cors_expose_headers = cfg.cors_expose,
+        .hooks = ctl ? ctl_hooks(ctl) : NULL,
     };
     app = s3_new(st, &ao);
+    if (ctl) ctl_bind(ctl, app);
     /* Background work talks to request threads only through the store. */
     lifecycle = s3_lifecycle_start(st, cfg.lifecycle_day_seconds);
     http_options_t ho = {
@@ -213,6 +227,7 @@ out:
     http_stop(web_srv, 0);
     s3_lifecycle_stop(lifecycle);
     s3_free(app);
+    ctl_free(ctl);
     if (st) st->ops->close(st);
     auth_users_free(&users);
     free(cert);

@@ -535,16 +535,22 @@ static int collect_header(void *ctx, const char *name, const char *value)
     return 0;
 }
 
-/* Who sent r: sets r->user (and the chunk verifier), or answers the error. */
-static int authenticate(s3_req_t *r, http_response_t *resp)
+/* Check r's signature into res (freed with auth_result_free). */
+static void auth_run(s3_req_t *r, auth_result_t *res)
 {
     hdr_list_t h = {0};
     http_req_each_header(r->http, collect_header, &h);
     authreq_t areq = {r->method, http_req_target(r->http), h.v, h.n};
-    auth_result_t res;
     auth_check(r->srv->users, r->srv->region, &areq, r->t.vhost ? r->t.bucket : NULL, util_now_ms(),
-               &res);
+               res);
     free(h.v);
+}
+
+/* Who sent r: sets r->user (and the chunk verifier), or answers the error. */
+static int authenticate(s3_req_t *r, http_response_t *resp)
+{
+    auth_result_t res;
+    auth_run(r, &res);
     int rc = 0;
     if (res.kind == AUTH_ERROR) {
         s3_err_full(r, resp, res.err, res.msg, res.extra.p);
@@ -658,6 +664,153 @@ static void *on_reject(void *app, http_request_t *http, http_reject_t why, http_
     return r;
 }
 
+/* ---- the control namespace and faults ---- */
+
+/* "/_fakes3" or "/_fakes3/...", whatever the host: no bucket name starts
+ * with '_', so this never shadows a bucket. */
+static int is_control_target(const char *target)
+{
+    return strncmp(target, "/_fakes3", 8) == 0 &&
+           (target[8] == '\0' || target[8] == '/' || target[8] == '?');
+}
+
+/* Answer a control call's failure to authenticate, in JSON as every control answer. */
+static void control_error(http_response_t *resp, int status, const char *code, const char *msg)
+{
+    buf_t b = BUF_INIT;
+    buf_printf(&b, "{\"error\": \"%s\", \"message\": \"%s\"}\n", code, msg);
+    http_resp_status(resp, status);
+    http_resp_header(resp, "Content-Type", "application/json");
+    http_resp_body_buf(resp, &b);
+    http_resp_ready(resp);
+}
+
+/* A control call's head: with users configured, everything but what the
+ * hooks exempt (health) needs an admin's valid signature. */
+static void control_begin(s3_req_t *r, http_response_t *resp)
+{
+    r->ctl = 1;
+    const char *target = http_req_target(r->http);
+    size_t plen = strcspn(target, "?");
+    size_t dlen;
+    char *path = util_urldec(target + 8, plen - 8, 0, &dlen);
+    if (!path || strlen(path) != dlen) {
+        free(path);
+        control_error(resp, 400, "InvalidURI", "the path is not well percent-encoded");
+        return;
+    }
+    r->upload_id = path; /* freed with the request (reused: a control call uploads nothing) */
+    const s3_hooks_t *h = r->srv->hooks;
+    r->ctl_quiet = strcmp(path, "/health") == 0;
+    if (r->srv->users && r->srv->users->n &&
+        (!h->control_needs_admin || h->control_needs_admin(h->ctx, r->method, path))) {
+        /* The signature covers the path as sent; no bucket is addressed. */
+        auth_result_t res;
+        auth_run(r, &res);
+        r->user = res.kind == AUTH_ERROR ? NULL : res.user;
+        if (res.kind == AUTH_ERROR) {
+            control_error(resp, s3_err_status(res.err), s3_err_code(res.err),
+                          "a control call needs a valid signature of an admin user");
+            auth_result_free(&res);
+            return;
+        }
+        auth_result_free(&res);
+        if (!r->user || !r->user->admin) {
+            control_error(resp, 403, "AccessDenied",
+                          "a control call needs the signature of an admin user");
+            return;
+        }
+    }
+}
+
+static void control_end(s3_req_t *r, http_response_t *resp)
+{
+    if (r->body_overflow) {
+        control_error(resp, 413, "TooLarge", "a control call's body is at most 1 MiB");
+        return;
+    }
+    const char *target = http_req_target(r->http);
+    const char *q = strchr(target, '?');
+    buf_putc(&r->body, 0);
+    s3_ctl_req_t c = {
+        .http = r->http,
+        .method = r->method,
+        .path = r->upload_id,
+        .query = q ? q + 1 : "",
+        .body = r->body.p,
+        .body_len = r->body.len - 1,
+        .access_key = r->user ? r->user->access_key : NULL,
+    };
+    const s3_hooks_t *h = r->srv->hooks;
+    h->control(h->ctx, &c, resp);
+}
+
+static void req_info(const s3_req_t *r, s3_req_info_t *i)
+{
+    *i = (s3_req_info_t){
+        .http = r->http,
+        .reqid = r->reqid,
+        .op = r->op ? r->op->name : NULL,
+        .bucket = r->t.bucket,
+        .key = r->t.key,
+        .key_len = r->t.key_len,
+        .vid = r->vid,
+        .vhost = r->t.vhost,
+        .access_key = r->user ? r->user->access_key : NULL,
+        .auth = r->why,
+    };
+}
+
+static void answer_fault(s3_req_t *r, http_response_t *resp);
+
+/* Ask the fault rules about a routed request; 1 when one answered or will. */
+static int apply_fault(s3_req_t *r, http_response_t *resp)
+{
+    s3_req_info_t info;
+    req_info(r, &info);
+    s3_fault_answer_t a = {0};
+    const s3_hooks_t *h = r->srv->hooks;
+    if (!h->fault(h->ctx, &info, resp, &a)) return http_resp_is_ready(resp);
+    r->fault = xmalloc(sizeof *r->fault);
+    *r->fault = a;
+    /* A body is read (and dropped) before the answer, as S3 reads one
+     * before a 503: a client still sending must see the answer, not a reset. */
+    if (!http_req_has_body(r->http)) answer_fault(r, resp);
+    return 1;
+}
+
+/* A fault rule's error: S3's error document with the rule's code and status. */
+static void answer_fault(s3_req_t *r, http_response_t *resp)
+{
+    const s3_fault_answer_t *a = r->fault;
+    const char *msg = a->message;
+    if (!*msg) {
+        msg = "Injected by a fakes3 fault rule.";
+        for (int e = 1; e < S3E_COUNT; e++)
+            if (strcmp(err_table[e].code, a->code) == 0) {
+                msg = err_table[e].msg;
+                break;
+            }
+    }
+    http_resp_status(resp, a->status);
+    if (strcmp(r->method, "HEAD") == 0) {
+        http_resp_ready(resp);
+        return;
+    }
+    buf_t b = BUF_INIT;
+    buf_puts(&b, S3_XML_DECL "<Error>");
+    s3_xml_elem_s(&b, "Code", a->code);
+    s3_xml_elem_s(&b, "Message", msg);
+    const char *target = http_req_target(r->http);
+    s3_xml_elem(&b, "Resource", target, strcspn(target, "?"));
+    s3_xml_elem_s(&b, "RequestId", r->reqid);
+    s3_xml_elem_s(&b, "HostId", r->hostid);
+    buf_puts(&b, "</Error>");
+    http_resp_header(resp, "Content-Type", "application/xml");
+    http_resp_body_buf(resp, &b);
+    http_resp_ready(resp);
+}
+
 static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
 {
     s3_server_t *srv = app;
@@ -670,6 +823,10 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
         return r;
     }
 
+    if (srv->hooks && is_control_target(http_req_target(http))) {
+        control_begin(r, resp);
+        return r;
+    }
     const char *host = http_req_header(http, "Host");
     int bad_target = addr_parse(http_req_target(http), host, (const char *const *)srv->bases,
                                 srv->nbase, &r->t) != 0 ||
@@ -708,6 +865,7 @@ static void *on_begin(void *app, http_request_t *http, http_response_t *resp)
         s3_err_msg(r, resp, S3E_INVALID_ARGUMENT, "Version id cannot be the empty string");
         return r;
     }
+    if (srv->hooks && srv->hooks->fault && apply_fault(r, resp)) return r;
     if (r->t.bucket && !s3_bucket_name_ok(r->t.bucket) &&
         !(r->op->start == s3_create_bucket_start || r->op->start == s3_put_object_start)) {
         /* No bucket of that name can exist. */
@@ -749,6 +907,10 @@ static int on_body(void *rctx, const char *data, size_t n, http_response_t *resp
 {
     s3_req_t *r = rctx;
     r->received += n;
+    const s3_hooks_t *h = r->srv->hooks;
+    if (h && h->body && !r->ctl) h->body(h->ctx, &r->hook_slot, data, n);
+    if (r->fault) return 0; /* read and dropped: the fault answers at the end */
+    if (r->ctl) return sink_body(r, data, n);
     if (r->op && r->op->body) {
         int rc = r->op->body(r, data, n, resp);
         if (rc || http_resp_is_ready(resp)) drop_put(r);
@@ -769,6 +931,14 @@ static void on_end(void *rctx, http_response_t *resp)
 {
     s3_req_t *r = rctx;
     if (http_resp_is_ready(resp)) return;
+    if (r->ctl) {
+        control_end(r, resp);
+        return;
+    }
+    if (r->fault) {
+        answer_fault(r, resp);
+        return;
+    }
     int64_t t0 = util_mono_us();
     answer(r, resp);
     r->turn_us = util_mono_us() - t0;
@@ -803,7 +973,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     s3_sse_free(r->sse);
     free(r->sse);
     const char *ua = http_req_header(r->http, "User-Agent");
-    if (!r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0)) {
+    if (!r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0) && !(r->ctl && r->ctl_quiet)) {
         int64_t us = util_mono_us() - http_req_start_us(http);
         const char *m = http_req_method(http);
         uint64_t bytes = strcmp(m, "HEAD") == 0 ? 0 : http_resp_body_len(resp);
@@ -821,7 +991,18 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
         buf_free(&line);
     }
     /* The bucket's own access log, when it has one (a lookup in memory). */
-    s3_logd_request(r->srv->logd, r, http, resp);
+    if (!r->ctl) s3_logd_request(r->srv->logd, r, http, resp);
+    if (r->srv->hooks && r->srv->hooks->record && !r->ctl) {
+        s3_req_info_t info;
+        req_info(r, &info);
+        info.resp = resp;
+        info.error = r->fault ? r->fault->code : r->err ? s3_err_code(r->err) : NULL;
+        info.body_bytes = r->received;
+        info.turn_us = r->turn_us;
+        info.slot = r->hook_slot;
+        r->srv->hooks->record(r->srv->hooks->ctx, &info);
+    }
+    free(r->fault);
     addr_free(&r->t);
     for (size_t i = 0; i < r->nq; i++) {
         free(r->q[i].name);
@@ -859,6 +1040,7 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
     s->lifecycle_day_seconds = opt->lifecycle_day_seconds;
     s->lifecycle = s3_confcache_new(st, "lifecycle");
     s->users = opt->users;
+    s->hooks = opt->hooks;
     s->region = xstrdup(opt->region ? opt->region : "us-east-1");
     /* fake-s3's defaults */
     s->cors_origin = xstrdup(opt->cors_origin ? opt->cors_origin : "*");
@@ -879,6 +1061,13 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt)
             *p = (char)tolower((unsigned char)*p);
     }
     return s;
+}
+
+void s3_forget_caches(s3_server_t *s)
+{
+    s3_confcache_changed(s->lifecycle);
+    s3_logd_changed(s->logd);
+    s3_notifier_changed(s->notify);
 }
 
 void s3_free(s3_server_t *s)

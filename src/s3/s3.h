@@ -45,9 +45,71 @@ typedef struct s3_options {
     /* CORS, as fake-s3 answers it; NULL: fake-s3's defaults */
     const char *cors_origin, *cors_methods, *cors_preflight_headers, *cors_postput_headers,
         *cors_expose_headers;
+    /* the control namespace (not owned); NULL: /_fakes3/ is an ordinary
+     * (and impossible) bucket name (--no-control) */
+    const struct s3_hooks *hooks;
 } s3_options_t;
 
 typedef struct s3_server s3_server_t;
+
+/* ---- the control layer's hooks (src/ctl implements them) ----
+ * What s3 tells the control namespace about a request and asks of it: the
+ * S3 layer routes /_fakes3/ requests to control(), asks fault() whether a
+ * routed request is to fail, and reports every exchange to record(). */
+typedef struct s3_req_info {
+    const http_request_t *http;
+    const http_response_t *resp; /* record only */
+    const char *reqid;           /* x-amz-request-id */
+    const char *op;              /* S3 operation name; NULL when not routed */
+    const char *bucket;          /* NULL: none */
+    const char *key;             /* NULL: none; key_len bytes, may hold NULs? never: UTF-8 */
+    size_t key_len;
+    const char *vid;        /* ?versionId=, NULL: none */
+    int vhost;              /* virtual-host addressing */
+    const char *access_key; /* the authenticated user's; NULL: anonymous (or open mode) */
+    const char *auth;       /* the access decisions ("" in the open mode) */
+    const char *error;      /* the S3 error code answered; NULL: none (record only) */
+    uint64_t body_bytes;    /* request body bytes received (record only) */
+    int64_t turn_us;        /* time to make the answer once the body was read */
+    void *slot;             /* what body() kept for this request; NULL: nothing */
+} s3_req_info_t;
+
+/* An error a fault rule answers with instead of running the operation. */
+typedef struct s3_fault_answer {
+    char code[64]; /* S3 error code, e.g. "SlowDown" */
+    int status;
+    char message[256]; /* "" : the code's usual message */
+} s3_fault_answer_t;
+
+/* A request under /_fakes3/ (on any host), its body buffered whole. */
+typedef struct s3_ctl_req {
+    const http_request_t *http;
+    const char *method;
+    const char *path;  /* after "/_fakes3", percent-decoded, without the query: "/health" */
+    const char *query; /* the raw query after '?', "" when none */
+    const char *body;
+    size_t body_len;
+    const char *access_key; /* the signer (an admin when users are configured), or NULL */
+} s3_ctl_req_t;
+
+typedef struct s3_hooks {
+    void *ctx;
+    /* Answer a /_fakes3/ request whole (resp made ready). */
+    void (*control)(void *ctx, const s3_ctl_req_t *req, http_response_t *resp);
+    /* Whether a control call needs an admin's signature (health does not). */
+    int (*control_needs_admin)(void *ctx, const char *method, const char *path);
+    /* After routing and authentication, before the operation runs: return 1
+     * to fail the request with *a (the operation never runs, so nothing
+     * changes); may sleep and may shape or abort resp through the http
+     * layer. NULL: no faults. */
+    int (*fault)(void *ctx, const s3_req_info_t *info, http_response_t *resp, s3_fault_answer_t *a);
+    /* Request body bytes as they arrive; *slot is the request's (NULL at
+     * first), handed back in record's info. NULL: not wanted. */
+    void (*body)(void *ctx, void **slot, const char *data, size_t n);
+    /* The exchange is over (also for errors and aborted exchanges); must
+     * free info->slot. Not called for control calls. */
+    void (*record)(void *ctx, const s3_req_info_t *info);
+} s3_hooks_t;
 
 /* S3's limit on a request's header fields (names and values), for the http
  * layer's max_head_bytes; past it S3 answers RequestHeaderSectionTooLarge. */
@@ -56,6 +118,9 @@ typedef struct s3_server s3_server_t;
 
 /* A new S3 application over st (not owned); options are copied. */
 s3_server_t *s3_new(store_t *st, const s3_options_t *opt);
+/* The store changed under the application (a reset, a snapshot restored):
+ * forget what it keeps in memory of buckets' configurations. */
+void s3_forget_caches(s3_server_t *s);
 /* Free the application (the store stays open). */
 void s3_free(s3_server_t *s);
 

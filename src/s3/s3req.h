@@ -48,6 +48,8 @@ struct s3_server {
     /* which buckets have a lifecycle configuration (GET and HEAD announce
      * expirations only for those) */
     struct s3_confcache *lifecycle;
+    /* the control namespace's hooks (s3.h); NULL: --no-control */
+    const s3_hooks_t *hooks;
 };
 
 struct s3_req;
@@ -124,6 +126,12 @@ typedef struct s3_req {
     /* a request of the website listener: webserve.c's state (also op_ctx),
      * and errors are its HTML pages; NULL on the REST listener */
     struct s3_web *web;
+    /* a /_fakes3/ control call (its body buffered in body) */
+    int ctl, ctl_quiet; /* ctl_quiet: not in the access log (health checks) */
+    /* an error a fault rule chose, answered once the body is read */
+    s3_fault_answer_t *fault;
+    /* the control layer's per-request state (s3_hooks_t.body) */
+    void *hook_slot;
     /* UploadPart */
     char *upload_id;
     char upload_alg[16];
