@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "ctl/ctl_int.h"
+#include "ctl/faults.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
@@ -98,6 +99,10 @@ static void info(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
 static const ctl_call_t calls[] = {
     {"GET", "/health", 0, health},
     {"GET", "/info", 1, info},
+    {"POST", "/faults", 1, ctl_faults_post},
+    {"GET", "/faults", 1, ctl_faults_get},
+    {"DELETE", "/faults", 1, ctl_faults_delete_all},
+    {"DELETE", "/faults/*", 1, ctl_faults_delete_one},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path
@@ -152,7 +157,9 @@ ctl_t *ctl_new(const ctl_options_t *opt)
     c->opt.backend = xstrdup(opt->backend ? opt->backend : "sqlite");
     c->opt.root = opt->root ? xstrdup(opt->root) : NULL;
     c->started_us = util_mono_us();
+    c->faults = ctl_faults_new();
     c->hooks = (s3_hooks_t){.ctx = c, .control = on_control, .control_needs_admin = on_needs_admin};
+    c->hooks.fault = ctl_faults_hook;
     return c;
 }
 
@@ -174,5 +181,6 @@ void ctl_free(ctl_t *c)
     free(c->argv);
     free((char *)c->opt.backend);
     free((char *)c->opt.root);
+    ctl_faults_free(c->faults);
     free(c);
 }

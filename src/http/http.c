@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "http/head.h"
+#include "http/shape.h"
 #include "http/watchdog.h"
 #include "lib/util.h"
 
@@ -34,6 +35,9 @@ struct http_response {
     void (*reader_free)(void *);
     uint64_t produced; /* by the reader */
     int ready;
+    int abort;             /* close instead of answering */
+    http_shape_t *shape;   /* NULL: as is (the common case costs one test) */
+    http_shaper_t *shaper; /* shape's reader, once queued */
 };
 
 /* One per connection, from libmicrohttpd's STARTED notice to CLOSED: it owns
@@ -105,6 +109,8 @@ static void resp_free(http_response_t *r)
         free(r->hdr[i].value);
     }
     free(r->hdr);
+    free(r->shape);
+    http_shaper_free(r->shaper);
 }
 
 void http_resp_status(http_response_t *resp, int status)
@@ -150,6 +156,17 @@ void http_resp_body_reader(http_response_t *resp, uint64_t len, http_reader_fn f
     resp->reader = fn;
     resp->reader_ctx = ctx;
     resp->reader_free = free_fn;
+}
+
+void http_resp_shape(http_response_t *resp, const http_shape_t *shape)
+{
+    if (!resp->shape) resp->shape = xmalloc(sizeof *resp->shape);
+    *resp->shape = *shape;
+}
+
+void http_resp_abort(http_response_t *resp)
+{
+    resp->abort = 1;
 }
 
 void http_resp_ready(http_response_t *resp)
@@ -333,29 +350,66 @@ static ssize_t reader_cb(void *cls, uint64_t pos, char *buf, size_t max)
     return n;
 }
 
+/* The body of rs, whatever its kind, as a reader: for a shaped answer. */
+static ssize_t body_source(void *ctx, uint64_t pos, char *out, size_t max)
+{
+    http_response_t *rs = ctx;
+    if (rs->kind != BODY_READER && pos >= rs->len) return 0;
+    if (rs->kind != BODY_READER && max > rs->len - pos) max = (size_t)(rs->len - pos);
+    switch (rs->kind) {
+    case BODY_BUF: memcpy(out, rs->buf.p + pos, max); return (ssize_t)max;
+    case BODY_FD: {
+        ssize_t n = pread(rs->fd, out, max, (off_t)(rs->off + pos));
+        return n == 0 ? -1 : n; /* the file is shorter than said */
+    }
+    case BODY_READER: {
+        ssize_t n = rs->reader(rs->reader_ctx, pos, out, max);
+        if (n > 0) rs->produced += (uint64_t)n;
+        return n;
+    }
+    default: return 0;
+    }
+}
+
+/* A fault rule's answer: the head as is, the body through the shaper.
+ * The response struct outlives libmicrohttpd's use of it, as below. */
+static struct MHD_Response *shaped(http_response_t *rs)
+{
+    rs->shaper = http_shaper_new(rs->shape, body_source, rs);
+    uint64_t len = rs->kind == BODY_NONE ? 0 : rs->len;
+    return MHD_create_response_from_callback(len == HTTP_LEN_UNKNOWN ? MHD_SIZE_UNKNOWN : len,
+                                             64 * 1024, http_shaper_read, rs->shaper, NULL);
+}
+
 static enum MHD_Result queue(struct http_request *r)
 {
     http_response_t *rs = &r->resp;
     struct MHD_Response *m = NULL;
     r->queued = 1;
-    switch (rs->kind) {
-    case BODY_BUF:
-        m = MHD_create_response_from_buffer(rs->buf.len, rs->buf.p, MHD_RESPMEM_MUST_FREE);
-        if (m) rs->buf = (buf_t)BUF_INIT;
-        break;
-    case BODY_FD:
-        m = MHD_create_response_from_fd_at_offset64(rs->len, rs->fd, rs->off);
-        if (m) rs->fd = -1; /* libmicrohttpd closes it */
-        break;
-    case BODY_READER:
-        /* The response struct lives until the request is done, which is after
-         * libmicrohttpd stops reading from it. */
-        m = MHD_create_response_from_callback(rs->len == HTTP_LEN_UNKNOWN ? MHD_SIZE_UNKNOWN
-                                                                          : rs->len,
-                                              64 * 1024, reader_cb, rs, NULL);
-        break;
-    default: m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT); break;
-    }
+    /* Closing without an answer: libmicrohttpd drops the connection and
+     * reports the request terminated, so done still runs once. */
+    if (rs->abort) return MHD_NO;
+    if (rs->shape)
+        m = shaped(rs);
+    else
+        switch (rs->kind) {
+        case BODY_BUF:
+            m = MHD_create_response_from_buffer(rs->buf.len, rs->buf.p, MHD_RESPMEM_MUST_FREE);
+            if (m) rs->buf = (buf_t)BUF_INIT;
+            break;
+        case BODY_FD:
+            m = MHD_create_response_from_fd_at_offset64(rs->len, rs->fd, rs->off);
+            if (m) rs->fd = -1; /* libmicrohttpd closes it */
+            break;
+        case BODY_READER:
+            /* The response struct lives until the request is done, which is after
+             * libmicrohttpd stops reading from it. */
+            m = MHD_create_response_from_callback(rs->len == HTTP_LEN_UNKNOWN ? MHD_SIZE_UNKNOWN
+                                                                              : rs->len,
+                                                  64 * 1024, reader_cb, rs, NULL);
+            break;
+        default: m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT); break;
+        }
     if (!m) return MHD_NO;
     for (size_t i = 0; i < rs->nhdr; i++) {
         /* libmicrohttpd refuses an empty value; one space is optional

@@ -133,6 +133,26 @@ void http_resp_body_fd(http_response_t *resp, int fd, uint64_t off, uint64_t len
 #define HTTP_LEN_UNKNOWN UINT64_MAX
 void http_resp_body_reader(http_response_t *resp, uint64_t len, http_reader_fn fn, void *ctx,
                            void (*free_fn)(void *));
+/* Fault injection (the control namespace's fault rules). How the real answer
+ * goes out: after_head_reset closes the connection right after the head;
+ * otherwise its body (whatever its kind) is streamed through a reader that
+ * sleeps body_delay_ms before each piece, paces to rate_bps (0: no limit)
+ * and, with truncate_after >= 0, closes the connection after that many body
+ * bytes (the declared Content-Length is kept: the client sees a short body).
+ * The sleeps block the worker thread that sends the body: under the thread
+ * pool, every other connection of that thread waits too (-l's
+ * thread_per_connection mode gives each connection its own thread). */
+typedef struct http_shape {
+    int after_head_reset;
+    int64_t truncate_after; /* -1: the whole body */
+    unsigned body_delay_ms;
+    double rate_bps;
+} http_shape_t;
+/* Shape resp's body as *shape says (copied); may come before or after the body is set. */
+void http_resp_shape(http_response_t *resp, const http_shape_t *shape);
+/* Send nothing: when the answer would go out, close the connection instead
+ * (a reset before the head). The application's done still runs once. */
+void http_resp_abort(http_response_t *resp);
 /* Mark the response complete; the adapter sends it at the next chance. */
 void http_resp_ready(http_response_t *resp);
 int http_resp_is_ready(const http_response_t *resp);
