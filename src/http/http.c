@@ -373,10 +373,13 @@ static ssize_t body_source(void *ctx, uint64_t pos, char *out, size_t max)
 
 /* A fault rule's answer: the head as is, the body through the shaper.
  * The response struct outlives libmicrohttpd's use of it, as below. */
-static struct MHD_Response *shaped(http_response_t *rs)
+static struct MHD_Response *shaped(struct http_request *r, http_response_t *rs)
 {
     rs->shaper = http_shaper_new(rs->shape, body_source, rs);
     uint64_t len = rs->kind == BODY_NONE ? 0 : rs->len;
+    /* No body goes out to call the shaper: the close comes after the head. */
+    if (rs->shape->after_head_reset && (len == 0 || strcmp(r->method, "HEAD") == 0))
+        http_resp_header(rs, "Connection", "close");
     return MHD_create_response_from_callback(len == HTTP_LEN_UNKNOWN ? MHD_SIZE_UNKNOWN : len,
                                              64 * 1024, http_shaper_read, rs->shaper, NULL);
 }
@@ -390,7 +393,7 @@ static enum MHD_Result queue(struct http_request *r)
      * reports the request terminated, so done still runs once. */
     if (rs->abort) return MHD_NO;
     if (rs->shape)
-        m = shaped(rs);
+        m = shaped(r, rs);
     else
         switch (rs->kind) {
         case BODY_BUF:

@@ -33,7 +33,13 @@ ssize_t http_shaper_read(void *shaper, uint64_t pos, char *out, size_t max)
     if (!sh->start_us) sh->start_us = util_mono_us();
     if (s->after_head_reset) return MHD_CONTENT_READER_END_WITH_ERROR;
     if (s->truncate_after >= 0) {
-        if (pos >= (uint64_t)s->truncate_after) return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (pos >= (uint64_t)s->truncate_after) {
+            /* A body no longer than the cut ends as it would (a body of
+             * known length never gets here: it is complete). */
+            char probe;
+            return sh->src(sh->src_ctx, pos, &probe, 1) == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+                                                             : MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (max > (uint64_t)s->truncate_after - pos)
             max = (size_t)((uint64_t)s->truncate_after - pos);
     }
