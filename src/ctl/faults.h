@@ -4,7 +4,8 @@
  * (times, after, a probability drawn from the rule's own seeded generator,
  * so that the same sequence of requests gets the same decisions) and an
  * action: an S3 error answered instead of the operation, a delay before the
- * head, a connection reset before or after the head, a body cut short,
+ * head, a connection reset before the head (the operation then never runs:
+ * nothing changes) or after it, a body cut short,
  * delayed or paced. The first rule (in the order added) that fires applies.
  *
  * The S3 layer asks ctl_faults_hook about every routed request; with no

@@ -169,6 +169,11 @@ void http_resp_abort(http_response_t *resp)
     resp->abort = 1;
 }
 
+int http_resp_is_aborted(const http_response_t *resp)
+{
+    return resp->abort;
+}
+
 void http_resp_ready(http_response_t *resp)
 {
     resp->ready = 1;

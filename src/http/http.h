@@ -153,6 +153,7 @@ void http_resp_shape(http_response_t *resp, const http_shape_t *shape);
 /* Send nothing: when the answer would go out, close the connection instead
  * (a reset before the head). The application's done still runs once. */
 void http_resp_abort(http_response_t *resp);
+int http_resp_is_aborted(const http_response_t *resp);
 /* Mark the response complete; the adapter sends it at the next chance. */
 void http_resp_ready(http_response_t *resp);
 int http_resp_is_ready(const http_response_t *resp);

@@ -770,7 +770,14 @@ static int apply_fault(s3_req_t *r, http_response_t *resp)
     req_info(r, &info);
     s3_fault_answer_t a = {0};
     const s3_hooks_t *h = r->srv->hooks;
-    if (!h->fault(h->ctx, &info, resp, &a)) return http_resp_is_ready(resp);
+    if (!h->fault(h->ctx, &info, resp, &a) && !http_resp_is_aborted(resp))
+        return http_resp_is_ready(resp);
+    if (http_resp_is_aborted(resp)) {
+        /* A reset before the head: the operation never runs either, so the
+         * client's failed request changed nothing. The journal shows status
+         * 0 (no answer) and this pseudo-code. */
+        a = (s3_fault_answer_t){.code = "ConnectionReset"};
+    }
     r->fault = xmalloc(sizeof *r->fault);
     *r->fault = a;
     /* A body is read (and dropped) before the answer, as S3 reads one
@@ -783,14 +790,17 @@ static int apply_fault(s3_req_t *r, http_response_t *resp)
 static void answer_fault(s3_req_t *r, http_response_t *resp)
 {
     const s3_fault_answer_t *a = r->fault;
+    if (http_resp_is_aborted(resp)) {
+        http_resp_ready(resp); /* the adapter closes the connection instead */
+        return;
+    }
     const char *msg = a->message;
     if (!*msg) {
+        /* The code's last row: the general one where a code has several
+         * (SlowDown's first row names running out of descriptors). */
         msg = "Injected by a fakes3 fault rule.";
         for (int e = 1; e < S3E_COUNT; e++)
-            if (strcmp(err_table[e].code, a->code) == 0) {
-                msg = err_table[e].msg;
-                break;
-            }
+            if (strcmp(err_table[e].code, a->code) == 0) msg = err_table[e].msg;
     }
     http_resp_status(resp, a->status);
     if (strcmp(r->method, "HEAD") == 0) {

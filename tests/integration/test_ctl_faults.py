@@ -432,15 +432,23 @@ def test_reset_before_head(server, s3):
     assert not isinstance(ei.value, ClientError)
 
 
-def test_reset_before_head_put_still_stores(server, s3):
-    setup_bucket(s3)
-    add(server, {"match": {"op": "PutObject"}, "action": {"reset": "before_head"}, "times": 1})
+def test_reset_before_head_put_changes_nothing(server, s3):
+    """A reset before the head fails the request: like an error rule's, its operation never
+    runs, so the object neither appears nor changes."""
+    setup_bucket(s3, [("old", b"before")])
+    add(server, {"match": {"op": "PutObject"}, "action": {"reset": "before_head"}, "times": 2})
     body = b"p" * 5000
     with RawConn(server.port) as c:
         c.send_head("PUT", f"/{BUCKET}/k", headers=[("Content-Length", str(len(body)))],
                     body=body)
         assert read_to_eof(c) == b""
-    assert s3.get_object(Bucket=BUCKET, Key="k")["Body"].read() == body
+    with RawConn(server.port) as c:
+        c.send_head("PUT", f"/{BUCKET}/old", headers=[("Content-Length", "3")], body=b"new")
+        assert read_to_eof(c) == b""
+    with pytest.raises(ClientError) as ei:
+        s3.head_object(Bucket=BUCKET, Key="k")
+    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert s3.get_object(Bucket=BUCKET, Key="old")["Body"].read() == b"before"
 
 
 def test_reset_after_head(server, s3):
