@@ -4,7 +4,8 @@
 #   make podman-service    (podman only) the Docker API on a socket for docker-compose; prints the
 #                          DOCKER_HOST to export
 #   make podman-service-stop
-#   make test-compose      tests/compose/run.sh: the walk-through, checked end to end
+#   make test-compose      tests/compose/run.sh: the walk-through, checked end to end; then
+#                          tests/testcontainers/run.sh: the image under Testcontainers for Node
 #
 # The engine: docker when a Docker daemon answers, else podman (ENGINE=docker|podman overrides).
 # Podman is set up as this machine needs it: runc instead of crun, explicit ulimits, in a
@@ -111,5 +112,6 @@ podman-service-stop:
 	  rm -f $(PODMAN_PID) $(PODMAN_SOCK); \
 	fi
 
+# Both run, also when the first fails: the walk-through, then Testcontainers for Node.
 test-compose:
-	@./tests/compose/run.sh
+	@./tests/compose/run.sh; a=$$?; ./tests/testcontainers/run.sh; b=$$?; [ $$a = 0 ] && [ $$b = 0 ]

@@ -70,7 +70,8 @@ static const char usage[] =
     "      --memory          keep everything in memory, nothing on disk      [FAKES3_MEMORY=1]\n"
     "      --seed DIR        at start, each folder of DIR becomes a bucket and each file\n"
     "                        under it an object                                [FAKES3_SEED]\n"
-    "      --probe [URL]     health check: GET URL (default http://127.0.0.1:PORT/),\n"
+    "      --probe [URL]     health check: GET URL (default\n"
+    "                        http://127.0.0.1:PORT/_fakes3/health),\n"
     "                        exit 0 if it answers 200-499, else 1\n"
     "  -h, --help            this text\n"
     "  -V, --version         the version\n";

@@ -68,7 +68,8 @@ int main(int argc, char **argv)
     }
     if (cfg.probe) {
         char url[64], err[256];
-        if (!*cfg.probe) snprintf(url, sizeof url, "http://127.0.0.1:%u/", cfg.port);
+        /* The health call answers 200 without a signature, even with users configured. */
+        if (!*cfg.probe) snprintf(url, sizeof url, "http://127.0.0.1:%u/_fakes3/health", cfg.port);
         const char *u = *cfg.probe ? cfg.probe : url;
         rc = http_probe(u, 2000, err, sizeof err);
         if (rc) fprintf(stderr, "fakes3: probe %s: %s\n", u, err);

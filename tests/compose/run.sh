@@ -5,7 +5,7 @@
 #   2. `make image`: localhost/fakes3:latest and localhost/fakes3-s3cmd:latest
 #   3. with podman: its Docker API on a socket under build/docker/ (DOCKER_HOST)
 #   4. `docker-compose -p <unique> up -d`, host port FAKES3_COMPOSE_PORT (default 4569, else a
-#      free one)
+#      free one); its HEALTHCHECK (a probe of /_fakes3/health) is healthy
 #   5. `aws s3 cp` from the host to s3://my-bucket (never created)
 #   6. `s3cmd get s3://my-bucket/...` in the client container, through the alias my-bucket.fakes3
 #      (the server's access log must show the virtual-host request), same sha256
@@ -120,22 +120,23 @@ timeout 300 "${compose[@]}" up -d >"$work/up.log" 2>&1 || { cat "$work/up.log"; 
 wait_ready
 say "docker-compose up: $(($(date +%s) - t)) s, fakes3 on http://localhost:$port"
 
-# Once the image has a probe (`fakes3 --probe URL`), its HEALTHCHECK must pass too.
+# The HEALTHCHECK: the compose file's probes /_fakes3/health; it must pass. The image's own
+# (`fakes3 --probe` without a URL) probes the same call on the default port.
 cid=$("${compose[@]}" ps -q fakes3)
-if timeout 30 "${compose[@]}" exec -T fakes3 /usr/bin/fakes3 --help 2>/dev/null | grep -q -- --probe; then
-  if [ "$engine" = podman ]; then
-    podman healthcheck run "$cid" >/dev/null 2>&1 || fail "HEALTHCHECK (podman healthcheck run) is not healthy"
-  else
-    for _ in $(seq 60); do
-      [ "$(docker inspect -f '{{.State.Health.Status}}' "$cid")" = healthy ] && break
-      sleep 1
-    done
-    [ "$(docker inspect -f '{{.State.Health.Status}}' "$cid")" = healthy ] || fail "HEALTHCHECK is not healthy"
-  fi
-  say "HEALTHCHECK: healthy"
+hc=$("${inspect[@]}" -f '{{.Config.Healthcheck.Test}}' "$cid")
+[[ $hc == *"http://127.0.0.1:4569/_fakes3/health"* ]] || fail "HEALTHCHECK does not probe /_fakes3/health: $hc"
+if [ "$engine" = podman ]; then
+  podman healthcheck run "$cid" >/dev/null 2>&1 || fail "HEALTHCHECK (podman healthcheck run) is not healthy"
 else
-  say "HEALTHCHECK: not checked (this fakes3 has no --probe yet)"
+  for _ in $(seq 60); do
+    [ "$(docker inspect -f '{{.State.Health.Status}}' "$cid")" = healthy ] && break
+    sleep 1
+  done
+  [ "$(docker inspect -f '{{.State.Health.Status}}' "$cid")" = healthy ] || fail "HEALTHCHECK is not healthy"
 fi
+timeout 30 "${compose[@]}" exec -T fakes3 /usr/bin/fakes3 --probe >"$work/probe.log" 2>&1 ||
+  { cat "$work/probe.log"; fail "the image's probe (fakes3 --probe) fails in the container"; }
+say "HEALTHCHECK: healthy ($hc)"
 
 # 5. Upload from the host, into a bucket nobody created.
 export AWS_ACCESS_KEY_ID=fakes3 AWS_SECRET_ACCESS_KEY=fakes3 AWS_DEFAULT_REGION=us-east-1
