@@ -151,6 +151,7 @@ int main(int argc, char **argv)
     if (ctl) ctl_bind(ctl, app);
     /* Background work talks to request threads only through the store. */
     lifecycle = s3_lifecycle_start(st, cfg.lifecycle_day_seconds);
+    if (ctl) ctl_bind_lifecycle(ctl, lifecycle);
     http_options_t ho = {
         .address = cfg.address,
         .port = cfg.port,
