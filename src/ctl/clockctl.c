@@ -10,9 +10,9 @@
 #include "lib/util.h"
 #include "s3/lifecycle_worker.h"
 
-/* Past this many seconds either way (about 3,000 years) an advance would
- * leave the years a date can be written in. */
-#define MAX_ADVANCE_S 1e11
+/* The instants a date can be written for (ISO-8601 and HTTP dates with
+ * four-digit years): 1970-01-01 to 9999-12-31T23:59:59.999Z. */
+#define MAX_INSTANT_MS 253402300799999LL
 
 static void answer(http_response_t *resp)
 {
@@ -101,14 +101,20 @@ void clockctl_post(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
         goto out;
     } else if (strcmp(what, "advance") == 0) {
         double s = json_is_number(v) ? json_number_value(v) : NAN;
-        if (!isfinite(s) || fabs(s) > MAX_ADVANCE_S) {
+        if (!isfinite(s) || fabs(s) > (double)MAX_INSTANT_MS / 1000.0) {
             bad(resp, "advance must be a number of seconds (may be fractional or negative)");
             goto out;
         }
-        clock_advance((int64_t)llround(s * 1000.0));
+        int64_t ms = (int64_t)llround(s * 1000.0);
+        if (before + ms < 0 || before + ms > MAX_INSTANT_MS) {
+            bad(resp, "advance would move the clock out of the years 1970 to 9999");
+            goto out;
+        }
+        clock_advance(ms);
     } else if (strcmp(what, "set") == 0) {
         int64_t ms;
-        if (!json_is_string(v) || parse_iso(json_string_value(v), &ms)) {
+        if (!json_is_string(v) || parse_iso(json_string_value(v), &ms) || ms < 0 ||
+            ms > MAX_INSTANT_MS) {
             bad(resp, "set must be an ISO-8601 instant such as \"2030-01-01T00:00:00Z\"");
             goto out;
         }
