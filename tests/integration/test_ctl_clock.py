@@ -330,3 +330,20 @@ def test_a_reset_that_moves_forward_runs_a_pass(server, s3):
     s3.put_object(Bucket="clk-back", Key="k", Body=b"x")  # stamped 10 days ago
     clock(server, {"reset": True})  # forward by 10 days: a pass runs, the object is due
     assert s3.list_objects_v2(Bucket="clk-back").get("Contents", []) == []
+
+
+def test_timer_passes_go_on_after_clock_calls(server_factory):
+    """Passes a clock call asks for leave the worker's own timer running: with a lifecycle day of
+    two seconds, an object that falls due by real time after the calls is still expired."""
+    srv = server_factory(args=["--lifecycle-day-seconds", "2"])
+    s3 = srv.client()
+    s3.create_bucket(Bucket="clk-timer")
+    s3.put_bucket_lifecycle_configuration(Bucket="clk-timer", LifecycleConfiguration={"Rules": [
+        {"ID": "1d", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1}}]})
+    s3.put_object(Bucket="clk-timer", Key="k", Body=b"x")
+    for _ in range(3):
+        clock(srv, {"advance": 0.001})  # each runs a pass (the object is due 2 s after its PUT)
+    deadline = time.monotonic() + 60
+    while s3.list_objects_v2(Bucket="clk-timer").get("Contents"):
+        assert time.monotonic() < deadline, "no timer pass expired the object"
+        time.sleep(0.2)
