@@ -109,7 +109,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: --users %s\n", err);
         goto out;
     }
-    if (cfg.access_key) auth_users_add(&users, cfg.access_key, cfg.secret_key);
+    if (cfg.access_key) {
+        /* The single user of --access-key is the admin of the control calls. */
+        auth_users_add(&users, cfg.access_key, cfg.secret_key);
+        users.v[users.n - 1].admin = 1;
+    }
     store_options_t so = {.sync = cfg.sync, .default_owner = S3_DEFAULT_OWNER_ID};
     st = store_sqlite_open(cfg.root, &so, err, sizeof err);
     if (!st) {
@@ -152,6 +156,7 @@ int main(int argc, char **argv)
     if (ctl) ctl_bind(ctl, app);
     /* Background work talks to request threads only through the store. */
     lifecycle = s3_lifecycle_start(st, cfg.lifecycle_day_seconds);
+    if (ctl) ctl_bind_lifecycle(ctl, lifecycle);
     http_options_t ho = {
         .address = cfg.address,
         .port = cfg.port,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl/clockctl.h"
 #include "ctl/ctl_int.h"
 #include "ctl/faults.h"
 #include "lib/buf.h"
@@ -14,7 +15,9 @@
 
 void ctl_reply(http_response_t *resp, int status, json_t *j)
 {
-    char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    /* 15 digits: the clock's offset_seconds (1e8 s and more, to the ms) must
+     * survive, and %.15g still prints 0.1 as 0.1. */
+    char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(j);
     buf_t b = BUF_INIT;
     if (s) buf_puts(&b, s);
@@ -103,6 +106,8 @@ static const ctl_call_t calls[] = {
     {"GET", "/faults", 1, ctl_faults_get},
     {"DELETE", "/faults", 1, ctl_faults_delete_all},
     {"DELETE", "/faults/*", 1, ctl_faults_delete_one},
+    {"GET", "/clock", 1, clockctl_get},
+    {"POST", "/clock", 1, clockctl_post},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path
@@ -166,6 +171,11 @@ ctl_t *ctl_new(const ctl_options_t *opt)
 void ctl_bind(ctl_t *c, s3_server_t *app)
 {
     c->app = app;
+}
+
+void ctl_bind_lifecycle(ctl_t *c, s3_lifecycle_t *lw)
+{
+    c->lifecycle = lw;
 }
 
 const s3_hooks_t *ctl_hooks(ctl_t *c)

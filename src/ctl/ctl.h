@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "s3/lifecycle_worker.h"
 #include "s3/s3.h"
 #include "store/store.h"
 
@@ -32,6 +33,9 @@ typedef struct ctl_options {
 ctl_t *ctl_new(const ctl_options_t *opt);
 /* The S3 application it resets caches of, once made (not owned). */
 void ctl_bind(ctl_t *c, s3_server_t *app);
+/* The lifecycle worker a clock call runs a pass of after moving the clock
+ * forward (not owned; it must outlive c's requests). */
+void ctl_bind_lifecycle(ctl_t *c, s3_lifecycle_t *lw);
 /* The hooks to give s3_new (owned by c). */
 const s3_hooks_t *ctl_hooks(ctl_t *c);
 /* Release it (after the S3 application and listeners stopped). */

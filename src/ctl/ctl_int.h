@@ -13,6 +13,7 @@ struct ctl {
     ctl_options_t opt;
     char **argv; /* owned copy of opt.argv */
     s3_server_t *app;
+    s3_lifecycle_t *lifecycle; /* not owned; NULL until ctl_bind_lifecycle */
     s3_hooks_t hooks;
     int64_t started_us;        /* monotonic */
     struct ctl_faults *faults; /* fault rules (faults.c) */

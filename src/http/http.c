@@ -14,6 +14,7 @@
 #include "http/head.h"
 #include "http/shape.h"
 #include "http/watchdog.h"
+#include "lib/clock.h"
 #include "lib/util.h"
 
 enum body_kind { BODY_NONE, BODY_BUF, BODY_FD, BODY_READER };
@@ -389,6 +390,21 @@ static struct MHD_Response *shaped(struct http_request *r, http_response_t *rs)
                                              64 * 1024, http_shaper_read, rs->shaper, NULL);
 }
 
+/* The Date header's value by the server's clock (which the control namespace
+ * moves), formatted at most once a second per thread. */
+static const char *date_now(void)
+{
+    static _Thread_local int64_t cached_s = INT64_MIN;
+    static _Thread_local char cached[30];
+    int64_t ms = clock_now_ms();
+    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    if (sec != cached_s) {
+        util_http_date(ms, cached);
+        cached_s = sec;
+    }
+    return cached;
+}
+
 static enum MHD_Result queue(struct http_request *r)
 {
     http_response_t *rs = &r->resp;
@@ -397,6 +413,12 @@ static enum MHD_Result queue(struct http_request *r)
     /* Closing without an answer: libmicrohttpd drops the connection and
      * reports the request terminated, so done still runs once. */
     if (rs->abort) return MHD_NO;
+    /* libmicrohttpd adds a Date from the system clock unless the response
+     * has one: ours comes from the server's clock, once. */
+    size_t d = 0;
+    while (d < rs->nhdr && strcasecmp(rs->hdr[d].name, "Date") != 0)
+        d++;
+    if (d == rs->nhdr) http_resp_header(rs, "Date", date_now());
     if (rs->shape)
         m = shaped(r, rs);
     else

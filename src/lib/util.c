@@ -1,5 +1,7 @@
 #include "lib/util.h"
 
+#include "lib/clock.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,9 +64,7 @@ char *xstrndup(const char *s, size_t n)
 
 int64_t util_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_now_ms();
 }
 
 int64_t util_mono_us(void)

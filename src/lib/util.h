@@ -25,7 +25,8 @@ char *xstrndup(const char *s, size_t n);
  * at a time cost O(n). */
 void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 
-/* Milliseconds since the Unix epoch, from the real-time clock. */
+/* Milliseconds since the Unix epoch by the server's one clock (clock.h),
+ * which the control namespace may move or freeze. */
 int64_t util_now_ms(void);
 /* Microseconds from a monotonic clock, for durations. */
 int64_t util_mono_us(void);

@@ -23,7 +23,11 @@ struct s3_lifecycle {
     int64_t interval_ms;
     pthread_t th;
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+    pthread_cond_t cv;      /* on CLOCK_MONOTONIC: wakes the worker */
+    pthread_cond_t done_cv; /* wakes callers of s3_lifecycle_run_now */
+    /* Passes asked for by s3_lifecycle_run_now and passes finished that
+     * began after such a request (both under mu, counting up). */
+    uint64_t asked, done;
     int stop;
 };
 
@@ -352,24 +356,56 @@ static void pass(struct s3_lifecycle *lw)
     free(b);
 }
 
+static struct timespec deadline_after(int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    return until;
+}
+
+/* Passes run at start, on the interval's timer (monotonic, so that moving
+ * the server's clock does not move it) and whenever run_now asks; a pass
+ * asked for leaves the timer's next deadline where it was. */
 static void *worker_main(void *arg)
 {
     struct s3_lifecycle *lw = arg;
     pthread_mutex_lock(&lw->mu);
+    struct timespec until = deadline_after(lw->interval_ms);
+    uint64_t serving = lw->asked;
     while (!stopping(lw)) {
         pthread_mutex_unlock(&lw->mu);
         pass(lw);
         pthread_mutex_lock(&lw->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += (time_t)(lw->interval_ms / 1000);
-        until.tv_nsec += (long)(lw->interval_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
-        while (!stopping(lw) && pthread_cond_timedwait(&lw->cv, &lw->mu, &until) == 0)
-            ;
+        if (serving > lw->done) {
+            lw->done = serving;
+            pthread_cond_broadcast(&lw->done_cv);
+        }
+        int timer = 0;
+        while (!stopping(lw) && lw->asked == lw->done && !timer)
+            timer = pthread_cond_timedwait(&lw->cv, &lw->mu, &until) != 0;
+        if (timer) until = deadline_after(lw->interval_ms);
+        /* The requests made so far are served by the pass that starts now. */
+        serving = lw->asked;
     }
+    /* Nobody waits for a pass that will not run. */
+    lw->done = lw->asked;
+    pthread_cond_broadcast(&lw->done_cv);
     pthread_mutex_unlock(&lw->mu);
     return NULL;
+}
+
+void s3_lifecycle_run_now(s3_lifecycle_t *lw)
+{
+    if (!lw) return;
+    pthread_mutex_lock(&lw->mu);
+    uint64_t mine = ++lw->asked;
+    pthread_cond_signal(&lw->cv);
+    while (lw->done < mine && !stopping(lw))
+        pthread_cond_wait(&lw->done_cv, &lw->mu);
+    pthread_mutex_unlock(&lw->mu);
 }
 
 s3_lifecycle_t *s3_lifecycle_start(store_t *st, unsigned day_seconds)
@@ -391,6 +427,7 @@ s3_lifecycle_t *s3_lifecycle_start(store_t *st, unsigned day_seconds)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&lw->cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&lw->done_cv, NULL);
     if (pthread_create(&lw->th, NULL, worker_main, lw) != 0) {
         util_err("fakes3: cannot start the lifecycle thread");
         abort();
@@ -404,9 +441,11 @@ void s3_lifecycle_stop(s3_lifecycle_t *lw)
     pthread_mutex_lock(&lw->mu);
     __atomic_store_n(&lw->stop, 1, __ATOMIC_RELEASE);
     pthread_cond_signal(&lw->cv);
+    pthread_cond_broadcast(&lw->done_cv);
     pthread_mutex_unlock(&lw->mu);
     pthread_join(lw->th, NULL);
     pthread_mutex_destroy(&lw->mu);
     pthread_cond_destroy(&lw->cv);
+    pthread_cond_destroy(&lw->done_cv);
     free(lw);
 }

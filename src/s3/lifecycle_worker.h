@@ -8,7 +8,10 @@
  * versions to the storage class a transition names. A version under object
  * lock retention or legal hold is never deleted. It talks to request threads
  * only through the store. Passes run at start and then every interval: an
- * hour, or one lifecycle day when days are shortened. */
+ * hour, or one lifecycle day when days are shortened (a monotonic timer);
+ * s3_lifecycle_run_now runs one more at once. Due dates come from the
+ * server's clock (util_now_ms), so a pass after the clock was advanced
+ * applies what fell due in between. */
 #ifndef FAKES3_LIFECYCLE_WORKER_H
 #define FAKES3_LIFECYCLE_WORKER_H
 
@@ -24,5 +27,10 @@ s3_lifecycle_t *s3_lifecycle_start(store_t *st, unsigned day_seconds);
 /* Stop it: the pass under way ends at the next object, then the thread is
  * joined and freed. NULL is ignored. */
 void s3_lifecycle_stop(s3_lifecycle_t *lw);
+/* Run a pass that starts after this call and wait until it is over (the
+ * control namespace, after moving the clock forward). The timer's passes
+ * keep their schedule. Returns at once for NULL, or when the worker stops;
+ * callers must have returned before s3_lifecycle_stop frees it. */
+void s3_lifecycle_run_now(s3_lifecycle_t *lw);
 
 #endif

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <arpa/inet.h>
 
+#include "lib/clock.h"
 #include "lib/util.h"
 #include "s3/accesslog_delivery.h"
 #include "s3/auth/auth.h"
@@ -535,14 +536,14 @@ static int collect_header(void *ctx, const char *name, const char *value)
     return 0;
 }
 
-/* Check r's signature into res (freed with auth_result_free). */
-static void auth_run(s3_req_t *r, auth_result_t *res)
+/* Check r's signature into res (freed with auth_result_free), its date and
+ * expiry against now_ms. */
+static void auth_run(s3_req_t *r, auth_result_t *res, int64_t now_ms)
 {
     hdr_list_t h = {0};
     http_req_each_header(r->http, collect_header, &h);
     authreq_t areq = {r->method, http_req_target(r->http), h.v, h.n};
-    auth_check(r->srv->users, r->srv->region, &areq, r->t.vhost ? r->t.bucket : NULL, util_now_ms(),
-               res);
+    auth_check(r->srv->users, r->srv->region, &areq, r->t.vhost ? r->t.bucket : NULL, now_ms, res);
     free(h.v);
 }
 
@@ -550,7 +551,7 @@ static void auth_run(s3_req_t *r, auth_result_t *res)
 static int authenticate(s3_req_t *r, http_response_t *resp)
 {
     auth_result_t res;
-    auth_run(r, &res);
+    auth_run(r, &res, util_now_ms());
     int rc = 0;
     if (res.kind == AUTH_ERROR) {
         s3_err_full(r, resp, res.err, res.msg, res.extra.p);
@@ -705,8 +706,11 @@ static void control_begin(s3_req_t *r, http_response_t *resp)
     if (r->srv->users && r->srv->users->n &&
         (!h->control_needs_admin || h->control_needs_admin(h->ctx, r->method, path))) {
         /* The signature covers the path as sent; no bucket is addressed. */
+        /* Judged by real time, not the server's clock: a suite that moved
+         * the clock a month on (and so fails its own S3 requests with
+         * RequestTimeTooSkewed) can still sign the call that moves it back. */
         auth_result_t res;
-        auth_run(r, &res);
+        auth_run(r, &res, clock_real_ms());
         r->user = res.kind == AUTH_ERROR ? NULL : res.user;
         if (res.kind == AUTH_ERROR) {
             control_error(resp, s3_err_status(res.err), s3_err_code(res.err),
