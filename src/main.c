@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli/ctlcli.h"
 #include "config.h"
 #include "ctl/ctl.h"
 #include "http/http.h"
@@ -60,6 +61,7 @@ static char *read_file(const char *path)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0) return ctlcli_main(argc - 1, argv + 1);
     config_t cfg;
     int rc = config_parse(&cfg, argc, argv);
     if (rc >= 0) {
@@ -108,7 +110,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: --users %s\n", err);
         goto out;
     }
-    if (cfg.access_key) auth_users_add(&users, cfg.access_key, cfg.secret_key);
+    /* The one user of --access-key is the admin of the control calls (ctl_api.md). */
+    if (cfg.access_key && auth_users_add(&users, cfg.access_key, cfg.secret_key) == 0)
+        users.v[users.n - 1].admin = 1;
     store_options_t so = {.sync = cfg.sync, .default_owner = S3_DEFAULT_OWNER_ID};
     st = store_sqlite_open(cfg.root, &so, err, sizeof err);
     if (!st) {
