@@ -92,20 +92,25 @@ static int usage_err(parse_t *p, const char *fmt, ...)
     return CTLCLI_USAGE;
 }
 
-/* "[-]digits[.digits]" or "[-].digits" with *end after it; 0, or -1. */
+/* "[+|-]digits[.digits]" or "[+|-].digits" (no exponent, hex, inf or nan)
+ * with *end after it; 0, or -1. */
 static int decimal(const char *s, const char **end, double *v)
 {
     const char *p = s;
     if (*p == '-' || *p == '+') p++;
     size_t whole = strspn(p, "0123456789"), frac = 0;
-    if (p[whole] == '.') frac = strspn(p + whole + 1, "0123456789");
+    int dot = p[whole] == '.';
+    if (dot) frac = strspn(p + whole + 1, "0123456789");
     if (!whole && !frac) return -1;
     if (whole + frac > 30) return -1; /* a clock step of 1e30 s means nothing */
-    char *e;
+    size_t n = (size_t)(p - s) + whole + (size_t)dot + frac;
+    char num[40];
+    memcpy(num, s, n);
+    num[n] = '\0';
     errno = 0;
-    *v = strtod(s, &e);
+    *v = strtod(num, NULL);
     if (errno || !isfinite(*v)) return -1;
-    *end = e;
+    *end = s + n;
     return 0;
 }
 
