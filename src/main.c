@@ -110,9 +110,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: --users %s\n", err);
         goto out;
     }
-    /* The one user of --access-key is the admin of the control calls (ctl_api.md). */
-    if (cfg.access_key && auth_users_add(&users, cfg.access_key, cfg.secret_key) == 0)
-        users.v[users.n - 1].admin = 1;
+    if (cfg.access_key) {
+        auth_users_add(&users, cfg.access_key, cfg.secret_key);
+        users.v[users.n - 1].admin = 1; /* the only user: it may use the control calls */
+    }
     store_options_t so = {.sync = cfg.sync, .default_owner = S3_DEFAULT_OWNER_ID};
     st = store_sqlite_open(cfg.root, &so, err, sizeof err);
     if (!st) {

@@ -6,9 +6,11 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -570,6 +572,72 @@ static void print_answer(FILE *f, const buf_t *b)
     fflush(f);
 }
 
+/* Send c once, signed at when_ms when it has keys: HTTP_CLIENT_OK with
+ * *status, the answer's head and body, or an HTTP_CLIENT_E* code with the
+ * reason in err. */
+static int send_call(const ctlcli_call_t *c, const char *url, int64_t when_ms, int *status,
+                     buf_t *head, buf_t *answer, char *err, size_t errlen)
+{
+    size_t blen = c->body ? strlen(c->body) : 0;
+    char date[64], sha[100];
+    const char *headers[8];
+    size_t nh = 0;
+    headers[nh++] = "User-Agent: fakes3-ctl/" FAKES3_VERSION;
+    headers[nh++] = "Accept: application/json";
+    if (c->body) headers[nh++] = "Content-Type: application/json";
+    ctlsign_out_t sig = {0};
+    buf_t authz = BUF_INIT;
+    if (c->access_key) {
+        ctlsign_req_t sr = {
+            .method = c->method,
+            .target = c->target,
+            .host = c->endpoint + 7, /* the authority: the Host header the client sends */
+            .body = c->body,
+            .body_len = blen,
+            .region = c->region,
+            .service = "s3",
+            .access_key = c->access_key,
+            .secret_key = c->secret_key,
+            .when_ms = when_ms,
+            .content_sha = 1,
+        };
+        if (ctlsign_sign(&sr, &sig)) {
+            snprintf(err, errlen, "cannot sign %s (bad percent-encoding)", c->target);
+            return HTTP_CLIENT_EURL;
+        }
+        snprintf(date, sizeof date, "x-amz-date: %s", sig.amzdate);
+        snprintf(sha, sizeof sha, "x-amz-content-sha256: %s", sig.payload_sha);
+        buf_printf(&authz, "Authorization: %s", sig.authorization);
+        headers[nh++] = date;
+        headers[nh++] = sha;
+        headers[nh++] = authz.p;
+    }
+    headers[nh] = NULL;
+    http_client_req_t req = {c->method, url, headers, c->body, blen, c->timeout_ms, 1};
+    int rc = http_client_fetch(&req, status, head, answer, ANSWER_MAX, err, errlen);
+    ctlsign_out_free(&sig);
+    buf_free(&authz);
+    return rc;
+}
+
+/* The server's time when a signed call was refused as RequestTimeTooSkewed
+ * (its clock was moved: fakes3's Date header follows it): 0 with *ms from
+ * the answer's Date header, else -1. */
+static int skewed_server_time(int status, const buf_t *head, const buf_t *answer, int64_t *ms)
+{
+    if (status != 403 || !answer->p || !strstr(answer->p, "\"RequestTimeTooSkewed\"")) return -1;
+    for (const char *l = head->p ? strstr(head->p, "\r\n") : NULL; l; l = strstr(l + 2, "\r\n")) {
+        if (strncasecmp(l + 2, "Date:", 5) != 0) continue;
+        const char *v = l + 7;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        char d[64];
+        snprintf(d, sizeof d, "%.*s", (int)strcspn(v, "\r\n"), v);
+        return util_parse_http_date(d, ms) == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
 int ctlcli_main(int argc, char **argv)
 {
     ctlcli_call_t c;
@@ -583,50 +651,20 @@ int ctlcli_main(int argc, char **argv)
         fprintf(stderr, "fakes3 ctl: %s\n(fakes3 ctl --help lists the commands)\n", err);
         return 2;
     }
-    int exit_status = 2;
-    size_t blen = c.body ? strlen(c.body) : 0;
-    buf_t url = BUF_INIT, answer = BUF_INIT;
+    buf_t url = BUF_INIT, head = BUF_INIT, answer = BUF_INIT;
     buf_printf(&url, "%s%s", c.endpoint, c.target);
-    char date[64], sha[100], *authz = NULL;
-    const char *headers[8];
-    size_t nh = 0;
-    headers[nh++] = "User-Agent: fakes3-ctl/" FAKES3_VERSION;
-    headers[nh++] = "Accept: application/json";
-    if (c.body) headers[nh++] = "Content-Type: application/json";
-    ctlsign_out_t sig = {0};
-    if (c.access_key) {
-        ctlsign_req_t sr = {
-            .method = c.method,
-            .target = c.target,
-            .host = c.endpoint + 7,
-            .body = c.body,
-            .body_len = blen,
-            .region = c.region,
-            .service = "s3",
-            .access_key = c.access_key,
-            .secret_key = c.secret_key,
-            .when_ms = util_now_ms(),
-            .content_sha = 1,
-        };
-        if (ctlsign_sign(&sr, &sig)) {
-            fprintf(stderr, "fakes3 ctl: cannot sign %s (bad percent-encoding)\n", c.target);
-            goto out;
-        }
-        snprintf(date, sizeof date, "x-amz-date: %s", sig.amzdate);
-        snprintf(sha, sizeof sha, "x-amz-content-sha256: %s", sig.payload_sha);
-        buf_t a = BUF_INIT;
-        buf_printf(&a, "Authorization: %s", sig.authorization);
-        authz = buf_take(&a);
-        headers[nh++] = date;
-        headers[nh++] = sha;
-        headers[nh++] = authz;
-    }
-    headers[nh] = NULL;
-    http_client_req_t req = {c.method, url.p, headers, c.body, blen, c.timeout_ms, 1};
-    int status = 0;
+    int status = 0, exit_status = 2;
     char cerr[256];
-    if (http_client_fetch(&req, &status, &answer, ANSWER_MAX, cerr, sizeof cerr) !=
-        HTTP_CLIENT_OK) {
+    rc = send_call(&c, url.p, util_now_ms(), &status, &head, &answer, cerr, sizeof cerr);
+    int64_t server_ms;
+    /* As the AWS SDKs correct a clock skew: once, signed at the server's time. */
+    if (rc == HTTP_CLIENT_OK && c.access_key &&
+        skewed_server_time(status, &head, &answer, &server_ms) == 0) {
+        buf_reset(&head);
+        buf_reset(&answer);
+        rc = send_call(&c, url.p, server_ms, &status, &head, &answer, cerr, sizeof cerr);
+    }
+    if (rc != HTTP_CLIENT_OK) {
         fprintf(stderr, "fakes3 ctl: %s %s: %s\n", c.method, url.p, cerr);
         goto out;
     }
@@ -637,9 +675,8 @@ int ctlcli_main(int argc, char **argv)
         fprintf(stderr, "fakes3 ctl: %s %s: status %d, no body\n", c.method, url.p, status);
     exit_status = ok ? 0 : 1;
 out:
-    ctlsign_out_free(&sig);
-    free(authz);
     buf_free(&url);
+    buf_free(&head);
     buf_free(&answer);
     ctlcli_call_free(&c);
     return exit_status;

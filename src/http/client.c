@@ -126,10 +126,10 @@ static int send_all(int fd, const char *p, size_t n, int64_t deadline)
     return 0;
 }
 
-/* Send req, read the status line, then the rest: kept into answer (the body,
- * at most max bytes) when answer is not NULL, else read and dropped. */
-static int exchange(const http_client_req_t *req, int *status, buf_t *answer, size_t max, char *err,
-                    size_t errlen)
+/* Send req, read the status line, then the rest: kept into head and answer
+ * (the body, at most max bytes) when answer is not NULL, else read and dropped. */
+static int exchange(const http_client_req_t *req, int *status, buf_t *head_out, buf_t *answer,
+                    size_t max, char *err, size_t errlen)
 {
     url_parts_t u;
     struct sockaddr_storage ss;
@@ -248,6 +248,7 @@ static int exchange(const http_client_req_t *req, int *status, buf_t *answer, si
         }
         size_t n = (total >= 0 ? (size_t)total : got) - head;
         buf_append(answer, in.p + head, n);
+        if (head_out) buf_append(head_out, in.p, head);
     }
 out:
     close(fd);
@@ -258,11 +259,11 @@ out:
 
 int http_client_send(const http_client_req_t *req, int *status, char *err, size_t errlen)
 {
-    return exchange(req, status, NULL, 0, err, errlen);
+    return exchange(req, status, NULL, NULL, 0, err, errlen);
 }
 
-int http_client_fetch(const http_client_req_t *req, int *status, buf_t *answer, size_t max,
-                      char *err, size_t errlen)
+int http_client_fetch(const http_client_req_t *req, int *status, buf_t *head, buf_t *answer,
+                      size_t max, char *err, size_t errlen)
 {
-    return exchange(req, status, answer, max, err, errlen);
+    return exchange(req, status, head, answer, max, err, errlen);
 }

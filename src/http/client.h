@@ -38,9 +38,10 @@ enum {
  * (any status), or an HTTP_CLIENT_E* code with the reason in err. */
 int http_client_send(const http_client_req_t *req, int *status, char *err, size_t errlen);
 /* As http_client_send, and the answer's body (its Content-Length, or up to
- * the server's close) appended to answer. HTTP_CLIENT_EFAIL also when the
- * body is larger than max bytes, cut short, or chunked (not supported). */
-int http_client_fetch(const http_client_req_t *req, int *status, struct buf *answer, size_t max,
-                      char *err, size_t errlen);
+ * the server's close) appended to answer, its head (the status line and
+ * header lines with their CRLFs) to head unless NULL. HTTP_CLIENT_EFAIL also
+ * when the body is larger than max bytes, cut short, or chunked (not supported). */
+int http_client_fetch(const http_client_req_t *req, int *status, struct buf *head,
+                      struct buf *answer, size_t max, char *err, size_t errlen);
 
 #endif
