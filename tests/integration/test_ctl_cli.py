@@ -292,12 +292,12 @@ def test_snapshot_save_restore_list_delete(server, s3):
 @needs("requests")
 def test_requests_filters(server, s3):
     e = server.endpoint
-    s3.create_bucket(Bucket="jr")
+    s3.create_bucket(Bucket="jnl-a")
     for k in ("logs/a", "logs/b", "other"):
-        s3.put_object(Bucket="jr", Key=k, Body=b"x")
+        s3.put_object(Bucket="jnl-a", Key=k, Body=b"x")
     with pytest.raises(ClientError):
-        s3.get_object(Bucket="jr", Key="missing")
-    puts = ok(ctl(e, "requests", "--op", "PutObject", "--bucket", "jr"))["requests"]
+        s3.get_object(Bucket="jnl-a", Key="missing")
+    puts = ok(ctl(e, "requests", "--op", "PutObject", "--bucket", "jnl-a"))["requests"]
     assert [r["key"] for r in puts] == ["logs/a", "logs/b", "other"]
     assert all(r["method"] == "PUT" and r["status"] == 200 for r in puts)
     assert [r["key"] for r in ok(ctl(e, "requests", "--key", "logs/"))["requests"]] == \
@@ -329,17 +329,17 @@ def test_requests_answer_larger_than_64k(server, s3):
 @needs("requests/wait")
 def test_requests_wait_until_a_request_comes(server, s3):
     e = server.endpoint
-    s3.create_bucket(Bucket="jw")
-    s3.put_object(Bucket="jw", Key="k", Body=b"x")
+    s3.create_bucket(Bucket="jnl-b")
+    s3.put_object(Bucket="jnl-b", Key="k", Body=b"x")
     last = ok(ctl(e, "requests"))["last_id"]
     argv = [fakes3_bin(), "ctl", "--endpoint", e, "requests", "wait", "--op", "GetObject",
             "--since", str(last), "--count", "2", "--timeout", "120"]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=clean_env())
     try:
-        s3.get_object(Bucket="jw", Key="k")
-        s3.head_object(Bucket="jw", Key="k")
-        s3.get_object(Bucket="jw", Key="k")
+        s3.get_object(Bucket="jnl-b", Key="k")
+        s3.head_object(Bucket="jnl-b", Key="k")
+        s3.get_object(Bucket="jnl-b", Key="k")
         out, err = p.communicate(timeout=150)
     finally:
         if p.poll() is None:
@@ -368,16 +368,16 @@ def test_journal_off(server_factory):
 @needs("faults")
 def test_fault_add_from_flags_fires_then_stops(server, s3):
     e = server.endpoint
-    s3.create_bucket(Bucket="fl")
-    rule = ok(ctl(e, "fault", "add", "--op", "PutObject", "--bucket", "fl", "--key", "a*",
+    s3.create_bucket(Bucket="flt-a")
+    rule = ok(ctl(e, "fault", "add", "--op", "PutObject", "--bucket", "flt-a", "--key", "a*",
                   "--error", "SlowDown", "--status", "503", "--times", "1"))
     assert isinstance(rule["id"], str) and rule["hits"] == 0
     assert rule["match"]["op"] == "PutObject" and rule["action"]["status"] == 503
-    s3.put_object(Bucket="fl", Key="b", Body=b"x")  # does not match the key glob
+    s3.put_object(Bucket="flt-a", Key="b", Body=b"x")  # does not match the key glob
     with pytest.raises(ClientError) as ei:
-        s3.put_object(Bucket="fl", Key="a1", Body=b"x")
+        s3.put_object(Bucket="flt-a", Key="a1", Body=b"x")
     assert error_code(ei.value) == "SlowDown"
-    s3.put_object(Bucket="fl", Key="a1", Body=b"x")  # times 1: spent
+    s3.put_object(Bucket="flt-a", Key="a1", Body=b"x")  # times 1: spent
     listed = ok(ctl(e, "fault", "list"))["faults"]
     assert [(f["id"], f["hits"]) for f in listed] == [(rule["id"], 1)]
     assert ok(ctl(e, "fault", "clear", rule["id"])) == {"deleted": rule["id"]}
@@ -388,19 +388,19 @@ def test_fault_add_from_flags_fires_then_stops(server, s3):
 @needs("faults")
 def test_fault_add_json_after_and_clear_all(server, s3):
     e = server.endpoint
-    s3.create_bucket(Bucket="fj")
-    s3.put_object(Bucket="fj", Key="k", Body=b"x")
+    s3.create_bucket(Bucket="flt-b")
+    s3.put_object(Bucket="flt-b", Key="k", Body=b"x")
     ok(ctl(e, "fault", "add", json.dumps({"match": {"op": "GetObject"},
                                           "action": {"error": "InternalError", "status": 500},
                                           "after": 1})))
     ok(ctl(e, "fault", "add", "--op", "HeadObject", "--error", "NoSuchKey", "--status", "404",
            "--probability", "1", "--seed", "7"))
-    assert s3.get_object(Bucket="fj", Key="k")["Body"].read() == b"x"  # after 1: passes
+    assert s3.get_object(Bucket="flt-b", Key="k")["Body"].read() == b"x"  # after 1: passes
     with pytest.raises(ClientError) as ei:
-        s3.get_object(Bucket="fj", Key="k")
+        s3.get_object(Bucket="flt-b", Key="k")
     assert error_code(ei.value) == "InternalError"
     assert ok(ctl(e, "fault", "clear")) == {"cleared": 2}
-    assert s3.get_object(Bucket="fj", Key="k")["Body"].read() == b"x"
+    assert s3.get_object(Bucket="flt-b", Key="k")["Body"].read() == b"x"
     fails(ctl(e, "fault", "add", '{"action": {"status": "soon"}}'), "InvalidFaultRule")
     fails(ctl(e, "fault", "add", "--reset", "sometimes"), "InvalidFaultRule")
 
@@ -446,14 +446,14 @@ def test_clock_show_move_freeze_reset(server):
 
 @needs("clock")
 def test_clock_advance_runs_lifecycle(server, s3):
-    s3.create_bucket(Bucket="lc")
-    s3.put_bucket_lifecycle_configuration(Bucket="lc", LifecycleConfiguration={"Rules": [
+    s3.create_bucket(Bucket="lcy")
+    s3.put_bucket_lifecycle_configuration(Bucket="lcy", LifecycleConfiguration={"Rules": [
         {"ID": "x", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
          "Expiration": {"Days": 1}}]})
-    s3.put_object(Bucket="lc", Key="tmp/a", Body=b"x")
-    s3.put_object(Bucket="lc", Key="keep", Body=b"x")
+    s3.put_object(Bucket="lcy", Key="tmp/a", Body=b"x")
+    s3.put_object(Bucket="lcy", Key="keep", Body=b"x")
     ok(ctl(server.endpoint, "clock", "+3d"))
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lc").get("Contents", [])]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lcy").get("Contents", [])]
     assert keys == ["keep"]
 
 
