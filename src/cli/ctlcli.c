@@ -32,7 +32,8 @@ const char ctlcli_usage[] =
     "error or when the server cannot be reached.\n"
     "\n"
     "Options (before COMMAND):\n"
-    "  --endpoint URL      the server (default " DEFAULT_ENDPOINT ")    [FAKES3_ENDPOINT]\n"
+    "  --endpoint URL      the server (default " DEFAULT_ENDPOINT ", or port\n"
+    "                      FAKES3_PORT of 127.0.0.1 when that is set)    [FAKES3_ENDPOINT]\n"
     "  --access-key AK     with --secret-key: sign each request (SigV4, service s3) as\n"
     "  --secret-key SK     this user, an admin of a server with users\n"
     "                      [FAKES3_ACCESS_KEY, FAKES3_SECRET_KEY, else AWS_ACCESS_KEY_ID,\n"
@@ -501,10 +502,15 @@ int ctlcli_parse(int argc, char *const *argv, ctlcli_call_t *c, char *err, size_
         goto fail;
     }
 
-    if (set_endpoint(&p, endpoint                 ? endpoint
-                         : env("FAKES3_ENDPOINT") ? env("FAKES3_ENDPOINT")
-                                                  : DEFAULT_ENDPOINT))
-        goto fail;
+    /* Beside a server configured by FAKES3_PORT (a container's), its port. */
+    char local[40];
+    const char *port = env("FAKES3_PORT");
+    if (port && strlen(port) <= 5 && strspn(port, "0123456789") == strlen(port))
+        snprintf(local, sizeof local, "http://127.0.0.1:%s", port);
+    else
+        snprintf(local, sizeof local, "%s", DEFAULT_ENDPOINT);
+    if (!endpoint) endpoint = env("FAKES3_ENDPOINT") ? env("FAKES3_ENDPOINT") : local;
+    if (set_endpoint(&p, endpoint)) goto fail;
     if (!ak) ak = env("FAKES3_ACCESS_KEY") ? env("FAKES3_ACCESS_KEY") : env("AWS_ACCESS_KEY_ID");
     if (!sk)
         sk = env("FAKES3_SECRET_KEY") ? env("FAKES3_SECRET_KEY") : env("AWS_SECRET_ACCESS_KEY");

@@ -135,6 +135,8 @@ def test_endpoint_from_the_environment(server):
     # the flag wins over the variable
     r = ctl(server.endpoint, "health", env={"FAKES3_ENDPOINT": "http://127.0.0.1:1"})
     assert ok(r) == {"status": "ok"}
+    # beside a server configured by FAKES3_PORT, that port of 127.0.0.1
+    assert ok(ctl(None, "health", env={"FAKES3_PORT": str(server.port)})) == {"status": "ok"}
     # a host name is looked up
     assert ok(ctl(f"http://localhost:{server.port}", "health")) == {"status": "ok"}
 

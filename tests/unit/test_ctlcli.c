@@ -15,8 +15,8 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const env_names[] = {
-    "FAKES3_ENDPOINT",   "FAKES3_ACCESS_KEY",     "FAKES3_SECRET_KEY", "FAKES3_REGION",
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+    "FAKES3_ENDPOINT", "FAKES3_PORT",       "FAKES3_ACCESS_KEY",     "FAKES3_SECRET_KEY",
+    "FAKES3_REGION",   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
 };
 
 /* Every test starts and ends with none of these variables set. */
@@ -295,6 +295,16 @@ static void test_options_and_env(void **state)
     assert_string_equal(c.endpoint, "http://10.0.0.1");
     assert_string_equal(c.access_key, "FAK");
     assert_string_equal(c.secret_key, "X");
+    ctlcli_call_free(&c);
+    clear_env(NULL);
+    /* FAKES3_PORT (a server's setting) gives the local endpoint's port */
+    setenv("FAKES3_PORT", "4600", 1);
+    assert_int_equal(PARSE(&c, err, "health"), CTLCLI_CALL);
+    assert_string_equal(c.endpoint, "http://127.0.0.1:4600");
+    ctlcli_call_free(&c);
+    setenv("FAKES3_ENDPOINT", "http://10.1.2.3:9", 1);
+    assert_int_equal(PARSE(&c, err, "health"), CTLCLI_CALL);
+    assert_string_equal(c.endpoint, "http://10.1.2.3:9");
     ctlcli_call_free(&c);
     clear_env(NULL);
     /* an empty variable is an unset one */
