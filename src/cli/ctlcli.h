@@ -2,15 +2,16 @@
  * the command line, for shell-based tests and humans.
  *
  * A command line becomes one HTTP request (method, target, JSON body) to the
- * endpoint (--endpoint, FAKES3_ENDPOINT, default http://127.0.0.1:4569),
- * SigV4-signed when keys are given (--access-key/--secret-key, else
+ * endpoint (--endpoint, FAKES3_ENDPOINT, else http://127.0.0.1: FAKES3_PORT
+ * or 4569), SigV4-signed when keys are given (--access-key/--secret-key, else
  * FAKES3_ACCESS_KEY/FAKES3_SECRET_KEY, else AWS_ACCESS_KEY_ID/
  * AWS_SECRET_ACCESS_KEY; region --region, FAKES3_REGION, us-east-1) so that
- * an admin passes a server with users. The server's JSON answer goes to
- * stdout on a 2xx (exit 0), to stderr otherwise (exit 1); a usage error or
- * no connection exits 2. It interprets no answer: the server's contract
- * (/_fakes3/ in the README) is the output's. Parsing is separate from
- * sending so that it is tested without a server. */
+ * an admin passes a server with users; a signed call refused as skewed (the
+ * server's clock was moved) is signed again once at the server's Date. The
+ * server's answer goes to stdout on a 2xx (exit 0), to stderr otherwise
+ * (exit 1); a usage error or no connection exits 2. It interprets no answer:
+ * the output is the server's (src/ctl). Parsing is separate from sending so
+ * that it is tested without a server. */
 #ifndef FAKES3_CLI_CTLCLI_H
 #define FAKES3_CLI_CTLCLI_H
 
