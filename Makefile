@@ -8,7 +8,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CFLAGS    ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/s3/auth/*.c src/s3/access/*.c src/store/*.c src/ctl/*.c)) src/config.c
+LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/s3/auth/*.c src/s3/access/*.c src/store/*.c src/ctl/*.c src/cli/*.c)) src/config.c
 HDRS      := $(wildcard src/*.h src/*/*.h src/s3/auth/*.h src/s3/access/*.h src/s3/*.def)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))

@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "Usage: fakes3 [options]\n"
+    "       fakes3 ctl [options] COMMAND   the control calls (fakes3 ctl --help)\n"
     "A local Amazon S3 stand-in: the S3 REST API over HTTP, data under one folder.\n"
     "\n"
     "  -r, --root DIR        where data lives (default " FAKES3_DEFAULT_ROOT ")   [FAKES3_ROOT]\n"

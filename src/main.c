@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli/ctlcli.h"
 #include "config.h"
 #include "ctl/ctl.h"
 #include "http/http.h"
@@ -60,6 +61,7 @@ static char *read_file(const char *path)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0) return ctlcli_main(argc - 1, argv + 1);
     config_t cfg;
     int rc = config_parse(&cfg, argc, argv);
     if (rc >= 0) {

@@ -126,7 +126,10 @@ static int send_all(int fd, const char *p, size_t n, int64_t deadline)
     return 0;
 }
 
-int http_client_send(const http_client_req_t *req, int *status, char *err, size_t errlen)
+/* Send req, read the status line, then the rest: kept into head and answer
+ * (the body, at most max bytes) when answer is not NULL, else read and dropped. */
+static int exchange(const http_client_req_t *req, int *status, buf_t *head_out, buf_t *answer,
+                    size_t max, char *err, size_t errlen)
 {
     url_parts_t u;
     struct sockaddr_storage ss;
@@ -198,29 +201,69 @@ int http_client_send(const http_client_req_t *req, int *status, char *err, size_
     }
     *status = st;
     ret = HTTP_CLIENT_OK;
-    /* The rest goes unread but not cut off: read the head, then the body of
-     * its Content-Length, or until the server closes. */
-    long long body = -1;
-    size_t drained = in.len;
+    /* The rest: the head, then the body of its Content-Length or until the
+     * server closes. Without an answer to keep it goes unread but not cut
+     * off (at most DRAIN_MAX, so that a chatty server cannot hold us). */
+    long long total = -1; /* head and body, once the head told */
+    size_t head = 0, got = in.len;
+    int closed = 0;
     for (;;) {
-        const char *end = in.p ? strstr(in.p, "\r\n\r\n") : NULL;
-        if (end && body < 0) {
-            body = -2; /* no Content-Length: until the server closes */
+        const char *end = head || !in.p ? NULL : strstr(in.p, "\r\n\r\n");
+        if (end) {
+            head = (size_t)(end + 4 - in.p);
+            total = -2; /* no Content-Length: until the server closes */
             for (const char *l = strstr(in.p, "\r\n"); l && l < end; l = strstr(l + 2, "\r\n"))
-                if (strncasecmp(l + 2, "Content-Length:", 15) == 0) body = atoll(l + 17);
-            if (body >= 0) body += (long long)(end + 4 - in.p);
+                if (strncasecmp(l + 2, "Content-Length:", 15) == 0)
+                    total = atoll(l + 17);
+                else if (answer && strncasecmp(l + 2, "Transfer-Encoding:", 18) == 0) {
+                    snprintf(err, errlen, "a chunked answer (not supported)");
+                    ret = HTTP_CLIENT_EFAIL;
+                    goto out;
+                }
+            if (st == 204 || st == 304 || st < 200 || strcmp(req->method, "HEAD") == 0) total = 0;
+            if (total >= 0) total += (long long)head;
         }
-        if (body >= 0 && (long long)drained >= body) break;
-        if (drained >= DRAIN_MAX || wait_fd(fd, POLLIN, deadline)) break;
+        if (total >= 0 && (long long)got >= total) break;
+        if (!answer && got >= DRAIN_MAX) break;
+        if (answer && head && got - head > max) {
+            snprintf(err, errlen, "the answer is larger than %zu bytes", max);
+            ret = HTTP_CLIENT_EFAIL;
+            goto out;
+        }
+        if (wait_fd(fd, POLLIN, deadline)) break;
         ssize_t r = recv(fd, tmp, sizeof tmp, 0);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        if (r <= 0) break;
-        drained += (size_t)r;
-        if (!end && in.len < 16384) buf_append(&in, tmp, (size_t)r);
+        if (r <= 0) {
+            closed = 1;
+            break;
+        }
+        got += (size_t)r;
+        if (answer || (!head && in.len < 16384)) buf_append(&in, tmp, (size_t)r);
+    }
+    if (answer) {
+        if (!head || (total >= 0 ? (long long)got < total : !closed)) {
+            snprintf(err, errlen, "%s", !head ? "malformed answer" : "the answer was cut short");
+            ret = HTTP_CLIENT_EFAIL;
+            goto out;
+        }
+        size_t n = (total >= 0 ? (size_t)total : got) - head;
+        buf_append(answer, in.p + head, n);
+        if (head_out) buf_append(head_out, in.p, head);
     }
 out:
     close(fd);
     buf_free(&out);
     buf_free(&in);
     return ret;
+}
+
+int http_client_send(const http_client_req_t *req, int *status, char *err, size_t errlen)
+{
+    return exchange(req, status, NULL, NULL, 0, err, errlen);
+}
+
+int http_client_fetch(const http_client_req_t *req, int *status, buf_t *head, buf_t *answer,
+                      size_t max, char *err, size_t errlen)
+{
+    return exchange(req, status, head, answer, max, err, errlen);
 }

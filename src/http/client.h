@@ -4,8 +4,9 @@
  * TLS), and one deadline for the whole exchange: connecting, sending and
  * reading the answer's status line. The answer's body is read and dropped
  * until the server closes, the deadline passes or 64 KiB came, so that the
- * server is not cut off mid-write. It serves the --probe health check and
- * the event notification webhooks (s3/notify.c); it knows nothing of S3.
+ * server is not cut off mid-write; http_client_fetch keeps it instead. It
+ * serves the --probe health check, the event notification webhooks
+ * (s3/notify.c) and `fakes3 ctl` (cli/ctlcli.c); it knows nothing of S3.
  *
  * A host is an address literal (IPv4, or IPv6 in brackets) or "localhost";
  * other names are looked up with getaddrinfo only when the request allows
@@ -14,6 +15,8 @@
 #define FAKES3_HTTP_CLIENT_H
 
 #include <stddef.h>
+
+struct buf;
 
 typedef struct http_client_req {
     const char *method;         /* "GET", "POST", ... */
@@ -34,5 +37,11 @@ enum {
 /* Send req and read the answer's status line: HTTP_CLIENT_OK with *status
  * (any status), or an HTTP_CLIENT_E* code with the reason in err. */
 int http_client_send(const http_client_req_t *req, int *status, char *err, size_t errlen);
+/* As http_client_send, and the answer's body (its Content-Length, or up to
+ * the server's close) appended to answer, its head (the status line and
+ * header lines with their CRLFs) to head unless NULL. HTTP_CLIENT_EFAIL also
+ * when the body is larger than max bytes, cut short, or chunked (not supported). */
+int http_client_fetch(const http_client_req_t *req, int *status, struct buf *head,
+                      struct buf *answer, size_t max, char *err, size_t errlen);
 
 #endif
