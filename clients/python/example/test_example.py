@@ -52,7 +52,7 @@ def test_retry_gives_up(s3, fakes3, fakes3_bucket):
 
     assert e.value.response["Error"]["Code"] == "SlowDown"
     attempts = fakes3.requests(op="PutObject", bucket=fakes3_bucket)
-    assert len(attempts) == s3.meta.config.retries["max_attempts"]  # 3: every attempt was made
+    assert len(attempts) == s3.meta.config.retries["total_max_attempts"]  # 3: 1 try + 2 retries
 
 
 def test_presigned_url_expires(s3, fakes3, fakes3_bucket):

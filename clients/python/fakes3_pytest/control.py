@@ -109,7 +109,8 @@ class Clock:
         return _utc(self.state()["now"])
 
     def advance(self, seconds):
-        """Moves the clock by seconds (float, may be negative); lifecycle has run when it returns."""
+        """Moves the clock by seconds (a float or timedelta, may be negative); the lifecycle
+        pass has run when it returns."""
         if isinstance(seconds, datetime.timedelta):
             seconds = seconds.total_seconds()
         return self._owner.call("POST", "/clock", {"advance": seconds})
@@ -170,12 +171,13 @@ class Fakes3:
     def _config(self, config):
         from botocore.config import Config
         base = Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                      retries={"mode": "standard", "max_attempts": 3})
+                      retries={"mode": "standard", "total_max_attempts": 3})
         return base.merge(config) if config is not None else base
 
     def client(self, config=None, **kw):
         """A boto3 S3 client for this server: path-style addressing, SigV4, standard retries with
-        3 attempts in all (override with config=botocore.config.Config(...), merged over these)."""
+        3 attempts in all, as AWS's SDKs default to (override with config=botocore.config.Config(
+        ...), merged over these option by option)."""
         kw.setdefault("endpoint_url", self.endpoint)
         kw.setdefault("verify", self.verify)
         return self.session().client("s3", config=self._config(config), **kw)
