@@ -94,8 +94,9 @@ function readTail(path, n = 3000) {
 }
 
 /** Starts fakes3 (bin, else FAKES3_BIN, else `fakes3` on PATH) on a free loopback port, in memory
- * when the binary has --memory (with a temporary root in any case), plus args; resolves the
- * handle once GET /_fakes3/health answers. env: more environment for it. stop() ends it. */
+ * when the binary has --memory, else with a root in a temporary folder (also its working
+ * directory), plus args; resolves the handle once GET /_fakes3/health answers. env: more
+ * environment for it. stop() ends it. */
 export async function startFakes3({ bin, args = [], env = {}, readyTimeout = 60000, credentials,
   region, keep = false } = {}) {
   const binary = findBinary(bin);
@@ -106,12 +107,12 @@ export async function startFakes3({ bin, args = [], env = {}, readyTimeout = 600
   let last;
   for (let attempt = 0; attempt < 3; attempt++) { // a port taken before the bind: another one
     const port = await freePort('127.0.0.1');
-    const argv = ['-a', '127.0.0.1', '-p', String(port), '-r', join(workdir, 'root'),
-      ...(memory ? ['--memory'] : []), ...args];
+    const argv = ['-a', '127.0.0.1', '-p', String(port),
+      ...(memory ? ['--memory'] : ['-r', join(workdir, 'root')]), ...args];
     const out = openSync(logs.stdout, 'a');
     const err = openSync(logs.stderr, 'a');
     const child = spawn(binary, argv, {
-      stdio: ['ignore', out, err], env: { ...process.env, ...env },
+      stdio: ['ignore', out, err], env: { ...process.env, ...env }, cwd: workdir,
     });
     closeSync(out);
     closeSync(err);

@@ -48,7 +48,7 @@ def missing_calls(port, paths=NEEDED_CALLS):
 @pytest.fixture(scope="module")
 def plugin_dir(tmp_path_factory):
     """The plugin installed with pip into a folder of its own (no venv, nothing of the system's
-    site-packages touched), from a copy of clients/python so the build leaves nothing in the tree."""
+    site-packages touched), from a copy of clients/python: the build leaves nothing in the tree."""
     for mod in ("pip", "setuptools", "wheel"):
         r = subprocess.run([PY, "-c", f"import {mod}"], capture_output=True)
         if r.returncode != 0:
@@ -169,3 +169,101 @@ def test_plugin_example_project(plugin_dir, tmp_path, ctl_missing):
         pytest.skip(f"the server lacks {', '.join(ctl_missing)} (404 NoSuchControlCall)")
     outcomes, out = run_example(plugin_dir, tmp_path, {"FAKES3_BIN": fakes3_bin()})
     assert outcomes == {t: "passed" for t in EXAMPLE_TESTS}, out[-8000:]
+
+
+# --- the Fakes3 handle's calls, from the source tree, against a server of the test's own ----------
+@pytest.fixture
+def handle(tmp_path):
+    """(Fakes3 handle, the calls its server lacks) for a fresh server with default flags."""
+    sys.path.insert(0, PKG)
+    try:
+        from fakes3_pytest import Fakes3
+    finally:
+        sys.path.remove(PKG)
+    f = ServerFactory(tmp_path)
+    s = f()
+    yield Fakes3(s.endpoint, access_key="", secret_key=""), missing_calls(s.port)
+    f.close()
+
+
+def needs(missing, *calls):
+    lacking = [c for c in calls if "/_fakes3" + c in missing]
+    if lacking:
+        pytest.skip(f"the server lacks {', '.join(lacking)} (404 NoSuchControlCall)")
+
+
+def test_handle_errors(handle):
+    from fakes3_pytest import Fakes3Error
+    h, _ = handle
+    assert h.health() == {"status": "ok"} and not h.signed
+    with pytest.raises(Fakes3Error) as e:
+        h.call("GET", "/no-such-call")
+    assert (e.value.status, e.value.code) == (404, "NoSuchControlCall")
+    with pytest.raises(Fakes3Error) as e:
+        h.call("DELETE", "/health")
+    assert (e.value.status, e.value.code) == (405, "MethodNotAllowed")
+
+
+def test_handle_clock(handle):
+    import datetime
+    h, missing = handle
+    needs(missing, "/clock")
+    h.clock.freeze()
+    st = h.clock.set(datetime.datetime(2030, 1, 1))
+    assert st["frozen"] is True
+    assert h.clock.now() == datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    h.clock.advance(datetime.timedelta(minutes=1, seconds=30.5))
+    assert h.clock.now().isoformat() == "2030-01-01T00:01:30.500000+00:00"
+    assert h.clock.unfreeze()["frozen"] is False
+    st = h.clock.reset()
+    assert (st["frozen"], st["offset_seconds"]) == (False, 0)
+
+
+def test_handle_journal_and_faults(handle):
+    from botocore.exceptions import ClientError
+    from fakes3_pytest import Fakes3Timeout
+    h, missing = handle
+    needs(missing, "/requests", "/faults")
+    s3 = h.client()
+    s3.create_bucket(Bucket="handle")
+    fid = h.fault(match="PutObject", action="SlowDown", times=5)  # shorthands
+    assert fid.rule["action"]["status"] == 503 and fid.rule["hits"] == 0
+    with fid:
+        with pytest.raises(ClientError):
+            s3.put_object(Bucket="handle", Key="k", Body=b"x")
+        assert fid.state()["hits"] == 3
+    assert fid.state() is None and h.faults() == []  # the with block removed it
+    fid.remove()  # already gone: not an error
+
+    statuses = [e["status"] for e in h.requests(op="PutObject", bucket="handle")]
+    assert statuses == [503, 503, 503]
+    assert len(h.requests(status="5xx", limit=2)) == 2
+    mark = h.last_request_id()
+    with pytest.raises(Fakes3Timeout) as e:
+        h.wait_requests(since=mark, count=1, timeout=1)
+    assert e.value.requests == [] and isinstance(e.value, AssertionError)
+    h.fault(match={"op": "PutObject"}, action={"error": "InternalError", "status": 500}, times=1)
+    s3.put_object(Bucket="handle", Key="k", Body=b"y")  # one 500, then retried
+    assert [x["status"] for x in h.wait_requests(since=mark, count=2, op="PutObject")] == [500, 200]
+    assert h.clear_faults() == 1
+    assert h.clear_requests() >= 6 and h.requests() == []
+
+
+def test_handle_reset_and_snapshots(handle):
+    from fakes3_pytest import Fakes3Error
+    h, missing = handle
+    needs(missing, "/reset", "/snapshots")
+    s3 = h.client()
+    for b in ("one", "two"):
+        s3.create_bucket(Bucket=b)
+    assert h.reset(bucket="one")["reset"] == "one"
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["two"]
+    assert h.snapshot("two-only")["name"] == "two-only"
+    assert h.reset()["reset"] == "all" and s3.list_buckets()["Buckets"] == []
+    h.restore("two-only")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["two"]
+    assert [x["name"] for x in h.snapshots()] == ["two-only"]
+    h.delete_snapshot("two-only")
+    with pytest.raises(Fakes3Error) as e:
+        h.restore("two-only")
+    assert (e.value.status, e.value.code) == (404, "NoSuchSnapshot")

@@ -1,6 +1,6 @@
 """Starting and stopping a fakes3 process for a test session: the binary on a free loopback port,
-in memory when it has --memory (and with a temporary root in any case, so nothing is left behind),
-ready once GET /_fakes3/health answers; stopped with SIGTERM, and found unclean when it exited
+in memory when it has --memory, else with a root in a temporary folder (which is also its working
+directory, so nothing is left behind either way), ready once GET /_fakes3/health answers; stopped with SIGTERM, and found unclean when it exited
 with a status other than 0 or printed a sanitizer report."""
 
 import http.client
@@ -72,9 +72,8 @@ class Fakes3Process:
         return f"http://{self.address}:{self.port}"
 
     def argv(self):
-        a = [self.binary, "-a", self.address, "-p", str(self.port), "-r", self.root]
-        if self.memory:
-            a.append("--memory")
+        a = [self.binary, "-a", self.address, "-p", str(self.port)]
+        a += ["--memory"] if self.memory else ["-r", self.root]
         return a + self.args
 
     def start(self):
@@ -84,7 +83,7 @@ class Fakes3Process:
             self.port = free_port(self.address)
             with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
                 self.proc = subprocess.Popen(self.argv(), stdout=out, stderr=err,
-                                             stdin=subprocess.DEVNULL)
+                                             stdin=subprocess.DEVNULL, cwd=self.workdir)
             try:
                 self._wait_ready()
                 return self
