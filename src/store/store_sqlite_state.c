@@ -250,31 +250,47 @@ static int exec_sql(sqlite3 *db, const char *sql)
     return sqlite3_errcode(db) == SQLITE_FULL ? STORE_ENOSPC : STORE_EIO;
 }
 
-/* Every row of every table goes in one transaction. DELETE without WHERE
- * clears a table without visiting its rows where it has no trigger; the
- * trigger on buckets finds bucket_confs empty by then. */
-static const char reset_all_sql[] = "BEGIN IMMEDIATE;"
-                                    "DELETE FROM parts;"
-                                    "DELETE FROM uploads;"
-                                    "DELETE FROM object_parts;"
-                                    "DELETE FROM versions;"
-                                    "DELETE FROM objects;"
-                                    "DELETE FROM bucket_confs;"
-                                    "DELETE FROM buckets;"
-                                    "COMMIT;";
+/* Every row of every table goes in one transaction (tables a later schema
+ * adds too). DELETE without WHERE clears a table without visiting its rows
+ * where the table has no trigger. */
+static int reset_all_sql(sqlite3 *db)
+{
+    int ret = exec_sql(db, "BEGIN IMMEDIATE");
+    if (ret) return ret;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT "
+                                "LIKE 'sqlite\\_%' ESCAPE '\\'",
+                                -1, &q, NULL);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+        names = xgrow(names, &cap, n + 1, sizeof *names);
+        names[n++] = xstrdup((const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK) {
+        util_err("store: reset: %s", sqlite3_errmsg(db));
+        ret = STORE_EIO;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", names[i]);
+        if (ret == STORE_OK) ret = sql ? exec_sql(db, sql) : STORE_EIO;
+        sqlite3_free(sql);
+        free(names[i]);
+    }
+    free(names);
+    if (ret == STORE_OK) ret = exec_sql(db, "COMMIT");
+    if (ret) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
 
 static int reset_all(store_t *st, sqlite3 *db)
 {
     struct sq_state *ss = sq_state_of(st);
-    int ret = exec_sql(db, reset_all_sql);
-    if (ret == STORE_ENOSPC) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        if (sq_reserve_release(st)) ret = exec_sql(db, reset_all_sql);
-    }
-    if (ret) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return ret;
-    }
+    int ret = reset_all_sql(db);
+    if (ret == STORE_ENOSPC && sq_reserve_release(st)) ret = reset_all_sql(db);
+    if (ret) return ret;
     /* The rows are gone; the files follow with one rename. Should it fail,
      * the files are unreferenced and the next start's sweep removes them. */
     sq_forget_doomed(st);
@@ -288,7 +304,8 @@ static int reset_all(store_t *st, sqlite3 *db)
 }
 
 /* The blob files of one bucket's rows, and the statements that remove the
- * rows (the bucket's configurations go with it by trigger). */
+ * rows (the bucket's configurations go with it by trigger). A table a later
+ * schema keys by bucket belongs here, or gets a trigger on buckets. */
 static const char bucket_blobs_sql[] =
     "SELECT blob FROM objects WHERE bucket = ?1 AND blob <> '' UNION ALL "
     "SELECT blob FROM versions WHERE bucket = ?1 AND blob <> '' UNION ALL "
