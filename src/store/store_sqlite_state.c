@@ -670,6 +670,10 @@ static int restore_from(store_t *st, int snapfd, const char *dbpath)
     char **ids = NULL;
     size_t n = 0, linked = 0;
     if ((ret = list_blobs(snapfd, &ids, &n)) != STORE_OK) goto done;
+    /* A reader letting go must not unlink a retired file the snapshot names
+     * (no write retires more meanwhile: they wait for the lock). Should the
+     * restore fail, such files are left unreferenced: swept at start. */
+    sq_forget_doomed(st);
     /* First the snapshot's files beside the live ones: until the database
      * is copied, the extra files are unreferenced (swept at start). */
     for (; linked < n; linked++) {
@@ -689,7 +693,6 @@ static int restore_from(store_t *st, int snapfd, const char *dbpath)
     if (ret) goto done;
     if ((ret = sq_after_restore(st)) != STORE_OK) goto done;
     /* Now the files the restored database does not name go. */
-    sq_forget_doomed(st);
     if (n) qsort(ids, n, sizeof *ids, id_cmp);
     remove_others(rootfd, ids, n);
 done:

@@ -379,6 +379,32 @@ static void test_snapshot_names_list_replace_delete(void **state)
     free(l);
 }
 
+/* A file retired while a reader had its object open is unlinked when the
+ * reader lets go, unless a restore brought back a state that names it. */
+static void test_restore_keeps_files_readers_were_to_unlink(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o"), STORE_OK);
+    put(st, "b", "k", "one", NULL, NULL);
+    assert_int_equal(st->ops->snapshot_save(st, "s", NULL), STORE_OK);
+    store_obj_t o;
+    store_reader_t *rd;
+    assert_int_equal(st->ops->obj_open(st, "b", "k", 1, NULL, &o, &rd), STORE_OK);
+    put(st, "b", "k", "two", NULL, NULL); /* "one" waits for the reader */
+    assert_int_equal(files_under(f->root, "blobs"), 2);
+    assert_int_equal(st->ops->snapshot_restore(st, "s"), STORE_OK);
+    char buf[8] = "";
+    assert_int_equal(st->ops->reader_read(rd, 0, buf, sizeof buf), 3);
+    assert_memory_equal(buf, "one", 3);
+    st->ops->reader_close(rd);
+    store_obj_free(&o);
+    expect_body(st, "b", "k", NULL, "one");
+    assert_int_equal(files_under(f->root, "blobs"), 1);
+    reopen(f);
+    expect_body(f->st, "b", "k", NULL, "one");
+}
+
 /* What a crash left (a snapshot half made, a trash not emptied) goes at
  * the next open; blobs a crash left unreferenced go too. */
 static void test_leftovers_go_at_open(void **state)
@@ -499,6 +525,7 @@ int main(void)
         T(test_reset_one_bucket_leaves_the_others),
         T(test_snapshot_restore_brings_back_the_saved_state),
         T(test_snapshot_names_list_replace_delete),
+        T(test_restore_keeps_files_readers_were_to_unlink),
         T(test_leftovers_go_at_open),
         T(test_writes_beside_resets_and_restores),
     };
