@@ -369,3 +369,56 @@ def test_reset_with_20000_objects(server_factory):
     wait_for(lambda: blobs_settled(srv), timeout=300, what="blobs/ and the trash to empty")
     s3.create_bucket(Bucket="many")
     assert s3.list_objects_v2(Bucket="many")["KeyCount"] == 0
+
+
+def listing(s3, bucket):
+    """Every key of bucket with its ETag, each object read whole (its bytes must be there)."""
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for o in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+            assert hashlib.md5(body).hexdigest() == o["ETag"].strip('"')
+            out[o["Key"]] = o["ETag"]
+    return out
+
+
+@pytest.mark.parametrize("call", ["restore", "reset"])
+def test_kill_9_during_restore_or_reset_leaves_old_or_new_state(server_factory, call):
+    srv = server_factory()
+    s3 = srv.client()
+    s3.create_bucket(Bucket="crash")
+    put_many_parallel(srv.port, "crash", 600)
+    saved = listing(s3, "crash")
+    ok(srv, "POST", "/snapshots/s", status=201)
+    for i in range(0, 600, 2):
+        s3.delete_object(Bucket="crash", Key=f"obj/{i:06d}")
+    put_many_parallel(srv.port, "crash", 100)
+    changed = listing(s3, "crash")
+    for delay in (0.0, 0.002, 0.01, 0.05):
+        # The call is sent and the process killed whenever it is, answered or not.
+        c = RawConn(srv.port)
+        body = b'{"bucket": "crash"}' if call == "reset" else b""
+        c.send_head("POST", "/_fakes3/snapshots/s/restore" if call == "restore" else
+                    "/_fakes3/reset", [("Content-Length", str(len(body)))], body=body)
+        threading.Event().wait(delay)
+        srv.kill()
+        c.close()
+        srv.start()
+        s3 = srv.client()
+        names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        now = listing(s3, "crash") if "crash" in names else None
+        if call == "restore":
+            assert now in (saved, changed), delay
+        else:
+            assert now in (changed, None), delay
+        # Back to the changed state for the next round.
+        ok(srv, "POST", "/reset")
+        s3.create_bucket(Bucket="crash")
+        put_many_parallel(srv.port, "crash", 600)
+        for i in range(0, 600, 2):
+            s3.delete_object(Bucket="crash", Key=f"obj/{i:06d}")
+        put_many_parallel(srv.port, "crash", 100)
+    # Nothing unreferenced is left once the start's sweep and the trash are done.
+    srv.restart()
+    wait_for(lambda: files_under(os.path.join(srv.root, "trash")) == 0, what="the trash to empty")
+    assert files_under(os.path.join(srv.root, "blobs")) == len(listing(srv.client(), "crash"))
