@@ -10,6 +10,8 @@ import sys
 import tempfile
 import time
 
+import state_bench
+
 BIN = os.environ.get("FAKES3_BIN", os.path.abspath("build/fakes3"))
 
 
@@ -241,6 +243,11 @@ def versions_bench(c):
 
 def main():
     work = tempfile.mkdtemp(prefix="fakes3-bench-")
+    if os.environ.get("BENCH") == "state":  # only the whole-state figures
+        try:
+            return state_bench.run(work, (start, stop, free_port))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     try:
         size = os.path.getsize(BIN)
         print(f"binary size: {size / 1024:.0f} KiB ({BIN}, stripped: ", end="")
@@ -300,6 +307,7 @@ def main():
                 print(f"verify {line.strip()}")
         single_gib(work)
         multipart_gib(work)
+        state_bench.run(work, (start, stop, free_port))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

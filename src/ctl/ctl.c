@@ -8,6 +8,7 @@
 #include "ctl/clockctl.h"
 #include "ctl/ctl_int.h"
 #include "ctl/faults.h"
+#include "ctl/state.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
@@ -84,18 +85,13 @@ static void info(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
     json_t *args = json_array();
     for (int i = 1; i < c->opt.argc; i++)
         json_array_append_new(args, json_string(c->argv[i]));
-    store_bucket_t *bs = NULL;
-    size_t nb = 0;
-    store_t *st = c->opt.store;
-    if (st->ops->bucket_list(st, NULL, &bs, &nb) != STORE_OK) nb = 0;
-    free(bs);
     char now[25];
     util_iso_date(util_now_ms(), now);
-    json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:s, s:f, s:s, s:{s:I}}", "version", FAKES3_VERSION,
+    json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:s, s:f, s:s, s:o}", "version", FAKES3_VERSION,
                           "args", args, "backend", c->opt.backend, "root",
                           c->opt.root ? c->opt.root : "", "mode", c->opt.users ? "signed" : "open",
                           "uptime_seconds", (double)(util_mono_us() - c->started_us) / 1e6, "now",
-                          now, "counts", "buckets", (json_int_t)nb);
+                          now, "counts", ctl_state_counts(c));
     ctl_reply(resp, 200, j);
 }
 
@@ -108,6 +104,10 @@ static const ctl_call_t calls[] = {
     {"DELETE", "/faults/*", 1, ctl_faults_delete_one},
     {"GET", "/clock", 1, clockctl_get},
     {"POST", "/clock", 1, clockctl_post},
+    {"POST", "/reset", 1, ctl_state_reset},
+    {"POST", "/snapshots/*", 1, ctl_state_snapshot_post},
+    {"GET", "/snapshots", 1, ctl_state_snapshot_list},
+    {"DELETE", "/snapshots/*", 1, ctl_state_snapshot_delete},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path

@@ -46,6 +46,8 @@ enum {
     STORE_ENOVERSION = -13,  /* no version of the key has that id */
     STORE_EBADVERSION = -14, /* not a version id (malformed) */
     STORE_EMARKER = -15,     /* the version named is a delete marker (see obj_get) */
+    STORE_ENOSNAPSHOT = -16, /* no snapshot has that name */
+    STORE_EINVAL = -17,      /* not a snapshot name (store_snapshot_name_ok) */
 };
 
 /* A bucket's versioning state: unversioned until first enabled, never back. */
@@ -225,6 +227,18 @@ typedef struct store_conf {
 /* Release n documents and the array. */
 void store_conf_list_free(store_conf_t *c, size_t n);
 
+/* A saved state of the whole store (snapshot_save, snapshot_list). */
+typedef struct store_snapshot {
+    char name[65];
+    int64_t created_ms; /* util_now_ms() when it was saved */
+    uint64_t buckets;   /* buckets it holds */
+    uint64_t objects;   /* current objects it holds (as stats counts them) */
+} store_snapshot_t;
+
+/* Whether name may name a snapshot: 1 to 64 of [A-Za-z0-9._-], not
+ * starting with '.'. */
+int store_snapshot_name_ok(const char *name);
+
 struct store_ops {
     /* Close and free the store. */
     void (*close)(store_t *st);
@@ -362,6 +376,29 @@ struct store_ops {
      * new array of *n (store_conf_list_free). STORE_ENOBUCKET. */
     int (*conf_list)(store_t *st, const char *bucket, const char *prefix, const char *after,
                      unsigned max, store_conf_t **out, size_t *n);
+
+    /* The whole state: counts, reset, snapshots. Each of reset, save and
+     * restore is atomic with respect to every write (a write lands wholly
+     * before or wholly after it) and to a crash (the root holds the old state
+     * or the new one). Readers that opened an object's file keep reading it.
+     * A backend without them leaves these NULL. */
+    /* How many buckets there are, and current objects (noncurrent versions
+     * and delete markers are not counted). */
+    int (*stats)(store_t *st, uint64_t *buckets, uint64_t *objects);
+    /* bucket NULL: every bucket with everything in it gone (snapshots stay);
+     * else that bucket and its objects, versions, uploads and configurations,
+     * as if it never existed. STORE_ENOBUCKET. */
+    int (*reset)(store_t *st, const char *bucket);
+    /* Save the whole state as name, replacing a snapshot of that name;
+     * out (may be NULL) describes it. STORE_EINVAL. */
+    int (*snapshot_save)(store_t *st, const char *name, store_snapshot_t *out);
+    /* Make the whole state what it was when name was saved (the snapshot
+     * stays). STORE_EINVAL, STORE_ENOSNAPSHOT. */
+    int (*snapshot_restore)(store_t *st, const char *name);
+    /* Every snapshot, by name: *out is a new array the caller frees. */
+    int (*snapshot_list)(store_t *st, store_snapshot_t **out, size_t *n);
+    /* Remove a snapshot. STORE_EINVAL, STORE_ENOSNAPSHOT. */
+    int (*snapshot_delete)(store_t *st, const char *name);
 };
 
 struct store {

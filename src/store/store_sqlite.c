@@ -9,7 +9,9 @@
  * unlinked after the commit. A crash therefore leaves the old or the new
  * object visible, and at worst an unreferenced blob, which the sweep at open
  * removes. Every thread gets its own SQLite connection with its prepared
- * statements. */
+ * statements. Reset and snapshots (store_sqlite_state.c) need rows and files
+ * to agree: the write paths that move files into blobs/ or unlink them hold
+ * the state lock shared meanwhile (sq_writes_enter). */
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
@@ -244,7 +246,8 @@ struct sq_store {
     size_t npins, cappins;
     store_reserve_t reserve;
     char default_owner[STORE_OWNER_MAX];
-    int64_t seq; /* the last version sequence number given out */
+    int64_t seq;            /* the last version sequence number given out */
+    struct sq_state *state; /* the state lock and the trash */
 };
 
 struct store_put {
@@ -409,6 +412,21 @@ void sq_col_text(sqlite3_stmt *q, int col, char *out, size_t n)
     col_text(q, col, out, n);
 }
 
+struct sq_state *sq_state_of(store_t *st)
+{
+    return SQ(st)->state;
+}
+
+int sq_rootfd(store_t *st)
+{
+    return SQ(st)->rootfd;
+}
+
+int sq_reserve_release(store_t *st)
+{
+    return store_reserve_release(&SQ(st)->reserve);
+}
+
 static void rollback(struct conn *c)
 {
     if (!sqlite3_get_autocommit(c->db)) exec1(c, S_ROLLBACK);
@@ -508,6 +526,19 @@ static void retire(struct sq_store *s, const char *bucket, const char *key, size
             unlink_blob(s, blobs[i]);
             free(blobs[i]);
         }
+    }
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+void sq_forget_doomed(store_t *st)
+{
+    struct sq_store *s = SQ(st);
+    pthread_mutex_lock(&s->pin_mu);
+    for (size_t i = 0; i < s->npins; i++) {
+        struct pin *p = &s->pins[i];
+        for (size_t j = 0; j < p->ndoomed; j++)
+            free(p->doomed[j]);
+        p->ndoomed = 0;
     }
     pthread_mutex_unlock(&s->pin_mu);
 }
@@ -958,9 +989,11 @@ done:
  * commit for lack of space gives up the reserve and tries again. */
 static int sq_bucket_delete(store_t *st, const char *name)
 {
+    sq_writes_enter(SQ(st)->state);
     int ret = bucket_delete_once(st, name);
     if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
         ret = bucket_delete_once(st, name);
+    sq_writes_leave(SQ(st)->state);
     return ret;
 }
 
@@ -1083,6 +1116,17 @@ static int sq_put_write(store_put_t *p, const void *data, size_t n)
     return STORE_OK;
 }
 
+/* The part files of a put_begin_from that will not be published: in tmp/,
+ * or already moved into blobs/ by a commit that then failed. */
+static void drop_parts(store_put_t *p)
+{
+    for (size_t i = 0; i < p->nparts; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "tmp/%s", p->parts[i].blob);
+        if (unlinkat(p->s->rootfd, path, 0) != 0) unlink_blob(p->s, p->parts[i].blob);
+    }
+}
+
 static void sq_put_abort(store_put_t *p)
 {
     char path[48];
@@ -1091,13 +1135,10 @@ static void sq_put_abort(store_put_t *p)
         close(p->fd);
         unlinkat(p->s->rootfd, path, 0);
     }
-    for (size_t i = 0; i < p->nparts; i++)
-        unlink_blob(p->s, p->parts[i].blob);
+    drop_parts(p);
     store_parts_free(p->parts, p->nparts);
     free(p);
 }
-
-static void sq_put_abort(store_put_t *p);
 
 /* A new name for the bytes of blob (a hard link): a copy that copies nothing;
  * deleting either object later leaves the other's bytes in place. */
@@ -1144,8 +1185,9 @@ static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out
         *out = p;
         return STORE_OK;
     }
-    /* A multipart object: link every part straight into blobs/ under new ids;
-     * if the copy is never published, the sweep at start removes them. */
+    /* A multipart object: link every part into tmp/ under new ids; the
+     * commit moves them into blobs/ under the state lock (a restore or reset
+     * in between would otherwise take them for files nobody references). */
     p->parts = xcalloc(src->nparts, sizeof *p->parts);
     for (size_t i = 0; i < src->nparts; i++) {
         store_part_t *d = &p->parts[i];
@@ -1154,7 +1196,7 @@ static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out
         new_id(d->blob);
         p->nparts = i + 1;
         char to[48];
-        blob_path(d->blob, to);
+        snprintf(to, sizeof to, "tmp/%s", d->blob);
         if ((ret = link_blob(s, src->parts[i].blob, to)) != STORE_OK) {
             sq_put_abort(p);
             return ret;
@@ -1164,12 +1206,13 @@ static int sq_put_begin_from(store_t *st, store_reader_t *src, store_put_t **out
     return STORE_OK;
 }
 
+static int move_in(struct sq_store *s, const char *id);
+
 /* Move a received body from tmp/ into blobs/ under its id. */
 static int place_blob(struct sq_store *s, store_put_t *p)
 {
-    char tmp[48], dst[48];
+    char tmp[48];
     snprintf(tmp, sizeof tmp, "tmp/%s", p->id);
-    blob_path(p->id, dst);
     /* A file system that allocates late (delayed allocation, NFS) may
      * report a full disk only here. */
     int synced = !s->sync || fsync(p->fd) == 0, e = errno;
@@ -1180,12 +1223,20 @@ static int place_blob(struct sq_store *s, store_put_t *p)
         unlinkat(s->rootfd, tmp, 0);
         return store_errno_code(e);
     }
-    int moved = renameat(s->rootfd, tmp, s->rootfd, dst);
-    e = errno;
+    return move_in(s, p->id);
+}
+
+/* Move tmp/ID into blobs/ under its id; on failure tmp/ID is removed. */
+static int move_in(struct sq_store *s, const char *id)
+{
+    char tmp[48], dst[48];
+    snprintf(tmp, sizeof tmp, "tmp/%s", id);
+    blob_path(id, dst);
+    int moved = renameat(s->rootfd, tmp, s->rootfd, dst), e = errno;
     if (moved != 0 && e == ENOENT) {
         /* blobs/ab/ is made on first use (which takes space too). */
         char sub[16];
-        snprintf(sub, sizeof sub, "blobs/%.2s", p->id);
+        snprintf(sub, sizeof sub, "blobs/%.2s", id);
         if (mkdirat(s->rootfd, sub, 0755) == 0 || errno == EEXIST) {
             moved = renameat(s->rootfd, tmp, s->rootfd, dst);
             e = errno;
@@ -1201,8 +1252,8 @@ static int place_blob(struct sq_store *s, store_put_t *p)
     return STORE_OK;
 }
 
-static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, size_t key_len,
-                         store_obj_t *meta, int autocreate, const store_cond_t *cond)
+static int put_commit_locked(store_put_t *p, const char *bucket, const char *key, size_t key_len,
+                             store_obj_t *meta, int autocreate, const store_cond_t *cond)
 {
     struct sq_store *s = p->s;
     struct blob_list old = {0};
@@ -1216,6 +1267,8 @@ static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, si
         if ((ret = place_blob(s, p)) != STORE_OK) goto fail;
         placed = 1;
     }
+    for (size_t i = 0; i < p->nparts; i++)
+        if ((ret = move_in(s, p->parts[i].blob)) != STORE_OK) goto fail;
     struct conn *c = conn_get(s);
     ret = c ? exec1(c, S_BEGIN_W) : store_errno_code(errno);
     if (ret) goto fail;
@@ -1255,10 +1308,19 @@ fail:
         sq_put_abort(p);
         return ret;
     }
-    for (size_t i = 0; i < p->nparts; i++)
-        unlink_blob(s, p->parts[i].blob);
+    drop_parts(p);
     store_parts_free(p->parts, p->nparts);
     free(p);
+    return ret;
+}
+
+static int sq_put_commit(store_put_t *p, const char *bucket, const char *key, size_t key_len,
+                         store_obj_t *meta, int autocreate, const store_cond_t *cond)
+{
+    struct sq_state *ss = p->s->state; /* p is freed by the commit */
+    sq_writes_enter(ss);
+    int ret = put_commit_locked(p, bucket, key, key_len, meta, autocreate, cond);
+    sq_writes_leave(ss);
     return ret;
 }
 
@@ -1482,9 +1544,11 @@ static int sq_obj_delete(store_t *st, const char *bucket, const char *key, size_
 {
     store_deleted_t ignored;
     if (!out) out = &ignored;
+    sq_writes_enter(SQ(st)->state);
     int ret = obj_delete_once(st, bucket, key, key_len, vid, out);
     if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
         ret = obj_delete_once(st, bucket, key, key_len, vid, out);
+    sq_writes_leave(SQ(st)->state);
     return ret;
 }
 
@@ -1759,7 +1823,7 @@ static int sq_mpu_get(store_t *st, const char *id, store_upload_t *out)
     return upload_get(c, id, out);
 }
 
-static int sq_mpu_part_commit(store_put_t *p, const char *id, store_part_t *part)
+static int part_commit_locked(store_put_t *p, const char *id, store_part_t *part)
 {
     struct sq_store *s = p->s;
     struct blob_list old = {0};
@@ -1812,6 +1876,15 @@ fail:
     blob_list_free(&old);
     unlink_blob(s, p->id);
     free(p);
+    return ret;
+}
+
+static int sq_mpu_part_commit(store_put_t *p, const char *id, store_part_t *part)
+{
+    struct sq_state *ss = p->s->state; /* p is freed by the commit */
+    sq_writes_enter(ss);
+    int ret = part_commit_locked(p, id, part);
+    sq_writes_leave(ss);
     return ret;
 }
 
@@ -1919,14 +1992,16 @@ fail:
 /* See sq_bucket_delete: an abort on a full disk uses the reserve. */
 static int sq_mpu_abort(store_t *st, const char *id)
 {
+    sq_writes_enter(SQ(st)->state);
     int ret = mpu_abort_once(st, id);
     if (ret == STORE_ENOSPC && store_reserve_release(&SQ(st)->reserve))
         ret = mpu_abort_once(st, id);
+    sq_writes_leave(SQ(st)->state);
     return ret;
 }
 
-static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *parts, size_t n,
-                           store_obj_t *meta, const store_cond_t *cond)
+static int mpu_complete_locked(store_t *st, const char *id, const store_part_t *parts, size_t n,
+                               store_obj_t *meta, const store_cond_t *cond)
 {
     struct sq_store *s = SQ(st);
     struct conn *c = conn_get(s);
@@ -1991,6 +2066,15 @@ fail:
     blob_list_free(&old);
     blob_list_free(&unused);
     store_upload_free(&u);
+    return ret;
+}
+
+static int sq_mpu_complete(store_t *st, const char *id, const store_part_t *parts, size_t n,
+                           store_obj_t *meta, const store_cond_t *cond)
+{
+    sq_writes_enter(SQ(st)->state);
+    int ret = mpu_complete_locked(st, id, parts, n, meta, cond);
+    sq_writes_leave(SQ(st)->state);
     return ret;
 }
 
@@ -2105,6 +2189,7 @@ done:
 static void sq_close(store_t *st)
 {
     struct sq_store *s = SQ(st);
+    if (s->state) sq_state_close(s->state);
     for (size_t i = 0; i < s->nconns; i++)
         conn_close(s->conns[i]);
     free(s->conns);
@@ -2154,6 +2239,12 @@ static const struct store_ops sq_ops = {
     .conf_get = sq_conf_get,
     .conf_delete = sq_conf_delete,
     .conf_list = sq_conf_list,
+    .stats = sq_stats,
+    .reset = sq_reset,
+    .snapshot_save = sq_snapshot_save,
+    .snapshot_restore = sq_snapshot_restore,
+    .snapshot_list = sq_snapshot_list,
+    .snapshot_delete = sq_snapshot_delete,
 };
 
 static int mkdir_p(const char *path)
@@ -2347,6 +2438,31 @@ fail:
     return ret;
 }
 
+int sq_after_restore(store_t *st)
+{
+    struct sq_store *s = SQ(st);
+    struct conn *c = conn_get(s);
+    if (!c) return store_errno_code(errno);
+    char err[512];
+    int ret = schema_apply(s, c, err, sizeof err);
+    if (ret) {
+        util_err("store: %s", err);
+        return ret;
+    }
+    sqlite3_stmt *q = stmt(c, S_MAX_SEQ);
+    if (!q) return db_err(c);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        ret = db_err(c);
+        sqlite3_reset(q);
+        return ret;
+    }
+    int64_t max = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    /* Called with writes held off: no one else gives numbers out now. */
+    if (max > s->seq) s->seq = max;
+    return STORE_OK;
+}
+
 store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *err, size_t errlen)
 {
     struct sq_store *s = xcalloc(1, sizeof *s);
@@ -2401,6 +2517,7 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     sqlite3_reset(q);
     int removed = sweep(s, c);
     if (removed) util_log("store: swept %d unreferenced file(s)", removed);
+    s->state = sq_state_open(s->root, s->rootfd);
     if (store_reserve_ensure(&s->reserve) == STORE_ENOSPC)
         util_log("store: the disk holding %s is full: writes answer 'no space' until deletes "
                  "free %u MiB",

@@ -2,7 +2,8 @@
  * src/store/: store_sqlite.c owns the connections (one per thread, each
  * with its prepared statements), the open and the write paths;
  * store_sqlite_list.c lists objects and versions; store_sqlite_conf.c keeps
- * the bucket configurations. */
+ * the bucket configurations; store_sqlite_state.c counts, resets and keeps
+ * snapshots of the whole state. */
 #ifndef FAKES3_STORE_SQLITE_INT_H
 #define FAKES3_STORE_SQLITE_INT_H
 
@@ -116,5 +117,42 @@ int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, s
 int sq_conf_delete(store_t *st, const char *bucket, const char *name);
 int sq_conf_list(store_t *st, const char *bucket, const char *prefix, const char *after,
                  unsigned max, store_conf_t **out, size_t *n);
+
+/* The whole state (store_sqlite_state.c). */
+struct sq_state;
+/* The state's lock and trash for the store on root (its descriptor rootfd, not owned): what a
+ * crash left in snapshots/ half made goes to <root>/trash/, which a
+ * background thread empties (also what a reset moves aside). Never NULL. */
+struct sq_state *sq_state_open(const char *root, int rootfd);
+/* Stop the trash thread (what it did not remove stays for the next start)
+ * and free. */
+void sq_state_close(struct sq_state *ss);
+/* The state lock, a writer-preferring rwlock: write paths that move files
+ * into blobs/ or unlink them after a commit hold it shared from the first
+ * such step to the last, never across a return to their caller; reset,
+ * snapshot save and restore hold it exclusive, so that they see rows and
+ * files agree and no write is half done. */
+void sq_writes_enter(struct sq_state *ss);
+void sq_writes_leave(struct sq_state *ss);
+int sq_stats(store_t *st, uint64_t *buckets, uint64_t *objects);
+int sq_reset(store_t *st, const char *bucket);
+int sq_snapshot_save(store_t *st, const char *name, store_snapshot_t *out);
+int sq_snapshot_restore(store_t *st, const char *name);
+int sq_snapshot_list(store_t *st, store_snapshot_t **out, size_t *n);
+int sq_snapshot_delete(store_t *st, const char *name);
+
+/* What store_sqlite_state.c needs of store_sqlite.c. */
+/* st's state, root descriptor and whether it fsyncs. */
+struct sq_state *sq_state_of(store_t *st);
+int sq_rootfd(store_t *st);
+/* Blobs retired while a reader had their object open are no longer
+ * unlinked when it lets go (a reset moved them away, a restore decides
+ * about each file itself). */
+void sq_forget_doomed(store_t *st);
+/* After the database was replaced (a restore): bring an older schema up to
+ * date and make new version numbers follow every one it holds. */
+int sq_after_restore(store_t *st);
+/* Give the disk-full reserve back (space.h); 1 if it was held. */
+int sq_reserve_release(store_t *st);
 
 #endif
