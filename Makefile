@@ -15,7 +15,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 DEPS_OK   := build/.deps-ok
 PYTEST    ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-unit test-integration test-stress bench fuzz format format-check deps clean
+.PHONY: all run test test-unit test-integration test-memory test-stress bench fuzz format format-check deps clean
 all: build/fakes3
 
 $(DEPS_OK): scripts/deps.sh
@@ -76,6 +76,12 @@ test-integration: build/asan/fakes3
 	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider $(PY_SUITES) $(PYTEST_ARGS)
 
 test: format-check test-unit test-integration test-compose
+
+# The integration suite (tests/integration only) against --memory: every server the tests start
+# gets FAKES3_TEST_ARGS; tests that need the root folder on disk are skipped (s3lib.disk_only).
+test-memory: build/asan/fakes3
+	@./scripts/deps.sh test
+	FAKES3_TEST_ARGS=--memory FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 # Hostile clients end to end (not part of `make test`): thousands of slow and abandoned
 # connections, a full disk, kill -9 under load; prints its figures (tests/stress/).

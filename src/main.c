@@ -15,6 +15,8 @@
 #include "s3/auth/users.h"
 #include "s3/lifecycle_worker.h"
 #include "s3/s3.h"
+#include "store/memroot.h"
+#include "store/seed.h"
 #include "store/store.h"
 
 /* Raise the open-file limit to the hard limit (1,024 by default is a few
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
     s3_lifecycle_t *lifecycle = NULL;
     ctl_t *ctl = NULL;
     http_server_t *srv = NULL, *tls_srv = NULL, *web_srv = NULL;
-    char *cert = NULL, *key = NULL;
+    char *cert = NULL, *key = NULL, *memroot = NULL;
     auth_users_t users = {0};
     char err[512];
 
@@ -116,16 +118,33 @@ int main(int argc, char **argv)
         auth_users_add(&users, cfg.access_key, cfg.secret_key);
         users.v[users.n - 1].admin = 1;
     }
+    /* --memory: the same store, its root in a private folder in RAM. */
+    if (cfg.memory && strcmp(cfg.root, FAKES3_DEFAULT_ROOT) != 0)
+        fprintf(stderr, "fakes3: --memory: --root %s ignored\n", cfg.root);
+    if (cfg.memory && !(memroot = memroot_create(err, sizeof err))) {
+        fprintf(stderr, "fakes3: %s\n", err);
+        goto out;
+    }
+    const char *root = memroot ? memroot : cfg.root;
     store_options_t so = {.sync = cfg.sync, .default_owner = S3_DEFAULT_OWNER_ID};
-    st = store_sqlite_open(cfg.root, &so, err, sizeof err);
+    st = store_sqlite_open(root, &so, err, sizeof err);
     if (!st) {
         fprintf(stderr, "fakes3: %s\n", err);
         goto out;
     }
+    seed_stats_t ss;
+    if (cfg.seed && seed_load(st, cfg.seed, s3_bucket_name_ok, &ss, err, sizeof err) != 0) {
+        fprintf(stderr, "fakes3: %s\n", err);
+        goto out;
+    }
+    if (cfg.seed)
+        util_log("fakes3: seeded %zu object(s), %llu bytes (%zu shared by reflink) in %zu "
+                 "bucket(s) from %s; %zu skipped",
+                 ss.objects, ss.bytes, ss.reflinks, ss.buckets, cfg.seed, ss.skipped);
     ctl_options_t co = {
         .store = st,
         .backend = cfg.memory ? "memory" : "sqlite",
-        .root = cfg.root,
+        .root = root,
         .argv = (const char *const *)argv,
         .argc = argc,
         .users = (int)users.n,
@@ -201,7 +220,7 @@ int main(int argc, char **argv)
         }
     }
     util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION,
-             cert && !tls_srv ? "https" : "http", cfg.address, http_port(srv), cfg.root,
+             cert && !tls_srv ? "https" : "http", cfg.address, http_port(srv), root,
              cfg.strict ? ", strict" : "");
     if (tls_srv)
         util_log("fakes3 also listening on https://%s:%u", cfg.address, http_port(tls_srv));
@@ -237,6 +256,7 @@ out:
     s3_free(app);
     ctl_free(ctl);
     if (st) st->ops->close(st);
+    memroot_remove(memroot);
     auth_users_free(&users);
     free(cert);
     free(key);

@@ -123,6 +123,8 @@ s3_server_t *s3_new(store_t *st, const s3_options_t *opt);
 void s3_forget_caches(s3_server_t *s);
 /* Free the application (the store stays open). */
 void s3_free(s3_server_t *s);
+/* Whether name may be a bucket's (S3's rules for CreateBucket); no state. */
+int s3_bucket_name_ok(const char *name);
 
 /* The callbacks to give http_start, with the s3_server_t as app. */
 extern const http_handler_t s3_http_handler;

@@ -268,6 +268,13 @@ struct store_ops {
     int (*put_begin_from)(store_t *st, store_reader_t *src, store_put_t **out);
     /* Append bytes; see put_begin for failures. */
     int (*put_write)(store_put_t *p, const void *data, size_t n);
+    /* Append the first len bytes of the open file fd (read from its offset 0;
+     * the caller keeps fd) without passing them through the caller: shared
+     * with that file where the file system allows (a reflink; *shared, which
+     * may be NULL, is then 1), else copied by the kernel. Never a hard link:
+     * a later edit of that file leaves the stored bytes as they were. A file
+     * shorter than len is STORE_EIO; failures as put_write. */
+    int (*put_write_file)(store_put_t *p, int fd, uint64_t len, int *shared);
     /* Publish the bytes as bucket/key with meta (size, etag, headers, acl,
      * lock, tags used; mtime, blob and vid filled in on return) as the bucket's
      * versioning state says: an unversioned bucket replaces the object, an

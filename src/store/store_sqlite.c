@@ -27,6 +27,7 @@
 
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "store/fileclone.h"
 #include "store/space.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
@@ -1127,6 +1128,20 @@ static void drop_parts(store_put_t *p)
     }
 }
 
+static int sq_put_write_file(store_put_t *p, int fd, uint64_t len, int *shared)
+{
+    if (shared) *shared = 0;
+    if (p->err) return STORE_OK;
+    int how = fileclone_append(p->fd, fd, len);
+    if (how < 0) {
+        util_err("store: copy into tmp/%s: %s", p->id, strerror(-how));
+        put_fail(p, store_errno_code(-how));
+    } else if (shared) {
+        *shared = how == FILECLONE_REFLINK;
+    }
+    return STORE_OK;
+}
+
 static void sq_put_abort(store_put_t *p)
 {
     char path[48];
@@ -2213,6 +2228,7 @@ static const struct store_ops sq_ops = {
     .put_begin = sq_put_begin,
     .put_begin_from = sq_put_begin_from,
     .put_write = sq_put_write,
+    .put_write_file = sq_put_write_file,
     .put_commit = sq_put_commit,
     .put_abort = sq_put_abort,
     .obj_get = sq_obj_get,

@@ -68,6 +68,25 @@ def fakes3_bin() -> str:
     return b
 
 
+def test_args():
+    """Flags every started server gets after its own (FAKES3_TEST_ARGS, split as a shell would):
+    `make test-memory` runs the integration suite with FAKES3_TEST_ARGS=--memory."""
+    import shlex
+    return shlex.split(os.environ.get("FAKES3_TEST_ARGS", ""))
+
+
+def memory_mode():
+    """The suite runs against --memory (FAKES3_TEST_ARGS): there is no root folder on disk."""
+    return "--memory" in test_args()
+
+
+def disk_only(reason):
+    """Skip a test under --memory that needs the root folder on disk (reason: what it does
+    with it: restarts, kill -9 survival, a full disk, a root written by an older version...)."""
+    import pytest
+    return pytest.mark.skipif(memory_mode(), reason=f"--memory keeps no root on disk: {reason}")
+
+
 class ServerError(AssertionError):
     pass
 
@@ -78,9 +97,9 @@ class Server:
 
     def __init__(self, workdir, root=None, port=None, address="127.0.0.1", args=(), env=None,
                  use_root_flag=True, use_port_flag=True, use_address_flag=True, netns=None,
-                 cwd=None):
+                 cwd=None, use_test_args=True):
         self.workdir = str(workdir)
-        self.root = str(root) if root is not None else os.path.join(self.workdir, "root")
+        self._root = str(root) if root is not None else os.path.join(self.workdir, "root")
         self.address = address
         self.port = port if port is not None else free_port(address if netns is None else "127.0.0.1")
         self.args = list(args)
@@ -90,6 +109,8 @@ class Server:
         self.use_address_flag = use_address_flag
         self.netns = netns
         self.cwd = cwd or self.workdir
+        # FAKES3_TEST_ARGS, unless the test opts out (it checks its flags' own effect).
+        self.test_args = test_args() if use_test_args else []
         self.proc = None
         self.killed = False
         self.starts = 0
@@ -100,16 +121,33 @@ class Server:
         open(self.stdout_path, "wb").close()
         open(self.stderr_path, "wb").close()
 
+    @property
+    def root(self):
+        """The root folder: the one given, or under --memory the server's folder in RAM
+        (/dev/shm/fakes3-mem-<pid>-*, see src/store/memroot.h), so that tests that look at the
+        blobs look at the memory store's."""
+        if "--memory" in self.test_args + self.args and self.proc is not None:
+            for base in ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR") or "/nonexistent"):
+                try:
+                    names = os.listdir(base)
+                except OSError:
+                    continue
+                for n in names:
+                    if n.startswith(f"fakes3-mem-{self.proc.pid}-"):
+                        return os.path.join(base, n)
+        return self._root
+
     # --- process control -------------------------------------------------------------------
     def argv(self):
         argv = [fakes3_bin()]
-        if self.use_root_flag:
-            argv += ["-r", self.root]
+        if self.use_root_flag and "--memory" not in self.test_args:
+            argv += ["-r", self._root]
         if self.use_port_flag:
             argv += ["-p", str(self.port)]
         if self.use_address_flag and self.netns is None and "-a" not in self.args:
             argv += ["-a", self.address]
         argv += self.args
+        argv += self.test_args
         if self.netns is not None:
             argv = ["ip", "netns", "exec", self.netns.name] + argv
         return argv

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 import s3lib
 from acl_users import Users, users_file
-from s3lib import error_code, http_status, raw, xml_text
+from s3lib import disk_only, error_code, http_status, raw, xml_text
 
 NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 DECL = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -633,6 +633,7 @@ def test_keyed_list_pages_by_hundred(s3, bucket):
     assert (code, err["ArgumentName"]) == ("InvalidArgument", "continuation-token")
 
 
+@disk_only("restarts on the same root")
 def test_configurations_go_with_the_bucket_and_survive_restart(server, s3, bucket):
     s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration=WEBSITE)
     s3.put_bucket_inventory_configuration(Bucket=bucket, Id="report-1",

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from botocore.exceptions import ClientError
 
-from s3lib import error_code, http_status, raw, xml_text
+from s3lib import disk_only, error_code, http_status, raw, xml_text
 
 APP = "https://app.example"
 VARY = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
@@ -85,6 +85,7 @@ def test_get_returns_canonical_xml_with_namespace(server, s3, bucket):
                       b"</CORSRule></CORSConfiguration>")
 
 
+@disk_only("restarts on the same root")
 def test_cors_survives_restart_and_goes_with_the_bucket(server, s3, bucket):
     put_cors(s3, bucket, [{"AllowedOrigins": [APP], "AllowedMethods": ["GET"]}])
     server.restart()
@@ -336,6 +337,7 @@ FIXTURE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "f
                             "main-b8371cf")
 
 
+@disk_only("opens a root written by an older version")
 def test_root_written_by_b8371cf_serves_and_stores_cors(server_factory, tmp_path):
     root = tmp_path / "old-root"
     shutil.copytree(FIXTURE_ROOT, root)

@@ -10,8 +10,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from s3lib import (ACCESS_LOG_RE, RawConn, clean_env, fakes3_bin, free_port, md5_hex, port_open,
-                   raw, wait_for)
+from s3lib import (ACCESS_LOG_RE, RawConn, clean_env, disk_only, fakes3_bin, free_port, md5_hex,
+                   port_open, raw, wait_for)
 
 FLAGS = ["--root", "--port", "--address", "--hostname", "--quiet", "--strict", "--help",
          "--legacy-bucket-defaults",
@@ -81,7 +81,7 @@ def test_defaults_port_4569_and_root_fakes3_data(netns_factory, server_factory, 
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     srv = server_factory(port=4569, use_root_flag=False, use_port_flag=False, netns=ns,
-                         cwd=str(cwd))
+                         cwd=str(cwd), use_test_args=False)
     code = ("import http.client\n"
             "c=http.client.HTTPConnection('127.0.0.1',4569,timeout=5)\n"
             "c.request('PUT','/dflt/k',body=b'hello')\n"
@@ -107,7 +107,7 @@ def test_env_vars(server_factory, tmp_path):
                          use_port_flag=False, use_address_flag=False,
                          env={"FAKES3_ROOT": str(root), "FAKES3_PORT": str(port),
                               "FAKES3_ADDRESS": "127.0.0.2", "FAKES3_QUIET": "1",
-                              "FAKES3_HOSTNAME": "s3.envbase,alt.envbase"})
+                              "FAKES3_HOSTNAME": "s3.envbase,alt.envbase"}, use_test_args=False)
     assert srv.argv() == [fakes3_bin()]
     assert not port_open("127.0.0.1", port), "FAKES3_ADDRESS=127.0.0.2 not honoured"
     r = raw(port, "PUT", "/obj", b"env", host=f"env-bucket.s3.envbase:{port}", address="127.0.0.2")
@@ -126,7 +126,8 @@ def test_flags_win_over_env(server_factory, tmp_path):
     env_root = tmp_path / "env-root-unused"
     env_port = free_port()
     srv = server_factory(env={"FAKES3_ROOT": str(env_root), "FAKES3_PORT": str(env_port),
-                              "FAKES3_ADDRESS": "127.0.0.3", "FAKES3_STRICT": "0"})
+                              "FAKES3_ADDRESS": "127.0.0.3", "FAKES3_STRICT": "0"},
+                         use_test_args=False)
     assert port_open("127.0.0.1", srv.port)
     assert not port_open("127.0.0.1", env_port) and not port_open("127.0.0.3", env_port)
     assert raw(srv.port, "PUT", "/flag-bucket/k", b"x").status == 200
@@ -209,6 +210,7 @@ def test_sigterm_with_idle_keepalive_connection(server):
         assert time.monotonic() - t0 < 5, "an idle keep-alive connection held up the exit"
 
 
+@disk_only("starts again on the same root after the SIGTERM")
 def test_sigterm_finishes_upload_in_flight(server):
     p = server.port
     assert raw(p, "PUT", "/inflight").status == 200
@@ -249,7 +251,7 @@ def test_long_flags(server_factory, tmp_path):
                          use_address_flag=False,
                          args=["--root", str(root), f"--port={port}", "--address", "127.0.0.1",
                                "--hostname", "s3.long", "--hostname=alt.long", "--quiet",
-                               "--strict"])
+                               "--strict"], use_test_args=False)
     r = raw(port, "PUT", "/obj", b"x", host="long-bucket.s3.long")
     assert r.status == 404 and r.xml().findtext("Code") == "NoSuchBucket", r  # --strict
     assert raw(port, "PUT", "/", host="long-bucket.alt.long").status == 200

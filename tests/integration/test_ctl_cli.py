@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from s3lib import (SANITIZER_MARKERS, Server, clean_env, error_code, fakes3_bin, free_port,
-                   parse_iso8601_ms, raw)
+                   memory_mode, parse_iso8601_ms, raw)
 
 ADMIN_AK, ADMIN_SK = "AKCTLADMIN", "ctl/admin+secret"
 
@@ -122,7 +122,7 @@ def test_health_and_info(server, s3):
     s3.create_bucket(Bucket="ctl-info")
     info = ok(ctl(server.endpoint, "info"))
     assert info["mode"] == "open"
-    assert info["backend"] == "sqlite"
+    assert info["backend"] == ("memory" if memory_mode() else "sqlite")
     assert info["root"] == server.root
     assert info["counts"]["buckets"] == 1
     assert "-p" in info["args"] and str(server.port) in info["args"]

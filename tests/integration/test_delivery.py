@@ -18,7 +18,7 @@ import time
 import pytest
 import requests
 
-from s3lib import clean_env, fakes3_bin, free_port, raw, wait_for
+from s3lib import clean_env, disk_only, fakes3_bin, free_port, raw, wait_for
 
 OWNER = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 
@@ -187,6 +187,7 @@ def test_access_log_partitioned_prefix_and_turning_off(logsrv):
     assert after not in {r["reqid"] for _, r in log_records(s3, "logs")}
 
 
+@disk_only("reads the records delivered at SIGTERM after a start on the same root")
 def test_access_log_delivered_at_sigterm(server_factory):
     srv = server_factory(args=["--log-delivery-seconds", "3600"])
     s3 = srv.client()

@@ -15,7 +15,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from s3lib import RawConn, error_code, http_status
+from s3lib import disk_only, RawConn, error_code, http_status
 
 MiB = 1 << 20
 DISK_MIB = 24
@@ -87,6 +87,7 @@ def tmp_files(root):
     return os.listdir(os.path.join(root, "tmp"))
 
 
+@disk_only("fills a small disk mounted for the root")
 def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, server_factory):
     srv = server_factory(root=small_disk / "root")
     s3 = srv.client()
@@ -170,6 +171,7 @@ def test_full_disk_put_answers_507_and_delete_still_frees_space(small_disk, serv
     assert tmp_files(srv.root) == []
 
 
+@disk_only("fills a small disk mounted for the root")
 def test_full_disk_stop_then_start_on_the_full_disk_serves_get_and_delete(small_disk,
                                                                           server_factory):
     srv = server_factory(root=small_disk / "root")

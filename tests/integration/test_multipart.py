@@ -23,7 +23,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from s3lib import RawConn, crc32c, crc64nvme, error_code, http_status, md5_hex, parse_xml, raw
+from s3lib import disk_only, RawConn, crc32c, crc64nvme, error_code, http_status, md5_hex, parse_xml, raw
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -1034,6 +1034,7 @@ def test_get_and_head_by_part_number_and_ranges(server, s3):
     assert get_bytes(s3, "pnum", "k") == whole
 
 
+@disk_only("restarts on the same root")
 def test_restart_with_upload_in_progress(server, s3):
     s3.create_bucket(Bucket="restart")
     p1, p2, p3 = data(110, MIN_PART), data(111, MIN_PART), data(112, 5555)

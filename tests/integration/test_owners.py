@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from s3lib import error_code, http_status, parse_xml, raw
+from s3lib import disk_only, error_code, http_status, parse_xml, raw
 
 DEFAULT_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 DEFAULT = {"ID": DEFAULT_ID, "DisplayName": "fakes3"}
@@ -239,6 +239,7 @@ def test_multipart_upload_owner_is_its_initiator(legacy):
     assert acl_owner(users.bob.get_object_acl(Bucket="mpu", Key="by-bob")) == users.bob_owner
 
 
+@disk_only("restarts on the same root")
 def test_owners_survive_a_restart(legacy):
     users = legacy
     users.alice.create_bucket(Bucket="kept", ACL="public-read-write")
@@ -258,6 +259,7 @@ def test_owners_survive_a_restart(legacy):
     assert error_code(e.value) == "BucketAlreadyExists"
 
 
+@disk_only("restarts on the same root with other users")
 def test_owner_no_longer_in_the_users_table_is_answered_by_id_alone(server_factory, tmp_path):
     srv = server_factory(args=["--users", users_file(tmp_path), "--legacy-bucket-defaults"])
     alice = client(srv, "AKALICE", "alice-secret")
@@ -306,6 +308,7 @@ def test_open_mode_answers_the_default_owner_as_before(server_factory, tmp_path)
             b"</Owner>") in body
 
 
+@disk_only("restarts on the same root in another mode")
 def test_open_mode_lists_every_users_buckets(server_factory, tmp_path):
     # a root used with --users and then without: the open mode is one user who sees everything
     # (as fake-s3 did); the owners stay the users' ids
@@ -327,6 +330,7 @@ def old_root(tmp_path, name):
     return root
 
 
+@disk_only("opens a root written by an older version")
 def test_root_written_by_b8371cf_belongs_to_the_default_owner(server_factory, tmp_path):
     root = old_root(tmp_path, "main-b8371cf")
     srv = server_factory(root=root, args=["--users", users_file(tmp_path)])
@@ -353,6 +357,7 @@ def test_root_written_by_b8371cf_belongs_to_the_default_owner(server_factory, tm
     assert owners_v1(s3, "old-bucket") == {"hello.txt": DEFAULT, "new": {"ID": ALICE_ID}}
 
 
+@disk_only("opens a root written by an older version")
 def test_root_written_by_2ba572d_upload_in_progress_belongs_to_the_default_owner(server_factory,
                                                                                   tmp_path):
     # schema version 2: buckets, objects and uploads all gain their owner column

@@ -8,7 +8,9 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from s3lib import RawConn, md5_hex
+from s3lib import disk_only, RawConn, md5_hex
+
+pytestmark = disk_only("restarts, kill -9 and starts again on the same root")
 
 
 def snapshot(s3):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from s3lib import error_code, http_status, parse_xml, raw
+from s3lib import disk_only, error_code, http_status, parse_xml, raw
 
 
 def refused(fn, **kw):
@@ -91,6 +91,7 @@ def test_restore_names_a_version(s3):
     assert error_code(e) == "InvalidObjectState"
 
 
+@disk_only("restarts on the same root")
 def test_restored_state_survives_a_restart(server, s3):
     s3.create_bucket(Bucket="keep")
     s3.put_object(Bucket="keep", Key="k", Body=b"kept", StorageClass="GLACIER")

@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from acl_users import BOB_ID, Users, users_file
-from s3lib import _session, error_code, raw, sign_v4, signed_raw
+from s3lib import disk_only, _session, error_code, raw, sign_v4, signed_raw
 
 ALICE = ("AKALICE", "alice-secret")
 BOB = ("AKBOB", "bob-secret")
@@ -436,6 +436,7 @@ def test_sigv2_presigned_put_with_an_added_copy_source_header_is_refused(server_
     assert code_of(u.alice.head_object, Bucket="alices", Key="up") == "404"
 
 
+@disk_only("a second server reuses the first one's root")
 def test_open_mode_buckets_are_not_open_to_anonymous_callers_once_users_are_configured(
         server_factory, tmp_path):
     """Buckets written in the open mode belong to the default owner; with --users every signed-in

@@ -20,7 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from s3lib import _session, error_code, free_port, http_status, md5_hex, raw, xml_text
+from s3lib import disk_only, _session, error_code, free_port, http_status, md5_hex, raw, xml_text
 
 MiB = 1 << 20
 BKT = "sse-bkt"
@@ -689,6 +689,7 @@ def test_sse_c_versions_each_have_their_key(s3, bkt):
     assert http_status(e.value) == 403
 
 
+@disk_only("restarts on the same root")
 def test_sse_c_survives_a_restart(server, s3, bkt):
     s3.put_object(Bucket=bkt, Key="c", Body=b"kept", **ssec())
     server.stop()

@@ -22,7 +22,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from acl_users import client as user_client
-from s3lib import error_code, http_status, parse_xml, raw
+from s3lib import disk_only, error_code, http_status, parse_xml, raw
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "roots")
 B = "tagged"
@@ -630,6 +630,7 @@ def test_existing_tag_conditions_follow_the_tags(alice_bob):
 
 
 # --- a root written before tags had a document of their own ---------------------------------------
+@disk_only("opens a root written by an older version")
 def test_root_written_by_a4cc6de_keeps_its_tags(server_factory, tmp_path):
     """tests/fixtures/roots/main-a4cc6de (schema 5, see its README): tags kept as a header line of
     each version, and an upload in progress with tags. They read as before, are replaced and

@@ -26,7 +26,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from acl_users import ALL_USERS, Users, users_file
-from s3lib import (RFC1123_RE, error_code, http_status, md5_hex, model_list,
+from s3lib import (disk_only, RFC1123_RE, error_code, http_status, md5_hex, model_list,
                    parse_rfc1123, parse_xml, raw, utf8, wait_for)
 
 MIB = 1024 * 1024
@@ -1057,6 +1057,7 @@ def test_concurrent_puts_on_one_key_make_one_version_each(server, s3):
 # ==================================================================================================
 # Restarts and roots written by earlier versions
 # ==================================================================================================
+@disk_only("restarts on the same root")
 def test_versions_and_markers_survive_a_restart(server, s3):
     versioned(s3, "vkeep")
     v1 = put(s3, "vkeep", "k", b"one")
@@ -1079,6 +1080,7 @@ def test_versions_and_markers_survive_a_restart(server, s3):
     assert v3 not in (v1, v2, mid, None, "null")
 
 
+@disk_only("opens a root written by an older version")
 def test_root_written_by_2ba572d_serves_null_versions(server_factory, tmp_path):
     """tests/fixtures/roots/main-2ba572d (see its README): hello.txt, the multipart done.bin and an
     upload in progress for pending.bin, written before versioning existed in fakes3."""
@@ -1113,6 +1115,7 @@ def test_root_written_by_2ba572d_serves_null_versions(server_factory, tmp_path):
     assert get_body(s3, B, "pending.bin") == b"pending part\n"
 
 
+@disk_only("opens a root written by an older version")
 def test_root_written_by_the_previous_release_opens_in_place(server_factory, tmp_path):
     """tests/fixtures/roots/main-06138df: a root the release before versions (06138df, schema 4)
     wrote, with a two-part object whose parts were keyed without a version. It opens, its objects
