@@ -108,7 +108,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: --users %s\n", err);
         goto out;
     }
-    if (cfg.access_key) auth_users_add(&users, cfg.access_key, cfg.secret_key);
+    if (cfg.access_key) {
+        auth_users_add(&users, cfg.access_key, cfg.secret_key);
+        users.v[users.n - 1].admin = 1; /* the only user: it may use the control calls */
+    }
     store_options_t so = {.sync = cfg.sync, .default_owner = S3_DEFAULT_OWNER_ID};
     st = store_sqlite_open(cfg.root, &so, err, sizeof err);
     if (!st) {
@@ -216,12 +219,14 @@ int main(int argc, char **argv)
     http_quiesce(srv);
     http_quiesce(tls_srv);
     http_quiesce(web_srv);
+    ctl_quiesce(ctl);
     http_stop(srv, 30000);
     http_stop(tls_srv, 30000);
     http_stop(web_srv, 30000);
     srv = tls_srv = web_srv = NULL;
     status = 0;
 out:
+    ctl_quiesce(ctl);
     http_stop(srv, 0);
     http_stop(tls_srv, 0);
     http_stop(web_srv, 0);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "ctl/ctl_int.h"
+#include "ctl/journal.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
@@ -98,6 +99,9 @@ static void info(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
 static const ctl_call_t calls[] = {
     {"GET", "/health", 0, health},
     {"GET", "/info", 1, info},
+    {"GET", "/requests", 1, ctl_journal_list},
+    {"DELETE", "/requests", 1, ctl_journal_delete},
+    {"GET", "/requests/wait", 1, ctl_journal_wait},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path
@@ -153,6 +157,11 @@ ctl_t *ctl_new(const ctl_options_t *opt)
     c->opt.root = opt->root ? xstrdup(opt->root) : NULL;
     c->started_us = util_mono_us();
     c->hooks = (s3_hooks_t){.ctx = c, .control = on_control, .control_needs_admin = on_needs_admin};
+    c->journal = ctl_journal_new(opt->journal_size);
+    if (c->journal) {
+        c->hooks.body = ctl_journal_on_body;
+        c->hooks.record = ctl_journal_on_record;
+    }
     return c;
 }
 
@@ -166,9 +175,15 @@ const s3_hooks_t *ctl_hooks(ctl_t *c)
     return &c->hooks;
 }
 
+void ctl_quiesce(ctl_t *c)
+{
+    if (c) ctl_journal_quiesce(c->journal);
+}
+
 void ctl_free(ctl_t *c)
 {
     if (!c) return;
+    ctl_journal_free(c->journal);
     for (int i = 0; i < c->opt.argc; i++)
         free(c->argv[i]);
     free(c->argv);

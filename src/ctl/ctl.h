@@ -34,6 +34,9 @@ ctl_t *ctl_new(const ctl_options_t *opt);
 void ctl_bind(ctl_t *c, s3_server_t *app);
 /* The hooks to give s3_new (owned by c). */
 const s3_hooks_t *ctl_hooks(ctl_t *c);
+/* Answer the calls that wait (the journal's wait) now and any later one at
+ * once: before the listeners stop, which cannot stop with one pending. */
+void ctl_quiesce(ctl_t *c);
 /* Release it (after the S3 application and listeners stopped). */
 void ctl_free(ctl_t *c);
 

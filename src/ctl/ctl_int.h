@@ -14,7 +14,8 @@ struct ctl {
     char **argv; /* owned copy of opt.argv */
     s3_server_t *app;
     s3_hooks_t hooks;
-    int64_t started_us; /* monotonic */
+    int64_t started_us;          /* monotonic */
+    struct ctl_journal *journal; /* NULL: --journal 0 */
 };
 
 /* One control call: method and path ("/health"; a trailing '*' matches any

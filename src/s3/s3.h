@@ -94,7 +94,8 @@ typedef struct s3_ctl_req {
 
 typedef struct s3_hooks {
     void *ctx;
-    /* Answer a /_fakes3/ request whole (resp made ready). */
+    /* Answer a /_fakes3/ request whole (resp made ready), or later from
+     * another thread (http_resp_defer, then http_resp_resume). */
     void (*control)(void *ctx, const s3_ctl_req_t *req, http_response_t *resp);
     /* Whether a control call needs an admin's signature (health does not). */
     int (*control_needs_admin)(void *ctx, const char *method, const char *path);
