@@ -745,12 +745,24 @@ static void control_end(s3_req_t *r, http_response_t *resp)
     h->control(h->ctx, &c, resp);
 }
 
+/* The operation's name as the API reference has it: one row of the table
+ * serves ListObjects and ListObjectsV2. */
+static const char *op_name(const s3_req_t *r)
+{
+    if (!r->op) return NULL;
+    const char *lt;
+    if (r->op->finish == s3_list_objects && (lt = s3_query_value(r, "list-type")) &&
+        strcmp(lt, "2") == 0)
+        return "ListObjectsV2";
+    return r->op->name;
+}
+
 static void req_info(const s3_req_t *r, s3_req_info_t *i)
 {
     *i = (s3_req_info_t){
         .http = r->http,
         .reqid = r->reqid,
-        .op = r->op ? r->op->name : NULL,
+        .op = op_name(r),
         .bucket = r->t.bucket,
         .key = r->t.key,
         .key_len = r->t.key_len,
