@@ -160,6 +160,7 @@ ctl_t *ctl_new(const ctl_options_t *opt)
     c->journal = ctl_journal_new(opt->journal_size);
     if (c->journal) {
         c->hooks.body = ctl_journal_on_body;
+        c->hooks.answered = ctl_journal_on_answered;
         c->hooks.record = ctl_journal_on_record;
     }
     return c;

@@ -87,15 +87,24 @@ struct ctl_journal {
 
 /* ---- recording ---- */
 
+/* What the hooks keep per request (its slot): the body's running SHA-256,
+ * and the entry's id once the answer made it. */
+typedef struct jslot {
+    struct sha256_ctx sha;
+    int hashing;
+    uint64_t id; /* 0: no entry yet */
+} jslot_t;
+
 void ctl_journal_on_body(void *ctx, void **slot, const char *data, size_t n)
 {
     (void)ctx;
-    struct sha256_ctx *h = *slot;
-    if (!h) {
-        h = *slot = xmalloc(sizeof *h);
-        sha256_init(h);
+    jslot_t *s = *slot;
+    if (!s) {
+        s = *slot = xcalloc(1, sizeof *s);
+        sha256_init(&s->sha);
+        s->hashing = 1;
     }
-    sha256_update(h, n, (const uint8_t *)data);
+    if (s->hashing && !s->id) sha256_update(&s->sha, n, (const uint8_t *)data);
 }
 
 /* Headers whose whole value is a secret (name in lower case). */
@@ -224,15 +233,9 @@ static void ring_push(ctl_journal_t *j, jentry_t *e, jentry_t *old)
     j->ring[at] = *e;
 }
 
-void ctl_journal_on_record(void *ctx, const s3_req_info_t *info)
+/* A new entry for the exchange (s: its slot, or NULL); its id. */
+static uint64_t journal_add(ctl_t *c, ctl_journal_t *j, const s3_req_info_t *info, jslot_t *s)
 {
-    ctl_t *c = ctx;
-    ctl_journal_t *j = c->journal;
-    struct sha256_ctx *h = info->slot;
-    if (!j) {
-        free(h);
-        return;
-    }
     const http_request_t *http = info->http;
     int64_t now_us = util_mono_us();
     jentry_t e = {
@@ -244,10 +247,10 @@ void ctl_journal_on_record(void *ctx, const s3_req_info_t *info)
     e.time_ms = util_now_ms() - e.dur_us / 1000;
     const char *method = http_req_method(http);
     e.resp_bytes = info->resp && strcmp(method, "HEAD") != 0 ? http_resp_body_len(info->resp) : 0;
-    if (h) {
-        sha256_digest(h, sizeof e.sha, e.sha);
+    if (s && s->hashing) {
+        sha256_digest(&s->sha, sizeof e.sha, e.sha);
         e.has_sha = 1;
-        free(h);
+        s->hashing = 0;
     }
     buf_t b = BUF_INIT;
     buf_reserve(&b, 500); /* 512 bytes: most entries fit */
@@ -285,6 +288,43 @@ void ctl_journal_on_record(void *ctx, const s3_req_info_t *info)
     if (j->waiters) pthread_cond_signal(&j->wake);
     pthread_mutex_unlock(&j->mu);
     free(old.pool);
+    return e.id;
+}
+
+void ctl_journal_on_answered(void *ctx, const s3_req_info_t *info, void **slot)
+{
+    ctl_t *c = ctx;
+    if (!c->journal) return;
+    jslot_t *s = *slot;
+    if (!s) s = *slot = xcalloc(1, sizeof *s);
+    if (!s->id) s->id = journal_add(c, c->journal, info, s);
+}
+
+void ctl_journal_on_record(void *ctx, const s3_req_info_t *info)
+{
+    ctl_t *c = ctx;
+    ctl_journal_t *j = c->journal;
+    jslot_t *s = info->slot;
+    if (j && (!s || !s->id)) {
+        journal_add(c, j, info, s); /* no answer went out */
+    } else if (j) {
+        /* The entry made when the answer went out: now the time and bytes
+         * of the whole exchange. */
+        int64_t dur_us = util_mono_us() - http_req_start_us(info->http);
+        uint64_t bytes = info->resp && strcmp(http_req_method(info->http), "HEAD") != 0
+                             ? http_resp_body_len(info->resp)
+                             : 0;
+        pthread_mutex_lock(&j->mu);
+        uint64_t first = j->n ? j->ring[j->head].id : 0;
+        if (j->n && s->id >= first && s->id - first < j->n) {
+            jentry_t *e = &j->ring[(j->head + (size_t)(s->id - first)) % j->cap];
+            assert(e->id == s->id);
+            e->dur_us = dur_us;
+            e->resp_bytes = bytes;
+        }
+        pthread_mutex_unlock(&j->mu);
+    }
+    free(s);
 }
 
 /* ---- filters ---- */

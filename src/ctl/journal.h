@@ -2,8 +2,9 @@
  * exchanges of the S3 API (never control calls), listed, cleared and waited
  * for as JSON.
  *
- * The S3 layer feeds it through two hooks: body (a SHA-256 of the request
- * body as it arrives) and record (the finished exchange). Recording builds a
+ * The S3 layer feeds it through three hooks: body (a SHA-256 of the request
+ * body as it arrives), answered (the answer goes out) and record (the
+ * exchange is over). Recording builds a
  * compact entry (one allocation holding its strings, secrets already
  * redacted) outside the lock and only links it into a ring under it; JSON is
  * made when a client lists. Ids grow from 1 and are never reused until the
@@ -30,8 +31,12 @@ void ctl_journal_free(ctl_journal_t *j);
  * once; returns when none is pending. Before the listeners stop. */
 void ctl_journal_quiesce(ctl_journal_t *j);
 
-/* s3_hooks_t.body and .record, with ctx the ctl_t. */
+/* s3_hooks_t.body, .answered and .record, with ctx the ctl_t: an entry is
+ * made when the answer goes out (so that a client that has its answer finds
+ * it listed) and given its duration and bytes sent when the exchange is
+ * over; one whose answer never went out is made then. */
 void ctl_journal_on_body(void *ctx, void **slot, const char *data, size_t n);
+void ctl_journal_on_answered(void *ctx, const s3_req_info_t *info, void **slot);
 void ctl_journal_on_record(void *ctx, const s3_req_info_t *info);
 
 /* Forget every entry (ids go on growing); for the reset call. */

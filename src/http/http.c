@@ -38,6 +38,8 @@ struct http_response {
     /* http_resp_defer: answered later by another thread; suspended and
      * resumed are guarded by the server's defer_mu */
     int deferred, suspended, resumed;
+    void (*on_queue)(void *, const http_response_t *); /* http_resp_on_queue */
+    void *on_queue_ctx;
 };
 
 /* One per connection, from libmicrohttpd's STARTED notice to CLOSED: it owns
@@ -174,6 +176,13 @@ void http_resp_each_header(const http_response_t *resp,
 {
     for (size_t i = 0; i < resp->nhdr; i++)
         if (fn(ctx, resp->hdr[i].name, resp->hdr[i].value)) return;
+}
+
+void http_resp_on_queue(http_response_t *resp, void (*fn)(void *ctx, const http_response_t *resp),
+                        void *ctx)
+{
+    resp->on_queue = fn;
+    resp->on_queue_ctx = ctx;
 }
 
 void http_resp_defer(http_response_t *resp)
@@ -370,6 +379,7 @@ static enum MHD_Result queue(struct http_request *r)
     http_response_t *rs = &r->resp;
     struct MHD_Response *m = NULL;
     r->queued = 1;
+    if (rs->on_queue) rs->on_queue(rs->on_queue_ctx, rs);
     switch (rs->kind) {
     case BODY_BUF:
         m = MHD_create_response_from_buffer(rs->buf.len, rs->buf.p, MHD_RESPMEM_MUST_FREE);

@@ -57,6 +57,13 @@ def entries(server, query="", keys=None):
     return doc["requests"]
 
 
+def settle(server, n, keys=None):
+    """Wait until the journal holds n entries: an exchange is recorded once it is over, which
+    is a moment after its client has the answer."""
+    status, doc = call(server, "GET", f"/requests/wait?count={n}&timeout=60", keys)
+    assert status == 200, doc
+
+
 def last_id(server, keys=None):
     status, doc = call(server, "GET", "/requests?limit=0", keys)
     assert status == 200, doc
@@ -71,6 +78,7 @@ def test_entries_for_put_get_head_delete_list(server):
     s3.head_object(Bucket="jbk", Key="dir/a.txt")
     s3.list_objects_v2(Bucket="jbk", Prefix="dir/")
     s3.delete_object(Bucket="jbk", Key="dir/a.txt")
+    settle(server, 6)
     got = entries(server, "bucket=jbk")
     assert [(e["op"], e["method"], e["key"], e["status"]) for e in got] == [
         ("CreateBucket", "PUT", None, 200),
@@ -99,11 +107,26 @@ def test_entries_for_put_get_head_delete_list(server):
     assert got[4]["target"].startswith("/jbk?list-type=2")
 
 
+def test_an_answered_request_is_listed_at_once(server):
+    # The entry is made before the answer goes out, not when the exchange is over.
+    s3 = server.client()
+    s3.create_bucket(Bucket="now")
+    for i in range(30):
+        s3.put_object(Bucket="now", Key=f"k{i}", Body=b"1")
+        got = entries(server, f"op=PutObject&key=k{i}")
+        assert [e["key"] for e in got if e["key"] == f"k{i}"] == [f"k{i}"]
+        with pytest.raises(ClientError):
+            s3.head_object(Bucket="now", Key=f"missing{i}")
+        (e,) = entries(server, f"key=missing{i}")
+        assert e["status"] == 404
+
+
 def test_virtual_host_style(server):
     server.client().create_bucket(Bucket="vbk")
     s3v = make_client(f"http://fakes3:{server.port}", addressing_style="virtual",
                       connect_to=("127.0.0.1", server.port))
     s3v.put_object(Bucket="vbk", Key="k1", Body=b"v")
+    settle(server, 2)
     (e,) = entries(server, "op=PutObject")
     assert (e["style"], e["bucket"], e["key"], e["target"]) == ("virtual", "vbk", "k1", "/k1")
     assert e["request_headers"]["host"] == f"vbk.fakes3:{server.port}"
@@ -115,6 +138,7 @@ def test_failing_request_has_status_and_error(server):
     with pytest.raises(ClientError) as ei:
         s3.get_object(Bucket="ebk", Key="missing")
     assert error_code(ei.value) == "NoSuchKey"
+    settle(server, 2)
     (e,) = entries(server, "error=NoSuchKey")
     assert (e["op"], e["status"], e["error"], e["key"]) == ("GetObject", 404, "NoSuchKey", "missing")
     assert e["response_bytes"] > 0
@@ -127,6 +151,7 @@ def test_put_body_size_and_sha256(server):
     body = bytes(range(256)) * 1000 + b"tail"
     s3.put_object(Bucket="hbk", Key="big", Body=body)
     s3.get_object(Bucket="hbk", Key="big")["Body"].read()
+    settle(server, 3)
     put, get = entries(server, "key=big")
     assert put["request_body"] == {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
     assert get["request_body"] == {"bytes": 0, "sha256": None}
@@ -144,6 +169,7 @@ def test_every_filter_since_and_limit(server):
         s3.get_object(Bucket="fak", Key="nope")
     with pytest.raises(ClientError):
         s3.get_object(Bucket="nobucket", Key="k")
+    settle(server, 8)
 
     def keys(q):
         return [(e["bucket"], e["key"]) for e in entries(server, q)]
@@ -172,12 +198,14 @@ def test_delete_clears_and_ids_go_on(server):
     s3 = server.client()
     s3.create_bucket(Bucket="cbk")
     s3.put_object(Bucket="cbk", Key="a", Body=b"1")
+    settle(server, 2)
     before = last_id(server)
     assert before == 2
     assert call(server, "DELETE", "/requests") == (200, {"cleared": 2})
     assert entries(server) == []
     assert last_id(server) == before
     s3.put_object(Bucket="cbk", Key="b", Body=b"1")
+    settle(server, 1)
     (e,) = entries(server)
     assert e["id"] == before + 1
     assert call(server, "DELETE", "/requests") == (200, {"cleared": 1})
@@ -189,6 +217,7 @@ def test_ring_drops_the_oldest(server_factory):
     s3.create_bucket(Bucket="rbk")
     for i in range(5):
         s3.put_object(Bucket="rbk", Key=f"k{i}", Body=b"1")
+    assert call(server, "GET", "/requests/wait?since=5&timeout=60")[0] == 200
     got = entries(server)
     assert [e["key"] for e in got] == ["k2", "k3", "k4"]
     assert [e["id"] for e in got] == [4, 5, 6]
@@ -217,6 +246,7 @@ def _wait_in_thread(server, query):
 def test_wait_returns_when_requests_arrive(server):
     s3 = server.client()
     s3.create_bucket(Bucket="wbk")
+    settle(server, 1)
     since = last_id(server)
     t, out = _wait_in_thread(server, f"since={since}&op=PutObject&count=3&timeout=120")
     for i in range(3):
@@ -235,6 +265,7 @@ def test_wait_holds_no_worker_thread(server_factory):
     server = server_factory(args=["--threads", "1"])
     s3 = server.client()
     s3.create_bucket(Bucket="tbk")
+    settle(server, 1)
     since = last_id(server)
     t, out = _wait_in_thread(server, f"since={since}&count=2&timeout=120")
     s3.put_object(Bucket="tbk", Key="a", Body=b"1")
@@ -262,11 +293,13 @@ def test_wait_times_out_with_408(server):
 
 def test_control_calls_are_not_journaled(server):
     server.client().create_bucket(Bucket="nbk")
+    settle(server, 1)
     for path in ("/health", "/info", "/requests", "/nosuchcall"):
         call(server, "GET", path)
     call(server, "GET", "/requests/wait?timeout=0")
     call(server, "DELETE", "/requests")
     server.client().list_buckets()
+    settle(server, 1)
     got = entries(server)
     assert [e["op"] for e in got] == ["ListBuckets"]
     assert not any(e["target"].startswith("/_fakes3") for e in entries(server))
@@ -281,6 +314,7 @@ def test_cookie_and_sse_c_key_are_redacted(server):
                   SSECustomerKey=key.decode())
     r = raw(server.port, "GET", "/xbk/enc", headers=[("Cookie", "session=cookie-secret-value")])
     assert r.status == 400  # no key given for an SSE-C object
+    settle(server, 3)
     status, doc = call(server, "GET", "/requests?bucket=xbk")
     text = json.dumps(doc)
     put, get = doc["requests"][1:]
@@ -306,6 +340,7 @@ def test_signatures_are_redacted_and_control_needs_the_admin(server_factory):
     presig = url.split("X-Amz-Signature=")[1].split("&")[0]
 
     # Unsigned: refused; signed by the admin: the entries.
+    settle(server, 3, keys=ADMIN)
     assert call(server, "GET", "/requests")[0] == 403
     status, doc = call(server, "GET", "/requests?bucket=sig", keys=ADMIN)
     assert status == 200
