@@ -623,9 +623,9 @@ static int sink_body(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-/* A request's context with the headers every answer carries. */
 static void on_queue(void *ctx, const http_response_t *resp);
 
+/* A request's context with the headers every answer carries. */
 static s3_req_t *req_new(s3_server_t *srv, http_request_t *http, http_response_t *resp)
 {
     s3_req_t *r = xcalloc(1, sizeof *r);
