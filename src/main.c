@@ -243,12 +243,14 @@ int main(int argc, char **argv)
     http_quiesce(srv);
     http_quiesce(tls_srv);
     http_quiesce(web_srv);
+    ctl_quiesce(ctl);
     http_stop(srv, 30000);
     http_stop(tls_srv, 30000);
     http_stop(web_srv, 30000);
     srv = tls_srv = web_srv = NULL;
     status = 0;
 out:
+    ctl_quiesce(ctl);
     http_stop(srv, 0);
     http_stop(tls_srv, 0);
     http_stop(web_srv, 0);

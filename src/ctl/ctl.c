@@ -9,6 +9,7 @@
 #include "ctl/ctl_int.h"
 #include "ctl/faults.h"
 #include "ctl/state.h"
+#include "ctl/journal.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
@@ -108,6 +109,9 @@ static const ctl_call_t calls[] = {
     {"POST", "/snapshots/*", 1, ctl_state_snapshot_post},
     {"GET", "/snapshots", 1, ctl_state_snapshot_list},
     {"DELETE", "/snapshots/*", 1, ctl_state_snapshot_delete},
+    {"GET", "/requests", 1, ctl_journal_list},
+    {"DELETE", "/requests", 1, ctl_journal_delete},
+    {"GET", "/requests/wait", 1, ctl_journal_wait},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path
@@ -165,6 +169,12 @@ ctl_t *ctl_new(const ctl_options_t *opt)
     c->faults = ctl_faults_new();
     c->hooks = (s3_hooks_t){.ctx = c, .control = on_control, .control_needs_admin = on_needs_admin};
     c->hooks.fault = ctl_faults_hook;
+    c->journal = ctl_journal_new(opt->journal_size);
+    if (c->journal) {
+        c->hooks.body = ctl_journal_on_body;
+        c->hooks.answered = ctl_journal_on_answered;
+        c->hooks.record = ctl_journal_on_record;
+    }
     return c;
 }
 
@@ -183,9 +193,15 @@ const s3_hooks_t *ctl_hooks(ctl_t *c)
     return &c->hooks;
 }
 
+void ctl_quiesce(ctl_t *c)
+{
+    if (c) ctl_journal_quiesce(c->journal);
+}
+
 void ctl_free(ctl_t *c)
 {
     if (!c) return;
+    ctl_journal_free(c->journal);
     for (int i = 0; i < c->opt.argc; i++)
         free(c->argv[i]);
     free(c->argv);

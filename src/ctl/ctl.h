@@ -38,6 +38,9 @@ void ctl_bind(ctl_t *c, s3_server_t *app);
 void ctl_bind_lifecycle(ctl_t *c, s3_lifecycle_t *lw);
 /* The hooks to give s3_new (owned by c). */
 const s3_hooks_t *ctl_hooks(ctl_t *c);
+/* Answer the calls that wait (the journal's wait) now and any later one at
+ * once: before the listeners stop, which cannot stop with one pending. */
+void ctl_quiesce(ctl_t *c);
 /* Release it (after the S3 application and listeners stopped). */
 void ctl_free(ctl_t *c);
 

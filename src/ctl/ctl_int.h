@@ -15,8 +15,9 @@ struct ctl {
     s3_server_t *app;
     s3_lifecycle_t *lifecycle; /* not owned; NULL until ctl_bind_lifecycle */
     s3_hooks_t hooks;
-    int64_t started_us;        /* monotonic */
-    struct ctl_faults *faults; /* fault rules (faults.c) */
+    int64_t started_us;          /* monotonic */
+    struct ctl_faults *faults;   /* fault rules (faults.c) */
+    struct ctl_journal *journal; /* NULL: --journal 0 */
 };
 
 /* One control call: method and path ("/health"; a trailing '*' matches any

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl/faults.h"
+#include "ctl/journal.h"
 #include "lib/clock.h"
 #include "lib/util.h"
 
@@ -79,9 +80,9 @@ void ctl_state_reset(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
         return;
     }
     if (!bucket) {
-        /* Reset all: the rest of the server's state too (the journal's
-         * clear joins when the journal does). */
+        /* Reset all: the rest of the server's state too. */
         ctl_faults_clear(c);
+        ctl_journal_clear(c);
         clock_reset();
     }
     if (c->app) s3_forget_caches(c->app);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,11 @@ struct http_response {
     int abort;             /* close instead of answering */
     http_shape_t *shape;   /* NULL: as is (the common case costs one test) */
     http_shaper_t *shaper; /* shape's reader, once queued */
+    /* http_resp_defer: answered later by another thread; suspended and
+     * resumed are guarded by the server's defer_mu */
+    int deferred, suspended, resumed;
+    void (*on_queue)(void *, const http_response_t *); /* http_resp_on_queue */
+    void *on_queue_ctx;
 };
 
 /* One per connection, from libmicrohttpd's STARTED notice to CLOSED: it owns
@@ -63,6 +69,7 @@ struct http_request {
     int chunked;
     int started, queued, counted;
     int app_owned; /* begin or reject ran: done is owed */
+    int ended;     /* end ran */
     void *rctx;
     http_response_t resp;
 };
@@ -80,6 +87,8 @@ struct http_server {
     char *cert, *key;
     http_wd_t *wd; /* head deadlines */
     int quiesced;  /* no longer accepting */
+    /* orders a deferred answer's suspension against its resumption */
+    pthread_mutex_t defer_mu;
 };
 
 /* ---- responses ---- */
@@ -183,6 +192,38 @@ void http_resp_ready(http_response_t *resp)
 int http_resp_is_ready(const http_response_t *resp)
 {
     return resp->ready;
+}
+
+void http_resp_each_header(const http_response_t *resp,
+                           int (*fn)(void *, const char *, const char *), void *ctx)
+{
+    for (size_t i = 0; i < resp->nhdr; i++)
+        if (fn(ctx, resp->hdr[i].name, resp->hdr[i].value)) return;
+}
+
+void http_resp_on_queue(http_response_t *resp, void (*fn)(void *ctx, const http_response_t *resp),
+                        void *ctx)
+{
+    resp->on_queue = fn;
+    resp->on_queue_ctx = ctx;
+}
+
+void http_resp_defer(http_response_t *resp)
+{
+    resp->deferred = 1;
+}
+
+void http_resp_resume(http_response_t *resp)
+{
+    struct http_request *r =
+        (struct http_request *)(void *)((char *)resp - offsetof(struct http_request, resp));
+    http_server_t *s = r->srv;
+    pthread_mutex_lock(&s->defer_mu);
+    resp->resumed = 1;
+    /* Not yet suspended: the worker still in on_access sees resumed and
+     * queues the answer itself. */
+    if (resp->suspended) MHD_resume_connection(r->conn);
+    pthread_mutex_unlock(&s->defer_mu);
 }
 
 int http_resp_get_status(const http_response_t *resp)
@@ -419,6 +460,7 @@ static enum MHD_Result queue(struct http_request *r)
     while (d < rs->nhdr && strcasecmp(rs->hdr[d].name, "Date") != 0)
         d++;
     if (d == rs->nhdr) http_resp_header(rs, "Date", date_now());
+    if (rs->on_queue) rs->on_queue(rs->on_queue_ctx, rs);
     if (rs->shape)
         m = shaped(r, rs);
     else
@@ -524,7 +566,23 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         return MHD_YES;
     }
     if (r->queued) return MHD_YES;
-    if (!r->resp.ready) s->h.end(r->rctx, &r->resp);
+    if (!r->ended) {
+        r->ended = 1;
+        if (!r->resp.ready) s->h.end(r->rctx, &r->resp);
+    }
+    if (r->resp.deferred) {
+        /* Another thread answers: the connection waits without holding
+         * this worker (which serves other connections meanwhile), and
+         * libmicrohttpd calls again once it is resumed. */
+        pthread_mutex_lock(&s->defer_mu);
+        int answered = r->resp.resumed;
+        if (!answered && !r->resp.suspended) {
+            MHD_suspend_connection(c);
+            r->resp.suspended = 1;
+        }
+        pthread_mutex_unlock(&s->defer_mu);
+        if (!answered) return MHD_YES;
+    }
     if (!r->resp.ready) {
         http_resp_status(&r->resp, 500);
         http_resp_ready(&r->resp);
@@ -586,7 +644,9 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
      * miss the end of a connection whose client sent part of a body and
      * closed, leaving it in CLOSE-WAIT forever (found by the integration
      * test test_five_gib_exactly_is_accepted_then_abandoned). */
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    pthread_mutex_init(&s->defer_mu, NULL);
     const char *addr = opt->address && *opt->address ? opt->address : "0.0.0.0";
     if (strchr(addr, ':')) {
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
@@ -652,6 +712,7 @@ bad_addr:
     snprintf(err, errlen, "bad listen address '%s'", addr);
 fail:
     http_wd_stop(s->wd);
+    pthread_mutex_destroy(&s->defer_mu);
     free(s->cert);
     free(s->key);
     free(s);
@@ -679,6 +740,7 @@ void http_stop(http_server_t *s, int grace_ms)
         usleep(10 * 1000);
     MHD_stop_daemon(s->d);
     http_wd_stop(s->wd);
+    pthread_mutex_destroy(&s->defer_mu);
     free(s->cert);
     free(s->key);
     free(s);

@@ -158,6 +158,21 @@ int http_resp_is_aborted(const http_response_t *resp);
 void http_resp_ready(http_response_t *resp);
 int http_resp_is_ready(const http_response_t *resp);
 int http_resp_get_status(const http_response_t *resp);
+/* Visit the headers set so far in order; stop early when fn returns non-zero. */
+void http_resp_each_header(const http_response_t *resp,
+                           int (*fn)(void *, const char *, const char *), void *ctx);
+/* Call fn(ctx, resp) once, on the worker thread, just before the ready answer
+ * is handed to libmicrohttpd: its client can have none of it before. */
+void http_resp_on_queue(http_response_t *resp, void (*fn)(void *ctx, const http_response_t *resp),
+                        void *ctx);
+/* Answer later from another thread: called in end instead of filling resp.
+ * The connection then waits without holding a worker thread until
+ * http_resp_resume; done comes after. The application must resume every
+ * deferred response before http_stop. */
+void http_resp_defer(http_response_t *resp);
+/* Send a deferred resp, now filled and ready; any thread. resp may be gone
+ * as soon as this returns. */
+void http_resp_resume(http_response_t *resp);
 /* Body bytes queued (0 for HEAD-less bodies of none); for a body of
  * unknown length, the bytes its reader produced. */
 uint64_t http_resp_body_len(const http_response_t *resp);

@@ -624,6 +624,8 @@ static int sink_body(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+static void on_queue(void *ctx, const http_response_t *resp);
+
 /* A request's context with the headers every answer carries. */
 static s3_req_t *req_new(s3_server_t *srv, http_request_t *http, http_response_t *resp)
 {
@@ -639,6 +641,7 @@ static s3_req_t *req_new(s3_server_t *srv, http_request_t *http, http_response_t
     http_resp_header(resp, "x-amz-request-id", r->reqid);
     http_resp_header(resp, "x-amz-id-2", r->hostid);
     http_resp_header(resp, "Server", "fakes3");
+    if (srv->hooks && srv->hooks->answered) http_resp_on_queue(resp, on_queue, r);
     return r;
 }
 
@@ -749,12 +752,24 @@ static void control_end(s3_req_t *r, http_response_t *resp)
     h->control(h->ctx, &c, resp);
 }
 
+/* The operation's name as the API reference has it: one row of the table
+ * serves ListObjects and ListObjectsV2. */
+static const char *op_name(const s3_req_t *r)
+{
+    if (!r->op) return NULL;
+    const char *lt;
+    if (r->op->finish == s3_list_objects && (lt = s3_query_value(r, "list-type")) &&
+        strcmp(lt, "2") == 0)
+        return "ListObjectsV2";
+    return r->op->name;
+}
+
 static void req_info(const s3_req_t *r, s3_req_info_t *i)
 {
     *i = (s3_req_info_t){
         .http = r->http,
         .reqid = r->reqid,
-        .op = r->op ? r->op->name : NULL,
+        .op = op_name(r),
         .bucket = r->t.bucket,
         .key = r->t.key,
         .key_len = r->t.key_len,
@@ -763,6 +778,28 @@ static void req_info(const s3_req_t *r, s3_req_info_t *i)
         .access_key = r->user ? r->user->access_key : NULL,
         .auth = r->why,
     };
+}
+
+/* What record (and answered) are told of an exchange. */
+static void done_info(const s3_req_t *r, const http_response_t *resp, s3_req_info_t *i)
+{
+    req_info(r, i);
+    i->resp = resp;
+    i->error = r->fault ? r->fault->code : r->err ? s3_err_code(r->err) : NULL;
+    i->body_bytes = r->received;
+    i->turn_us = r->turn_us;
+    i->slot = r->hook_slot;
+}
+
+/* The answer goes out: the hooks see the exchange before its client does. */
+static void on_queue(void *ctx, const http_response_t *resp)
+{
+    s3_req_t *r = ctx;
+    if (r->ctl) return;
+    s3_req_info_t info;
+    done_info(r, resp, &info);
+    const s3_hooks_t *h = r->srv->hooks;
+    h->answered(h->ctx, &info, &r->hook_slot);
 }
 
 static void answer_fault(s3_req_t *r, http_response_t *resp);
@@ -1008,12 +1045,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     if (!r->ctl) s3_logd_request(r->srv->logd, r, http, resp);
     if (r->srv->hooks && r->srv->hooks->record && !r->ctl) {
         s3_req_info_t info;
-        req_info(r, &info);
-        info.resp = resp;
-        info.error = r->fault ? r->fault->code : r->err ? s3_err_code(r->err) : NULL;
-        info.body_bytes = r->received;
-        info.turn_us = r->turn_us;
-        info.slot = r->hook_slot;
+        done_info(r, resp, &info);
         r->srv->hooks->record(r->srv->hooks->ctx, &info);
     }
     free(r->fault);

@@ -94,7 +94,8 @@ typedef struct s3_ctl_req {
 
 typedef struct s3_hooks {
     void *ctx;
-    /* Answer a /_fakes3/ request whole (resp made ready). */
+    /* Answer a /_fakes3/ request whole (resp made ready), or later from
+     * another thread (http_resp_defer, then http_resp_resume). */
     void (*control)(void *ctx, const s3_ctl_req_t *req, http_response_t *resp);
     /* Whether a control call needs an admin's signature (health does not). */
     int (*control_needs_admin)(void *ctx, const char *method, const char *path);
@@ -106,6 +107,11 @@ typedef struct s3_hooks {
     /* Request body bytes as they arrive; *slot is the request's (NULL at
      * first), handed back in record's info. NULL: not wanted. */
     void (*body)(void *ctx, void **slot, const char *data, size_t n);
+    /* The answer is about to go out (its client can see none of it before):
+     * info as record's but for the final duration and bytes sent; *slot as
+     * body's. record follows. Not called for control calls, nor when no
+     * answer went out (the client left first). NULL: not wanted. */
+    void (*answered)(void *ctx, const s3_req_info_t *info, void **slot);
     /* The exchange is over (also for errors and aborted exchanges); must
      * free info->slot. Not called for control calls. */
     void (*record)(void *ctx, const s3_req_info_t *info);
