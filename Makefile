@@ -15,7 +15,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 DEPS_OK   := build/.deps-ok
 PYTEST    ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-unit test-integration test-memory test-stress bench fuzz format format-check deps clean
+.PHONY: all run test test-unit test-integration test-memory test-memory-core test-stress bench fuzz format format-check deps clean
 all: build/fakes3
 
 $(DEPS_OK): scripts/deps.sh
@@ -75,13 +75,22 @@ test-integration: build/asan/fakes3
 	@if [ -x tests/browser/install.sh ]; then tests/browser/install.sh; fi
 	FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider $(PY_SUITES) $(PYTEST_ARGS)
 
-test: format-check test-unit test-integration test-compose
+test: format-check test-unit test-integration test-memory-core test-compose
 
 # The integration suite (tests/integration only) against --memory: every server the tests start
 # gets FAKES3_TEST_ARGS; tests that need the root folder on disk are skipped (s3lib.disk_only).
+# `make test` runs the files that exercise the store most (test-memory-core, about 2 minutes);
+# .ci/run runs the whole suite so (test-memory, about 6).
+MEMORY_SUITES ?= tests/integration
+MEMORY_CORE   := $(addprefix tests/integration/,test_boto3_core.py test_object_semantics.py \
+  test_versioning.py test_multipart.py test_tagging.py test_ctl_state.py test_ctl_journal.py \
+  test_seed.py test_memory.py)
 test-memory: build/asan/fakes3
 	@./scripts/deps.sh test
-	FAKES3_TEST_ARGS=--memory FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+	FAKES3_TEST_ARGS=--memory FAKES3_BIN=$(CURDIR)/build/asan/fakes3 $(PYTEST) -q -p no:cacheprovider $(MEMORY_SUITES) $(PYTEST_ARGS)
+
+test-memory-core:
+	@$(MAKE) -s test-memory MEMORY_SUITES="$(MEMORY_CORE)"
 
 # Hostile clients end to end (not part of `make test`): thousands of slow and abandoned
 # connections, a full disk, kill -9 under load; prints its figures (tests/stress/).
