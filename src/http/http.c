@@ -454,12 +454,6 @@ static enum MHD_Result queue(struct http_request *r)
     /* Closing without an answer: libmicrohttpd drops the connection and
      * reports the request terminated, so done still runs once. */
     if (rs->abort) return MHD_NO;
-    /* libmicrohttpd adds a Date from the system clock unless the response
-     * has one: ours comes from the server's clock, once. */
-    size_t d = 0;
-    while (d < rs->nhdr && strcasecmp(rs->hdr[d].name, "Date") != 0)
-        d++;
-    if (d == rs->nhdr) http_resp_header(rs, "Date", date_now());
     if (rs->on_queue) rs->on_queue(rs->on_queue_ctx, rs);
     if (rs->shape)
         m = shaped(r, rs);
@@ -483,7 +477,10 @@ static enum MHD_Result queue(struct http_request *r)
         default: m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT); break;
         }
     if (!m) return MHD_NO;
+    int has_date = 0;
     for (size_t i = 0; i < rs->nhdr; i++) {
+        if ((rs->hdr[i].name[0] | 0x20) == 'd' && strcasecmp(rs->hdr[i].name, "Date") == 0)
+            has_date = 1;
         /* libmicrohttpd refuses an empty value; one space is optional
          * whitespace that every client reads as the empty value. */
         const char *v = *rs->hdr[i].value ? rs->hdr[i].value : " ";
@@ -493,6 +490,13 @@ static enum MHD_Result queue(struct http_request *r)
             MHD_destroy_response(m);
             return MHD_NO;
         }
+    }
+    /* libmicrohttpd adds a Date from the system clock unless the response
+     * has one: ours comes from the server's clock, once (straight onto the
+     * libmicrohttpd response: no copies on the hot path). */
+    if (!has_date && MHD_add_response_header(m, "Date", date_now()) != MHD_YES) {
+        MHD_destroy_response(m);
+        return MHD_NO;
     }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)rs->status, m);
     MHD_destroy_response(m);
