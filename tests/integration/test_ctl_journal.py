@@ -412,3 +412,46 @@ def test_stop_answers_a_pending_wait(server_factory):
     if "result" in out:
         status, doc = out["result"]
         assert status == 503 and doc["error"] == "ShuttingDown"
+
+
+def _put_many(port, prefix, n, errors):
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for i in range(n):
+            conn.request("PUT", f"/cbk/{prefix}-{i:03d}", body=b"x")
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 200
+        conn.close()
+    except Exception as e:  # reported by the test
+        errors.append(e)
+
+
+@pytest.mark.parametrize("size", [2000, 100])
+def test_many_connections_on_few_threads_all_recorded(server_factory, size):
+    """Worker threads record into shards of their own: requests from 8 connections on 2 threads
+    are all listed exactly once, ids strictly increasing; a journal of 100 keeps the newest 100."""
+    server = server_factory(args=["--threads", "2", "--journal", str(size)])
+    server.client().create_bucket(Bucket="cbk")
+    errors = []
+    threads = [threading.Thread(target=_put_many, args=(server.port, f"c{t}", 50, errors))
+               for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    # Every answer is in: each entry exists before its answer leaves (ids 1: the bucket, 2-401).
+    assert call(server, "GET", "/requests/wait?since=400&count=1&timeout=60")[0] == 200
+    got = entries(server)
+    ids = [e["id"] for e in got]
+    assert ids == sorted(set(ids))
+    puts = [e for e in got if e["op"] == "PutObject"]
+    if size >= 400:
+        assert len(puts) == 400
+        assert sorted(e["key"] for e in puts) == sorted(f"c{t}-{i:03d}" for t in range(8)
+                                                         for i in range(50))
+    else:
+        assert len(got) == 100
+        assert ids == list(range(ids[-1] - 99, ids[-1] + 1))  # the newest 100: 302..401
+        assert ids[-1] == last_id(server) == 401
