@@ -88,11 +88,11 @@ static void info(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
         json_array_append_new(args, json_string(c->argv[i]));
     char now[25];
     util_iso_date(util_now_ms(), now);
-    json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:s, s:f, s:s, s:o}", "version", FAKES3_VERSION,
-                          "args", args, "backend", c->opt.backend, "root",
+    json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:s, s:f, s:s, s:o, s:o}", "version",
+                          FAKES3_VERSION, "args", args, "backend", c->opt.backend, "root",
                           c->opt.root ? c->opt.root : "", "mode", c->opt.users ? "signed" : "open",
                           "uptime_seconds", (double)(util_mono_us() - c->started_us) / 1e6, "now",
-                          now, "counts", ctl_state_counts(c));
+                          now, "counts", ctl_state_counts(c), "journal", ctl_journal_info(c));
     ctl_reply(resp, 200, j);
 }
 

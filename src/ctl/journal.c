@@ -581,6 +581,21 @@ void ctl_journal_clear(ctl_t *c)
     pthread_mutex_unlock(&j->mu);
 }
 
+json_t *ctl_journal_info(ctl_t *c)
+{
+    ctl_journal_t *j = c->journal;
+    if (!j) return json_null();
+    pthread_mutex_lock(&j->mu);
+    size_t waits = 0;
+    for (jwaiter_t *w = j->waiters; w; w = w->next)
+        waits++;
+    json_t *o =
+        json_pack("{s:I, s:I, s:I, s:I}", "size", (json_int_t)j->cap, "entries", (json_int_t)j->n,
+                  "last_id", (json_int_t)j->last_id, "pending_waits", (json_int_t)waits);
+    pthread_mutex_unlock(&j->mu);
+    return o;
+}
+
 void ctl_journal_delete(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp)
 {
     (void)req;

@@ -41,6 +41,9 @@ void ctl_journal_on_record(void *ctx, const s3_req_info_t *info);
 
 /* Forget every entry (ids go on growing); for the reset call. */
 void ctl_journal_clear(ctl_t *c);
+/* What info tells of it: {"size", "entries", "last_id", "pending_waits"}, or
+ * JSON null when it is off. New reference. */
+json_t *ctl_journal_info(ctl_t *c);
 
 /* The calls: GET /requests, DELETE /requests, GET /requests/wait. */
 void ctl_journal_list(ctl_t *c, const s3_ctl_req_t *req, http_response_t *resp);
