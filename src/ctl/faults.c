@@ -12,19 +12,6 @@
 
 #include "lib/util.h"
 
-/* S3's status and message for the error codes it defines, for a rule that
- * gives only a code. The first row of a code wins, except rows for causes
- * S3 never reports (fakes3's own wording for a lack of file descriptors). */
-static const struct {
-    const char *name, *code;
-    int status;
-    const char *msg;
-} s3_errors[] = {
-#define S3_ERR(e, code, status, msg) {#e, code, status, msg},
-#include "s3/errors.def"
-#undef S3_ERR
-};
-
 #define MAX_DELAY_MS (10 * 60 * 1000)
 
 typedef struct rule {
@@ -228,15 +215,11 @@ static int parse_error(rule_t *r, const json_t *a, perr_t *e)
         snprintf(r->message, sizeof r->message, "%s", json_string_value(msg));
     }
     /* Unless given: S3's status and message for the code; 503 for others. */
-    r->status = 503;
-    for (size_t i = 0; i < sizeof s3_errors / sizeof *s3_errors; i++) {
-        if (strcmp(s3_errors[i].code, r->code) != 0 ||
-            strcmp(s3_errors[i].name, "SLOW_DOWN_NO_FILES") == 0)
-            continue;
-        r->status = s3_errors[i].status;
-        if (!msg) snprintf(r->message, sizeof r->message, "%s", s3_errors[i].msg);
-        break;
-    }
+    int known_status = 503;
+    const char *known_msg = NULL;
+    int known = s3_err_known(r->code, &known_status, &known_msg);
+    r->status = known_status;
+    if (!msg && known) snprintf(r->message, sizeof r->message, "%s", known_msg);
     if (has_status) r->status = (int)status;
     return 0;
 }

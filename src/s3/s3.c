@@ -308,6 +308,17 @@ const char *s3_err_message(s3_err_t e)
     return err_table[e].msg;
 }
 
+int s3_err_known(const char *code, int *status, const char **msg)
+{
+    for (int e = 1; e < S3E_COUNT; e++)
+        if (e != S3E_SLOW_DOWN_NO_FILES && strcmp(err_table[e].code, code) == 0) {
+            *status = err_table[e].status;
+            *msg = err_table[e].msg;
+            return 1;
+        }
+    return 0;
+}
+
 s3_err_t s3_err_from_store(int rc)
 {
     switch (rc) {
@@ -703,7 +714,7 @@ static void control_begin(s3_req_t *r, http_response_t *resp)
         control_error(resp, 400, "InvalidURI", "the path is not well percent-encoded");
         return;
     }
-    r->upload_id = path; /* freed with the request (reused: a control call uploads nothing) */
+    r->ctl_path = path;
     const s3_hooks_t *h = r->srv->hooks;
     r->ctl_quiet = strcmp(path, "/health") == 0;
     if (r->srv->users && r->srv->users->n &&
@@ -742,7 +753,7 @@ static void control_end(s3_req_t *r, http_response_t *resp)
     s3_ctl_req_t c = {
         .http = r->http,
         .method = r->method,
-        .path = r->upload_id,
+        .path = r->ctl_path,
         .query = q ? q + 1 : "",
         .body = r->body.p,
         .body_len = r->body.len - 1,
@@ -836,13 +847,9 @@ static void answer_fault(s3_req_t *r, http_response_t *resp)
         return;
     }
     const char *msg = a->message;
-    if (!*msg) {
-        /* The code's last row: the general one where a code has several
-         * (SlowDown's first row names running out of descriptors). */
+    int known_status;
+    if (!*msg && !s3_err_known(a->code, &known_status, &msg))
         msg = "Injected by a fakes3 fault rule.";
-        for (int e = 1; e < S3E_COUNT; e++)
-            if (strcmp(err_table[e].code, a->code) == 0) msg = err_table[e].msg;
-    }
     http_resp_status(resp, a->status);
     if (strcmp(r->method, "HEAD") == 0) {
         http_resp_ready(resp);
@@ -1057,6 +1064,7 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     free(r->q);
     buf_free(&r->body);
     free(r->upload_id);
+    free(r->ctl_path);
     free(r->lock);
     free(r->tags);
     free(r);

@@ -122,6 +122,11 @@ typedef struct s3_hooks {
 #define S3_MAX_HEAD     8192
 #define S3_MAX_HEAD_STR "8192"
 
+/* Whether S3 defines the error code; then its status and usual message
+ * (the general row where fakes3 has several, never its own wording for a
+ * lack of file descriptors). For fault rules that name only a code. */
+int s3_err_known(const char *code, int *status, const char **msg);
+
 /* A new S3 application over st (not owned); options are copied. */
 s3_server_t *s3_new(store_t *st, const s3_options_t *opt);
 /* The store changed under the application (a reset, a snapshot restored):

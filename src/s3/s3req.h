@@ -128,6 +128,7 @@ typedef struct s3_req {
     struct s3_web *web;
     /* a /_fakes3/ control call (its body buffered in body) */
     int ctl, ctl_quiet; /* ctl_quiet: not in the access log (health checks) */
+    char *ctl_path;     /* its path after "/_fakes3", decoded (owned) */
     /* an error a fault rule chose, answered once the body is read */
     s3_fault_answer_t *fault;
     /* the control layer's per-request state (s3_hooks_t.body) */
