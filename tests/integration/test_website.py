@@ -506,6 +506,8 @@ def test_website_port_from_environment(server_factory):
 
 
 def test_no_website_listener_without_the_flag(server):
+    # The port answers before the start-up lines are written: wait for them.
+    wait_for(lambda: "listening on" in server.stderr(), what="the start-up log line")
     assert "listening on" in server.stderr() and "bucket websites" not in server.stderr()
 
 
