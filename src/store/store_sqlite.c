@@ -1367,7 +1367,8 @@ static void row_read(sqlite3_stmt *q, const char *key, size_t kn, int versioned,
 
 /* The version vid names (NULL: the current one) into out, its seq in *seq
  * and whether it is the current object in *cur. Errors as obj_get; on an
- * error out holds no strings, but dm, vid and mtime_ms tell of a marker. */
+ * error out holds no strings, but dm, vid and mtime_ms tell of a marker.
+ * Strings out holds from an earlier lookup (a retry) are freed first. */
 static int lookup(struct conn *c, const char *bucket, const char *key, size_t kn, const char *vid,
                   store_obj_t *out, int64_t *seq, int *cur)
 {
@@ -1375,6 +1376,7 @@ static int lookup(struct conn *c, const char *bucket, const char *key, size_t kn
     int64_t wseq = -1;
     int ret;
     *cur = 0;
+    store_obj_free(out);
     if (vid && (ret = vid_parse(vid, want, &wseq)) != STORE_OK) return ret;
     sqlite3_stmt *q = stmt(c, S_OBJ_GET);
     if (!q) return db_err(c);
