@@ -239,6 +239,16 @@ typedef struct store_snapshot {
  * starting with '.'. */
 int store_snapshot_name_ok(const char *name);
 
+/* One bucket's stored totals (bucket_stats), kept up to date by every write
+ * in the same transaction, never counted when asked. Delete markers are in
+ * none of them. */
+typedef struct store_bucket_stats {
+    char name[64];
+    uint64_t objects, bytes;                       /* current objects */
+    uint64_t noncurrent_objects, noncurrent_bytes; /* noncurrent versions */
+    uint64_t uploads;                              /* multipart uploads in progress */
+} store_bucket_stats_t;
+
 struct store_ops {
     /* Close and free the store. */
     void (*close)(store_t *st);
@@ -392,6 +402,10 @@ struct store_ops {
     /* How many buckets there are, and current objects (noncurrent versions
      * and delete markers are not counted). */
     int (*stats)(store_t *st, uint64_t *buckets, uint64_t *objects);
+    /* Every bucket's totals, by name: *out is a new array of *n the caller
+     * frees. Cheap at any size (the totals are kept, not counted), and takes
+     * no lock a write waits on. */
+    int (*bucket_stats)(store_t *st, store_bucket_stats_t **out, size_t *n);
     /* bucket NULL: every bucket with everything in it gone (snapshots stay);
      * else that bucket and its objects, versions, uploads and configurations,
      * as if it never existed. STORE_ENOBUCKET. */
