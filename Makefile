@@ -8,7 +8,12 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CFLAGS    ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/s3/auth/*.c src/s3/access/*.c src/store/*.c src/ctl/*.c src/cli/*.c)) src/config.c
+# The web console's files (console/), embedded by an assembler file that .incbin's them (cc
+# assembles it: no tool beyond the compiler); src/ctl/console.c serves them.
+CONSOLE_ASM   := src/ctl/console_assets.S
+CONSOLE_FILES := $(wildcard console/*)
+LIB_SRC   := $(sort $(wildcard src/lib/*.c src/http/*.c src/s3/*.c src/s3/auth/*.c src/s3/access/*.c src/store/*.c src/ctl/*.c src/cli/*.c)) src/config.c \
+             $(CONSOLE_ASM)
 HDRS      := $(wildcard src/*.h src/*/*.h src/s3/auth/*.h src/s3/access/*.h src/s3/*.def)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
@@ -24,15 +29,19 @@ $(DEPS_OK): scripts/deps.sh
 deps:
 	./scripts/deps.sh all
 
-build/fakes3: $(LIB_SRC) src/main.c $(HDRS) | $(DEPS_OK)
+build/fakes3: $(LIB_SRC) src/main.c $(HDRS) $(CONSOLE_FILES) | $(DEPS_OK)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $(LIB_SRC) src/main.c $(PKG_LIBS)
 
 # The sanitizer build: each source compiled once into build/asan/obj, shared by the server and
 # every unit test binary (linking all sources into each test took most of `make test`'s build).
-ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC))
+ASAN_OBJ  := $(patsubst %.S,build/asan/obj/%.o,$(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC)))
 build/asan/obj/%.o: %.c $(HDRS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc $(PKG_CFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: %.S $(CONSOLE_FILES)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -c -o $@ $<
 
 build/asan/libfakes3.a: $(ASAN_OBJ)
 	@rm -f $@
@@ -50,7 +59,7 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS ?= $(FUZZ_BIN)
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/qparams.h) $(LIB_SRC) $(HDRS) | $(DEPS_OK)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/qparams.h) $(LIB_SRC) $(HDRS) $(CONSOLE_FILES) | $(DEPS_OK)
 	@mkdir -p build/fuzz
 	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "ctl/clockctl.h"
+#include "ctl/console.h"
 #include "ctl/ctl_int.h"
 #include "ctl/faults.h"
 #include "ctl/state.h"
@@ -112,6 +113,9 @@ static const ctl_call_t calls[] = {
     {"GET", "/requests", 1, ctl_journal_list},
     {"DELETE", "/requests", 1, ctl_journal_delete},
     {"GET", "/requests/wait", 1, ctl_journal_wait},
+    {"GET", "/console", 0, ctl_console_redirect},
+    {"GET", "/console/", 0, ctl_console_get},
+    {"GET", "/console/*", 0, ctl_console_get},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path
@@ -167,6 +171,7 @@ ctl_t *ctl_new(const ctl_options_t *opt)
     c->opt.root = opt->root ? xstrdup(opt->root) : NULL;
     c->started_us = util_mono_us();
     c->faults = ctl_faults_new();
+    c->console = ctl_console_new();
     c->hooks = (s3_hooks_t){.ctx = c, .control = on_control, .control_needs_admin = on_needs_admin};
     c->hooks.fault = ctl_faults_hook;
     c->journal = ctl_journal_new(opt->journal_size);
@@ -208,5 +213,6 @@ void ctl_free(ctl_t *c)
     free((char *)c->opt.backend);
     free((char *)c->opt.root);
     ctl_faults_free(c->faults);
+    ctl_console_free(c->console);
     free(c);
 }

@@ -18,6 +18,7 @@ struct ctl {
     int64_t started_us;          /* monotonic */
     struct ctl_faults *faults;   /* fault rules (faults.c) */
     struct ctl_journal *journal; /* NULL: --journal 0 */
+    struct ctl_console *console; /* the web console's files (console.c) */
 };
 
 /* One control call: method and path ("/health"; a trailing '*' matches any
