@@ -63,7 +63,11 @@ const Api = (() => {
       const qs = queryString(query);
       const resp = await fetch(path + (qs ? '?' + qs : ''), { method, headers, body, signal, cache: 'no-store', credentials: 'omit' });
       if (!opts.ctl) learnSkew(resp);
-      if (resp.ok || (opts.ok && opts.ok.includes(resp.status))) return resp;
+      if (resp.ok || (opts.ok && opts.ok.includes(resp.status))) {
+        // Read what nobody will, so the exchange completes (else Chromium cancels it as unread).
+        if (method === 'HEAD' || opts.discard) await resp.arrayBuffer();
+        return resp;
+      }
       const err = await errorOf(resp);
       if (err.code === 'RequestTimeTooSkewed' && creds && attempt === 0 && !opts.ctl) continue;
       throw err;
@@ -95,10 +99,10 @@ const Api = (() => {
       headers['content-type'] = 'application/xml';
     }
     if (objectLock) headers['x-amz-bucket-object-lock-enabled'] = 'true';
-    return request({ method: 'PUT', path: objPath(name), headers, body });
+    return request({ method: 'PUT', path: objPath(name), headers, body, discard: true });
   }
 
-  const deleteBucket = (name) => request({ method: 'DELETE', path: objPath(name) });
+  const deleteBucket = (name) => request({ method: 'DELETE', path: objPath(name), discard: true });
 
   // The S3 errors that mean "this bucket has no such configuration".
   const NOT_SET = new Set(['NoSuchCORSConfiguration', 'NoSuchBucketPolicy', 'NoSuchLifecycleConfiguration',
@@ -253,7 +257,7 @@ const Api = (() => {
   }
 
   const abortMultipart = (bucket, key, uploadId) =>
-    request({ method: 'DELETE', path: objPath(bucket, key), query: [['uploadId', uploadId]] });
+    request({ method: 'DELETE', path: objPath(bucket, key), query: [['uploadId', uploadId]], discard: true });
 
   // ---- the control namespace ----
   async function ctl(method, path, body, signal) {

@@ -29,7 +29,7 @@ page.on('console', (m) => out.console.push(`${m.type()}: ${m.text()}`));
 page.on('pageerror', (e) => out.console.push(`pageerror: ${e.message}`));
 page.on('requestfailed', (r) => {
   // The journal's long-poll is aborted when its screen closes: not a failure.
-  if (!r.url().includes('/_fakes3/requests/wait')) out.failed.push({ url: r.url(), error: r.failure()?.errorText });
+  if (!r.url().includes('/_fakes3/requests/wait')) out.failed.push({ method: r.method(), url: r.url(), error: r.failure()?.errorText });
 });
 
 async function shot(name) {

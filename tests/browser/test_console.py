@@ -259,7 +259,7 @@ def test_console_open_mode(node, tmp_path):
             assert op in ops, (op, ops)
         assert out["journal_followed"] == "HeadObject"
         assert set(out["journal_filtered"]) == {"DeleteObjects"}
-        assert "Request headers" in out["journal_detail"] and "x-amz-content-sha256" in out["journal_detail"]
+        assert "Request headers" in out["journal_detail"] and "content-type" in out["journal_detail"]
 
         # Fault rule: hits 0, then 1 after a matching GetObject, which got the rule's error.
         assert out["fault_hits_before"] == "0" and out["fault_hits_after"] == "1"
