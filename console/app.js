@@ -356,6 +356,10 @@ App.views.objects = (main) => {
     h('button', { type: 'button', id: 'refresh', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), delBtn);
 
   const uploads = h('ul', { class: 'uploads', id: 'uploads', 'aria-label': 'Uploads' });
+  const clearDone = h('button', { type: 'button', id: 'clear-uploads', hidden: true, onclick: () => {
+    for (const li of uploads.querySelectorAll('li:not([data-state="running"])')) li.remove();
+    clearDone.hidden = true;
+  } }, 'Clear finished uploads');
   const tbody = h('tbody', { id: 'object-rows' });
   const pageInfo = h('span', { id: 'page-info' });
   const prev = h('button', { type: 'button', id: 'page-prev', onclick: () => { st.page--; load(); } }, '← Previous');
@@ -378,7 +382,7 @@ App.views.objects = (main) => {
     if (files.length) upload(files);
   });
 
-  main.append(h('h2', {}, 'Objects in ', h('span', { class: 'mono' }, bucket)), crumbs, h('div', { class: 'card' }, toolbar, searchForm), uploads,
+  main.append(h('h2', {}, 'Objects in ', h('span', { class: 'mono' }, bucket)), crumbs, h('div', { class: 'card' }, toolbar, searchForm), uploads, clearDone,
     drop, h('div', { class: 'pager' }, prev, pageInfo, next), details);
 
   const folder = () => st.prefix;
@@ -433,7 +437,7 @@ App.views.objects = (main) => {
     } catch (e) { showError('List', e); return; }
     const rows = res.folders.map((f) => h('tr', { class: 'folder', 'data-prefix': f },
       h('td', {}, ''),
-      h('td', { 'data-label': 'Folder' }, h('button', { type: 'button', class: 'link open-folder', onclick: () => go(f) }, '📁 ' + f.slice(folder().length))),
+      h('td', { 'data-label': 'Folder' }, h('button', { type: 'button', class: 'link open-folder', onclick: () => go(f) }, f.slice(folder().length)), ' ', h('span', { class: 'badge' }, 'folder')),
       st.versions ? h('td', {}, '') : null, h('td', { class: 'num' }, ''), h('td', {}, ''), h('td', {}, '')));
     const items = st.versions ? res.entries : res.objects;
     for (const o of items) {
@@ -543,6 +547,7 @@ App.views.objects = (main) => {
     };
     const finish = (state, msg) => {
       li.dataset.state = state;
+      clearDone.hidden = false;
       cancel.remove();
       pct.textContent = msg;
     };

@@ -184,6 +184,25 @@ async function openFlow() {
     out.progress = await page.evaluate(() => window.__progress);
     await page.waitForFunction(() => document.querySelectorAll('#object-rows tr.object').length >= 3);
   });
+  await step('upload_cancel', async () => {
+    // UploadPart slowed by a fault rule (added in the console), so the cancel comes mid-upload.
+    await nav('faults');
+    await page.fill('#fault-op', 'UploadPart');
+    await page.selectOption('#fault-action', 'delay');
+    await page.fill('#fault-delay', '3000');
+    await page.click('#fault-form button[type=submit]');
+    await page.waitForSelector('#fault-rows tr[data-id]');
+    await openBucket(b);
+    await dropFiles([{ name: 'cancel.bin', size: 11 * 1024 * 1024, seed: 5, type: 'application/octet-stream' }]);
+    await page.waitForSelector('#uploads li[data-key="cancel.bin"][data-upload-id]');
+    out.cancel_upload_id = await page.getAttribute('#uploads li[data-key="cancel.bin"]', 'data-upload-id');
+    await page.click('#uploads li[data-key="cancel.bin"] .cancel-upload');
+    out.cancel = await waitUploads(['cancel.bin']);
+    await nav('faults');
+    await page.click('#fault-rows .remove-fault');
+    await page.waitForSelector('#fault-rows tr[data-id]', { state: 'detached' });
+    await openBucket(b);
+  });
   await step('folder', async () => {
     await page.fill('#new-folder-name', 'docs');
     await page.click('#new-folder button[type=submit]');
@@ -378,6 +397,18 @@ async function signedFlow() {
     await page.waitForSelector('#journal-detail-title');
     out.journal_detail = await page.textContent('#journal-detail');
   });
+  await step('signed_clock', async () => {
+    // The server's clock 3 days on: its S3 checks judge signatures by it; the console follows.
+    await nav('clock');
+    await page.fill('#clock-amount', '3');
+    await page.click('#clock-advance button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('clock-offset').textContent.startsWith('+3 d'));
+    await openBucket(spec.bucket);
+    out.skewed_keys = await rowKeys();
+    await nav('clock');
+    await page.click('#clock-reset');
+    await page.waitForFunction(() => document.getElementById('clock-offset').textContent === 'none');
+  });
   await step('reload_keeps_session', async () => {
     await page.reload();
     await page.waitForSelector('main[data-view="buckets"] #bucket-rows');
@@ -394,9 +425,32 @@ async function signedFlow() {
   });
 }
 
+async function nonAdminFlow() {
+  await step('nonadmin_login', async () => {
+    await page.goto(`${spec.base}/_fakes3/console/`);
+    await page.fill('#login-access', spec.access_key);
+    await page.fill('#login-secret', spec.secret_key);
+    await page.click('#login-submit');
+    await page.waitForSelector('main[data-view="buckets"] #bucket-rows');
+    out.who = await page.textContent('#who');
+    await createBucket(spec.bucket);
+    out.bucket_rows = await page.$$eval('#bucket-rows tr[data-bucket]', (rows) => rows.map((r) => r.dataset.bucket));
+  });
+  await step('nonadmin_control', async () => {
+    out.needs_admin = {};
+    for (const v of ['journal', 'faults', 'clock', 'charts']) {
+      await nav(v);
+      out.needs_admin[v] = await page.textContent('main .needs-admin');
+    }
+    await shot('journal');
+  });
+}
+
 let failed = false;
 try {
-  if (spec.mode === 'open') await openFlow(); else await signedFlow();
+  if (spec.mode === 'open') await openFlow();
+  else if (spec.mode === 'signed') await signedFlow();
+  else await nonAdminFlow();
 } catch (e) {
   failed = true;
   if (!out.error) out.error = String((e && e.stack) || e);
