@@ -253,6 +253,8 @@ App.views.buckets = async (main) => {
           h('button', { type: 'button', class: 'delete-bucket', onclick: () => removeBucket(b.name) }, 'Delete'))));
     }));
     if (!buckets.length) tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'hint' }, 'No bucket yet: create one above.')));
+    // When the first screen has its data (the test reads it; see the README's figures).
+    if (!performance.getEntriesByName('console-ready').length) performance.mark('console-ready');
   }
 
   async function removeBucket(b) {

@@ -147,11 +147,13 @@ async function openFlow() {
     const resp = await page.goto(`${spec.base}/_fakes3/console`); // the redirect to .../console/
     out.landed = page.url();
     out.first_status = resp.status();
-    await page.waitForSelector('main[data-view="buckets"] #bucket-rows');
+    await page.waitForFunction(() => performance.getEntriesByName('console-ready').length > 0);
     out.timing = await page.evaluate(() => {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
       const n = performance.getEntriesByType('navigation')[0];
-      return { first_contentful_paint_ms: fcp ? fcp.startTime : null, dom_content_loaded_ms: n ? n.domContentLoadedEventEnd : null,
+      const ready = performance.getEntriesByName('console-ready')[0];
+      return { first_contentful_paint_ms: fcp ? fcp.startTime : null, buckets_listed_ms: ready ? ready.startTime : null,
+        dom_content_loaded_ms: n ? n.domContentLoadedEventEnd : null,
         load_ms: n ? n.loadEventEnd : null };
     });
     out.who = await page.textContent('#who');
