@@ -96,7 +96,7 @@ App.views.journal = (main) => {
   (async () => {
     let since = 0;
     try {
-      const r = await Api.ctl('GET', '/requests?limit=300', undefined, ctrl.signal);
+      const r = await Api.ctl('GET', '/requests?limit=500', undefined, ctrl.signal);
       add(r.json.requests);
       since = r.json.last_id || 0;
     } catch (e) {
@@ -329,6 +329,9 @@ function drawChart(canvas, series, unit) {
       on = true;
     });
     g.stroke();
+    // The newest value as a dot, so that a lone point (no line yet) shows too.
+    const li = s.values.length - 1;
+    if (li >= 0 && s.values[li] != null) { g.beginPath(); g.arc(x(li, s.values.length), y(s.values[li]), 3, 0, 2 * Math.PI); g.fillStyle = s.color; g.fill(); }
     g.fillStyle = s.color; g.fillText(s.label, w - pad.r - 60 * (series.length - k), pad.t + 10);
   });
 }
