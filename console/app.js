@@ -452,7 +452,7 @@ App.views.objects = (main) => {
           ' ', o.deleteMarker ? h('span', { class: 'badge dm' }, 'delete marker') : null) : null,
         h('td', { class: 'num', 'data-label': 'Size' }, o.deleteMarker ? '' : fmtBytes(o.size)),
         h('td', { 'data-label': 'Modified' }, fmtDate(o.modified)),
-        h('td', {}, o.deleteMarker ? '' : h('button', { type: 'button', class: 'download', onclick: () => download(o.key, st.versions ? o.versionId : null) }, 'Download'))));
+        h('td', {}, o.deleteMarker ? '' : h('button', { type: 'button', class: 'download', onclick: () => download(o.key, st.versions ? o.versionId : null, o.size) }, 'Download'))));
     }
     if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 6, class: 'hint' }, st.search ? 'Nothing matches.' : 'Empty folder.')));
     tbody.replaceChildren(...rows);
@@ -485,11 +485,24 @@ App.views.objects = (main) => {
     } catch (e) { showError('New folder', e); }
   }
 
-  async function download(key, versionId) {
+  // Small objects: a signed fetch into a Blob (errors show in the status line). Big ones: a
+  // presigned link the browser saves as it reads (nothing held in memory).
+  async function download(key, versionId, size) {
+    const name = key.split('/').pop() || 'download';
+    if (size > 32 * 1024 * 1024) {
+      const url = Api.presignGet(bucket, key, 3600, versionId,
+        [['response-content-disposition', `attachment; filename="${name.replace(/["\\]/g, '_')}"`]]);
+      const a = h('a', { href: url, download: name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setStatus(`Downloading ${key} (${fmtBytes(size)}) through a presigned link.`, 'ok');
+      return;
+    }
     try {
       const blob = await Api.getObjectBlob(bucket, key, versionId);
       const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: key.split('/').pop() || 'download' });
+      const a = h('a', { href: url, download: name });
       document.body.append(a);
       a.click();
       a.remove();
@@ -525,7 +538,7 @@ App.views.objects = (main) => {
       h('div', { class: 'card' }, h('h3', {}, 'Tags'), tags instanceof Error ? h('p', { class: 'err' }, tags.message)
         : tags.length ? kv(tags, 'object-tags') : h('p', { class: 'notset', id: 'object-tags' }, 'no tags')),
       h('div', { class: 'card' }, h('h3', {}, 'Presigned link'),
-        h('div', { class: 'row' }, h('label', {}, 'Expires in', expiry), gen, h('button', { type: 'button', onclick: () => download(key, versionId) }, 'Download')),
+        h('div', { class: 'row' }, h('label', {}, 'Expires in', expiry), gen, h('button', { type: 'button', id: 'details-download', onclick: () => download(key, versionId, Number((head.find(([k]) => k === 'content-length') || [])[1] || 0)) }, 'Download')),
         h('p', {}, out, ' ', link)));
   }
 

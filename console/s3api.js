@@ -194,10 +194,10 @@ const Api = (() => {
 
   // A presigned GET URL valid for `expires` seconds (in the open mode signed with a placeholder
   // key, which the open mode accepts).
-  function presignGet(bucket, key, expires, versionId) {
+  function presignGet(bucket, key, expires, versionId, extraQuery) {
     return SigV4.presign({
       method: 'GET', origin: location.origin, host: location.host, path: objPath(bucket, key),
-      query: vq(versionId), expires, creds: creds || PLACEHOLDER, now: new Date(Date.now() + skewMs),
+      query: [...vq(versionId), ...(extraQuery || [])], expires, creds: creds || PLACEHOLDER, now: new Date(Date.now() + skewMs),
     });
   }
 

@@ -284,6 +284,13 @@ async function openFlow() {
     await shot('versions');
     await page.click('#toggle-versions');
   });
+  await step('download_large', async () => {
+    // Over 32 MiB: through a presigned link (response-content-disposition), not a Blob.
+    await page.waitForSelector('tr[data-key="large.bin"]');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('tr[data-key="large.bin"] .download')]);
+    out.download_large = { name: dl.suggestedFilename(), url: dl.url(),
+      sha256: createHash('sha256').update(readFileSync(await dl.path())).digest('hex') };
+  });
   await step('journal', async () => {
     await nav('journal');
     await page.waitForSelector('tr.journal-row[data-op="DeleteObjects"]');

@@ -47,6 +47,7 @@ BUCKET = "console-bkt"
 SEEDED = "console-seeded"
 LOCKED = "console-locked"
 BIG = 12 * 1024 * 1024 + 345678
+LARGE = 33 * 1024 * 1024 + 5  # over the console's 32 MiB: downloaded through a presigned link
 
 
 def pattern(size, seed):
@@ -185,6 +186,8 @@ def test_console_open_mode(node, tmp_path):
         s3.put_object(Bucket=SEEDED, Key="v.txt", Body=b"one")
         s3.put_object(Bucket=SEEDED, Key="v.txt", Body=b"two!")
         s3.delete_object(Bucket=SEEDED, Key="v.txt")
+        large = pattern(LARGE, 9)
+        s3.put_object(Bucket=SEEDED, Key="large.bin", Body=large)
         s3.put_bucket_tagging(Bucket=SEEDED, Tagging={"TagSet": [{"Key": "team", "Value": "qa"}]})
 
         base = f"http://127.0.0.1:{srv.port}"
@@ -207,7 +210,7 @@ def test_console_open_mode(node, tmp_path):
         rows = {r["name"]: r for r in out["bucket_rows"]}
         print(f"bucket rows: {out['bucket_rows']}")
         if _has_metrics(base):
-            assert rows[SEEDED]["objects"] == "250" and rows[SEEDED]["bytes"] == "250 B", rows
+            assert rows[SEEDED]["objects"] == "251" and rows[SEEDED]["bytes"] == "33 MiB", rows
             assert rows[BUCKET]["objects"] == "0", rows
         else:
             assert rows[SEEDED]["objects"] == "–", rows
@@ -265,11 +268,16 @@ def test_console_open_mode(node, tmp_path):
         assert out["prev_disabled_first"] and out["next_disabled_last"]
         assert out["back_page"][0] == "many/0100" and len(out["back_page"]) == 100
         # Versions: v.txt's two versions and its delete marker.
-        assert out["seeded_root_keys"] == []  # v.txt is deleted: only the folder shows
+        assert out["seeded_root_keys"] == ["large.bin"]  # v.txt is deleted
         vs = [v for v in out["versions"] if v["key"] == "v.txt"]
         assert len(vs) == 3 and sum(v["dm"] for v in vs) == 1, vs
         ids = {v["VersionId"] for v in s3.list_object_versions(Bucket=SEEDED, Prefix="v.txt")["Versions"]}
         assert all(any(i in v["text"] for v in vs) for i in ids)
+
+        dl = out["download_large"]
+        assert dl["name"] == "large.bin" and "X-Amz-Signature=" in dl["url"], dl
+        assert "response-content-disposition=attachment" in dl["url"], dl
+        assert dl["sha256"] == hashlib.sha256(large).hexdigest()
 
         # Journal: what the console did, a request followed live, a filter, a detail.
         ops = set(out["journal_ops"])
