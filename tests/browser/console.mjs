@@ -340,6 +340,16 @@ async function openFlow() {
     out.clock_after = await page.textContent('#clock-now');
     out.clock_offset = await page.textContent('#clock-offset');
     await shot('clock');
+    await page.click('#clock-freeze');
+    await page.waitForFunction(() => document.getElementById('clock-frozen').textContent === 'yes');
+    await page.fill('#clock-set', '2030-01-02T03:04:05Z');
+    await page.click('#clock-setform button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('clock-now').textContent.startsWith('2030-01-02T03:04:05'));
+    out.clock_set = await page.textContent('#clock-now');
+    out.clock_frozen = await page.textContent('#clock-frozen');
+    out.freeze_label = await page.textContent('#clock-freeze');
+    await page.click('#clock-freeze');
+    await page.waitForFunction(() => document.getElementById('clock-frozen').textContent === 'no');
     await page.click('#clock-reset');
     await page.waitForFunction(() => document.getElementById('clock-offset').textContent === 'none');
   });

@@ -297,6 +297,9 @@ def test_console_open_mode(node, tmp_path):
         # Clock: advanced 3 days, then reset.
         assert out["clock_offset"].startswith("+3 d")
         assert out["clock_after"][:10] > out["clock_before"][:10]
+        # Frozen, then set: it stays at the instant set (the view polls it every second).
+        assert out["clock_set"] == "2030-01-02T03:04:05.000Z" and out["clock_frozen"] == "yes"
+        assert out["freeze_label"] == "Unfreeze"
 
         # Charts: numbers when the metrics are there.
         if _has_metrics(base):
