@@ -123,6 +123,7 @@ function logout() {
   sessionStorage.removeItem(CREDS_KEY);
   Api.setCreds(null);
   App.bucket = null;
+  App.uploads = null;
   if (App.stop) { App.stop(); App.stop = null; }
   setStatus('Logged out.', 'ok');
   renderLogin();
@@ -357,11 +358,17 @@ App.views.objects = (main) => {
     h('button', { type: 'button', id: 'upload-button', onclick: () => fileInput.click() }, 'Upload files…'), fileInput, folderForm, verBtn,
     h('button', { type: 'button', id: 'refresh', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), delBtn);
 
-  const uploads = h('ul', { class: 'uploads', id: 'uploads', 'aria-label': 'Uploads' });
-  const clearDone = h('button', { type: 'button', id: 'clear-uploads', hidden: true, onclick: () => {
-    for (const li of uploads.querySelectorAll('li:not([data-state="running"])')) li.remove();
-    clearDone.hidden = true;
-  } }, 'Clear finished uploads');
+  // The uploads' list outlives the screen: uploads go on while other screens are shown, and
+  // their bars are there again on coming back.
+  if (!App.uploads) {
+    const ul = h('ul', { class: 'uploads', id: 'uploads', 'aria-label': 'Uploads' });
+    const btn = h('button', { type: 'button', id: 'clear-uploads', hidden: true, onclick: () => {
+      for (const li of ul.querySelectorAll('li:not([data-state="running"])')) li.remove();
+      btn.hidden = true;
+    } }, 'Clear finished uploads');
+    App.uploads = { ul, btn };
+  }
+  const uploads = App.uploads.ul, clearDone = App.uploads.btn;
   const tbody = h('tbody', { id: 'object-rows' });
   const pageInfo = h('span', { id: 'page-info' });
   const prev = h('button', { type: 'button', id: 'page-prev', onclick: () => { st.page--; load(); } }, '← Previous');
@@ -585,7 +592,7 @@ App.views.objects = (main) => {
       setProgress(file.size);
       finish('done', 'done');
       setStatus(`Uploaded ${key} (${fmtBytes(file.size)}).`, 'ok');
-      if (App.view === 'objects' && App.bucket === bucket) load();
+      if (App.view === 'objects' && App.bucket === bucket && App.reloadObjects) App.reloadObjects();
     } catch (e) {
       if (uploadId) await Api.abortMultipart(bucket, key, uploadId).catch(() => {});
       if (e.code === 'Aborted') { finish('cancelled', 'cancelled'); setStatus(`Upload of ${key} cancelled.`); }
@@ -593,7 +600,8 @@ App.views.objects = (main) => {
     }
   }
 
-  App.stop = () => {};
+  App.reloadObjects = load;
+  App.stop = () => { App.reloadObjects = null; };
   load();
 };
 
