@@ -358,17 +358,18 @@ App.views.objects = (main) => {
     h('button', { type: 'button', id: 'upload-button', onclick: () => fileInput.click() }, 'Upload files…'), fileInput, folderForm, verBtn,
     h('button', { type: 'button', id: 'refresh', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), delBtn);
 
-  // The uploads' list outlives the screen: uploads go on while other screens are shown, and
-  // their bars are there again on coming back.
-  if (!App.uploads) {
+  // Each bucket's uploads' list outlives the screen: uploads go on while other screens are
+  // shown, and their bars are there again on coming back.
+  App.uploads = App.uploads || {};
+  if (!App.uploads[bucket]) {
     const ul = h('ul', { class: 'uploads', id: 'uploads', 'aria-label': 'Uploads' });
     const btn = h('button', { type: 'button', id: 'clear-uploads', hidden: true, onclick: () => {
       for (const li of ul.querySelectorAll('li:not([data-state="running"])')) li.remove();
       btn.hidden = true;
     } }, 'Clear finished uploads');
-    App.uploads = { ul, btn };
+    App.uploads[bucket] = { ul, btn };
   }
-  const uploads = App.uploads.ul, clearDone = App.uploads.btn;
+  const uploads = App.uploads[bucket].ul, clearDone = App.uploads[bucket].btn;
   const tbody = h('tbody', { id: 'object-rows' });
   const pageInfo = h('span', { id: 'page-info' });
   const prev = h('button', { type: 'button', id: 'page-prev', onclick: () => { st.page--; load(); } }, '← Previous');
