@@ -140,6 +140,7 @@ const FILES = [
   { name: 'notes.md', size: 4321, seed: 3, type: 'text/markdown' },
 ];
 const INSIDE = { name: 'inside.txt', size: 777, seed: 4, type: 'text/plain' };
+const ODD = "a b+ü&=%(1)'.txt";
 
 async function openFlow() {
   const b = spec.bucket;
@@ -401,9 +402,12 @@ async function signedFlow() {
   await step('signed_s3', async () => {
     await createBucket(spec.bucket);
     await openBucket(spec.bucket);
-    await dropFiles([FILES[0]]);
-    out.uploads = await waitUploads(['hello.txt']);
+    // A name that percent-encoding and the signature's canonical path must both get right.
+    await dropFiles([FILES[0], { name: ODD, size: 100, seed: 6, type: 'text/plain' }]);
+    out.uploads = await waitUploads(['hello.txt', ODD]);
     await page.waitForSelector('tr[data-key="hello.txt"]');
+    await page.waitForFunction((k) => Array.from(document.querySelectorAll('#object-rows tr.object')).some((r) => r.dataset.key === k), ODD);
+    out.signed_keys = await rowKeys();
     const d = await openDetailsAndPresign('hello.txt', 60);
     out.presigned = d.presigned;
     out.details_headers = d.headers;

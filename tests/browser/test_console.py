@@ -340,9 +340,12 @@ def test_console_signed_mode(node, tmp_path):
         assert out["wrong_storage"] == 0
         assert DUMMY_KEY_ID in out["who"] and "admin" in out["who"]
         assert out["session_keys"] == ["fakes3.console.creds"] and out["local_keys"] == []
-        assert out["uploads"] == {"hello.txt": "done"}
+        odd = "a b+ü&=%(1)'.txt"
+        assert out["uploads"] == {"hello.txt": "done", odd: "done"}, out["uploads"]
+        assert sorted(out["signed_keys"]) == sorted(["hello.txt", odd])
         s3 = srv.client()
         assert s3.get_object(Bucket="signed-bkt", Key="hello.txt")["Body"].read() == pattern(1234, 1)
+        assert s3.get_object(Bucket="signed-bkt", Key=odd)["Body"].read() == pattern(100, 6)
         # The presigned link is signed with the real key: it works; tampered, it does not.
         url = out["presigned"]
         assert f"X-Amz-Credential={DUMMY_KEY_ID}" in url and "X-Amz-Expires=60" in url
@@ -354,7 +357,7 @@ def test_console_signed_mode(node, tmp_path):
         # The journal saw the signed PutObject, the signature redacted.
         assert DUMMY_KEY_ID in out["journal_detail"] and "REDACTED" in out["journal_detail"]
         # With the server's clock 3 days on, the console's S3 calls still went through.
-        assert out["skewed_keys"] == ["hello.txt"]
+        assert sorted(out["skewed_keys"]) == sorted(["hello.txt", odd])
         assert out["reload_view"] == "buckets"
         assert out["after_logout_storage"] == [] and out["after_logout_reload"] == "login"
         assert_same_origin(out, base)
