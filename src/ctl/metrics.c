@@ -196,7 +196,7 @@ void ctl_metrics_record(ctl_metrics_t *m, const s3_req_info_t *info)
         if (code && !(method[0] == 'H' && strcmp(method, "HEAD") == 0))
             sent = http_resp_body_len(resp);
     }
-    add(&m->received, info->body_bytes);
+    if (info->body_bytes) add(&m->received, info->body_bytes);
     if (sent) add(&m->sent, sent);
     op_row_t *r = op_row(m, info->op ? info->op : op_none);
     if (r) {
