@@ -4,8 +4,9 @@ set -euo pipefail
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libsqlite3-dev nettle-dev libgnutls28-dev
   libexpat1-dev libisal-dev libcmocka-dev libjansson-dev)
 # python3-pip, -setuptools, -wheel: tests/clients builds the pytest plugin (clients/python) offline.
+# prometheus: tests/integration/test_prometheus.py scrapes /_fakes3/metrics with a real one.
 test_pkgs=(clang-format clang python3 python3-crcmod python3-pytest python3-boto3 s3cmd curl iproute2 procps openssl chromium
-  python3-pip python3-setuptools python3-wheel)
+  python3-pip python3-setuptools python3-wheel prometheus)
 case "${1:-all}" in
   build) want=("${build_pkgs[@]}") ;;
   test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;

@@ -195,6 +195,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakes3: %s\n", err);
         goto out;
     }
+    ctl_bind_http(ctl, srv);
     if (cfg.https_port) {
         /* HTTPS on its own port next to HTTP: a second listener, the same app. */
         http_options_t to = ho;
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "fakes3: %s\n", err);
             goto out;
         }
+        ctl_bind_http(ctl, tls_srv);
     }
     if (cfg.website_port) {
         /* The website endpoint: a listener of its own, plain HTTP as S3's. */
@@ -218,6 +220,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "fakes3: --website-port: %s\n", err);
             goto out;
         }
+        ctl_bind_http(ctl, web_srv);
     }
     util_log("fakes3 %s listening on %s://%s:%u, root %s%s", FAKES3_VERSION,
              cert && !tls_srv ? "https" : "http", cfg.address, http_port(srv), root,

@@ -11,6 +11,7 @@
 #include "ctl/faults.h"
 #include "ctl/state.h"
 #include "ctl/journal.h"
+#include "ctl/metrics.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
@@ -116,6 +117,7 @@ static const ctl_call_t calls[] = {
     {"GET", "/console", 0, ctl_console_redirect},
     {"GET", "/console/", 0, ctl_console_get},
     {"GET", "/console/*", 0, ctl_console_get},
+    {"GET", "/metrics", S3_CTL_ADMIN_OR_BASIC, ctl_metrics_get},
 };
 
 /* The row for method and path; *path_ok says whether any row has the path
@@ -159,6 +161,20 @@ static int on_needs_admin(void *ctx, const char *method, const char *path)
     return call ? call->admin : 1;
 }
 
+/* Every exchange: counted always, journaled when the journal is on (whose
+ * body and answered hooks are set only then). */
+static void on_record(void *ctx, const s3_req_info_t *info)
+{
+    ctl_t *c = ctx;
+    ctl_metrics_record(c->metrics, info);
+    if (c->journal) ctl_journal_on_record(ctx, info);
+}
+
+static void on_control_refused(void *ctx, const char *code)
+{
+    ctl_metrics_auth_failure(((ctl_t *)ctx)->metrics, code);
+}
+
 ctl_t *ctl_new(const ctl_options_t *opt)
 {
     ctl_t *c = xcalloc(1, sizeof *c);
@@ -172,13 +188,15 @@ ctl_t *ctl_new(const ctl_options_t *opt)
     c->started_us = util_mono_us();
     c->faults = ctl_faults_new();
     c->console = ctl_console_new();
+    c->metrics = ctl_metrics_new();
     c->hooks = (s3_hooks_t){.ctx = c, .control = on_control, .control_needs_admin = on_needs_admin};
     c->hooks.fault = ctl_faults_hook;
+    c->hooks.record = on_record;
+    c->hooks.control_refused = on_control_refused;
     c->journal = ctl_journal_new(opt->journal_size);
     if (c->journal) {
         c->hooks.body = ctl_journal_on_body;
         c->hooks.answered = ctl_journal_on_answered;
-        c->hooks.record = ctl_journal_on_record;
     }
     return c;
 }
@@ -193,6 +211,11 @@ void ctl_bind_lifecycle(ctl_t *c, s3_lifecycle_t *lw)
     c->lifecycle = lw;
 }
 
+void ctl_bind_http(ctl_t *c, const http_server_t *srv)
+{
+    if (c) ctl_metrics_bind_http(c->metrics, srv);
+}
+
 const s3_hooks_t *ctl_hooks(ctl_t *c)
 {
     return &c->hooks;
@@ -200,7 +223,10 @@ const s3_hooks_t *ctl_hooks(ctl_t *c)
 
 void ctl_quiesce(ctl_t *c)
 {
-    if (c) ctl_journal_quiesce(c->journal);
+    if (!c) return;
+    ctl_journal_quiesce(c->journal);
+    /* The listeners are about to be stopped and freed: scrapes stop reading them. */
+    ctl_metrics_unbind_http(c->metrics);
 }
 
 void ctl_free(ctl_t *c)
@@ -214,5 +240,6 @@ void ctl_free(ctl_t *c)
     free((char *)c->opt.root);
     ctl_faults_free(c->faults);
     ctl_console_free(c->console);
+    ctl_metrics_free(c->metrics);
     free(c);
 }

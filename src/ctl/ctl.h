@@ -1,13 +1,14 @@
 /* ctl — the control namespace /_fakes3/: what a test suite drives beside the
  * S3 API (health, info, reset, snapshots, the request journal, fault rules,
- * the clock), JSON in and out.
+ * the clock), JSON in and out, and the Prometheus metrics.
  *
  * The S3 layer hands it every /_fakes3/ request (its body buffered) through
  * the hooks ctl_hooks returns, asks it whether a routed request is to fail
- * (fault rules) and reports every finished exchange (the journal). A call is
- * one row of the table in ctl.c; its handler lives in the module of its
- * concern (journal.c, faults.c, clockctl.c, state.c). It reaches the store
- * and the S3 application only through their public interfaces. */
+ * (fault rules) and reports every finished exchange (the journal and the
+ * metrics). A call is one row of the table in ctl.c; its handler lives in
+ * the module of its concern (journal.c, faults.c, clockctl.c, state.c,
+ * metrics.c). It reaches the store and the S3 application only through
+ * their public interfaces. */
 #ifndef FAKES3_CTL_H
 #define FAKES3_CTL_H
 
@@ -36,10 +37,14 @@ void ctl_bind(ctl_t *c, s3_server_t *app);
 /* The lifecycle worker a clock call runs a pass of after moving the clock
  * forward (not owned; it must outlive c's requests). */
 void ctl_bind_lifecycle(ctl_t *c, s3_lifecycle_t *lw);
+/* A listener whose connections and requests in flight the metrics show
+ * (not owned; until ctl_quiesce). NULL c is ignored. */
+void ctl_bind_http(ctl_t *c, const http_server_t *srv);
 /* The hooks to give s3_new (owned by c). */
 const s3_hooks_t *ctl_hooks(ctl_t *c);
 /* Answer the calls that wait (the journal's wait) now and any later one at
- * once: before the listeners stop, which cannot stop with one pending. */
+ * once, and forget the listeners: before the listeners stop, which cannot
+ * stop with one pending. */
 void ctl_quiesce(ctl_t *c);
 /* Release it (after the S3 application and listeners stopped). */
 void ctl_free(ctl_t *c);

@@ -19,11 +19,12 @@ struct ctl {
     struct ctl_faults *faults;   /* fault rules (faults.c) */
     struct ctl_journal *journal; /* NULL: --journal 0 */
     struct ctl_console *console; /* the web console's files (console.c) */
+    struct ctl_metrics *metrics; /* counters for GET /metrics (metrics.c) */
 };
 
 /* One control call: method and path ("/health"; a trailing '*' matches any
- * non-empty rest, as in "/faults/" followed by '*'), whether it needs an admin when users are set,
- * and its handler, which answers resp. */
+ * non-empty rest, as in "/faults/" followed by '*'), whether it needs an admin when users are set
+ * (0, S3_CTL_ADMIN, or S3_CTL_ADMIN_OR_BASIC), and its handler, which answers resp. */
 typedef struct ctl_call {
     const char *method;
     const char *path;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ctl/metrics.h"
 #include "lib/util.h"
 
 #define MAX_DELAY_MS (10 * 60 * 1000)
@@ -375,6 +376,17 @@ static int fires(rule_t *r)
     return 1;
 }
 
+/* The metrics' fault hits: each thing the rule that fired does. */
+static void count_actions(ctl_metrics_t *m, const rule_t *r)
+{
+    if (r->has_error) ctl_metrics_fault_hit(m, CTL_FAULT_ERROR);
+    if (r->delay_ms) ctl_metrics_fault_hit(m, CTL_FAULT_DELAY);
+    if (r->reset_before || r->shape.after_head_reset) ctl_metrics_fault_hit(m, CTL_FAULT_RESET);
+    if (r->shape.body_delay_ms) ctl_metrics_fault_hit(m, CTL_FAULT_BODY_DELAY);
+    if (r->shape.truncate_after >= 0) ctl_metrics_fault_hit(m, CTL_FAULT_TRUNCATE);
+    if (r->shape.rate_bps > 0) ctl_metrics_fault_hit(m, CTL_FAULT_RATE);
+}
+
 int ctl_faults_hook(void *ctx, const s3_req_info_t *info, http_response_t *resp,
                     s3_fault_answer_t *a)
 {
@@ -392,6 +404,7 @@ int ctl_faults_hook(void *ctx, const s3_req_info_t *info, http_response_t *resp,
     }
     pthread_mutex_unlock(&f->mu);
     if (!fired) return 0;
+    count_actions(((ctl_t *)ctx)->metrics, &act);
     if (act.delay_ms) util_sleep_us((int64_t)act.delay_ms * 1000);
     if (act.reset_before) http_resp_abort(resp);
     if (act.shaped) http_resp_shape(resp, &act.shape);

@@ -328,7 +328,7 @@ void ctl_journal_on_record(void *ctx, const s3_req_info_t *info)
             free(s);
             return;
         }
-        int64_t dur_us = util_mono_us() - http_req_start_us(info->http);
+        int64_t dur_us = info->dur_us;
         pthread_mutex_lock(&j->mu);
         uint64_t first = j->n ? j->ring[j->head].id : 0;
         if (j->n && s->id >= first && s->id - first < j->n) {

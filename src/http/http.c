@@ -728,6 +728,16 @@ unsigned http_port(const http_server_t *s)
     return s->port;
 }
 
+void http_stats(const http_server_t *s, http_stats_t *out)
+{
+    /* The counters are the ones the server keeps for itself (stop, busy). */
+    http_server_t *w = (http_server_t *)s;
+    int n = atomic_load_explicit(&w->inflight, memory_order_relaxed);
+    int c = atomic_load_explicit(&w->open, memory_order_relaxed);
+    out->in_flight = n > 0 ? (unsigned)n : 0;
+    out->open_connections = c > 0 ? (unsigned)c : 0;
+}
+
 void http_quiesce(http_server_t *s)
 {
     if (!s || s->quiesced) return;

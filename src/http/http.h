@@ -86,6 +86,13 @@ http_server_t *http_start(const http_options_t *opt, const http_handler_t *h, vo
                           size_t errlen);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const http_server_t *s);
+/* A listener's load right now (for metrics): requests whose head was read
+ * and whose exchange is not over, and open client connections. */
+typedef struct http_stats {
+    unsigned in_flight, open_connections;
+} http_stats_t;
+/* Read s's counts into *out (relaxed atomic loads: no lock). */
+void http_stats(const http_server_t *s, http_stats_t *out);
 /* Stop accepting new connections (idempotent); requests in flight go on. */
 void http_quiesce(http_server_t *s);
 /* Stop accepting, wait up to grace_ms for requests in flight, then stop and free. */

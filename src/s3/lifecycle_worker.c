@@ -29,7 +29,15 @@ struct s3_lifecycle {
      * began after such a request (both under mu, counting up). */
     uint64_t asked, done;
     int stop;
+    /* s3_lifecycle_counts: written by the worker, read by scrapes */
+    unsigned long long n_exp, n_nc_exp, n_dm, n_abort, n_tr;
 };
+
+/* One more action done (relaxed: a counter read by metrics only). */
+static void count(unsigned long long *n)
+{
+    __atomic_fetch_add(n, 1, __ATOMIC_RELAXED);
+}
 
 /* One bucket's pass. */
 struct ctx {
@@ -101,7 +109,7 @@ static void uploads(struct ctx *x)
     }
     for (size_t i = 0; i < ndue; i++) {
         /* An upload completed meanwhile is not there to abort. */
-        if (!stopping(x->lw)) st->ops->mpu_abort(st, due[i]);
+        if (!stopping(x->lw) && st->ops->mpu_abort(st, due[i]) == STORE_OK) count(&x->lw->n_abort);
         free(due[i]);
     }
     free(due);
@@ -125,12 +133,15 @@ static void current_object(struct ctx *x, const store_list_ent_t *e)
         if (st->ops->obj_get(st, x->bucket, e->key, e->key_len, NULL, &o, NULL) == STORE_OK) {
             int same = o.mtime_ms == e->mtime_ms && strcmp(o.etag, e->etag) == 0;
             store_obj_free(&o);
-            if (same) st->ops->obj_delete(st, x->bucket, e->key, e->key_len, NULL, NULL);
+            if (same &&
+                st->ops->obj_delete(st, x->bucket, e->key, e->key_len, NULL, NULL) == STORE_OK)
+                count(&x->lw->n_exp);
         }
     } else {
         const char *to = lc_transition_due(x->c, &x->lw->clk, e->key, e->key_len, e->size, tags,
                                            e->sclass, 0, e->mtime_ms, 0, now);
-        if (to) st->ops->obj_set_class(st, x->bucket, e->key, e->key_len, NULL, to);
+        if (to && st->ops->obj_set_class(st, x->bucket, e->key, e->key_len, NULL, to) == STORE_OK)
+            count(&x->lw->n_tr);
     }
     free(tags);
 }
@@ -194,7 +205,8 @@ static void expire_current(struct ctx *x, const struct group *g, int64_t now)
         free(lock);
         if (held) return;
     }
-    st->ops->obj_delete(st, x->bucket, g->key.p, g->key.len, NULL, NULL);
+    if (st->ops->obj_delete(st, x->bucket, g->key.p, g->key.len, NULL, NULL) == STORE_OK)
+        count(&x->lw->n_exp);
 }
 
 static void key_versions(struct ctx *x, const struct group *g)
@@ -218,7 +230,8 @@ static void key_versions(struct ctx *x, const struct group *g)
         /* S3: a transition takes precedence over creating a delete marker,
          * which then waits for the next pass. */
         if (to) {
-            st->ops->obj_set_class(st, x->bucket, key, klen, v[0].vid, to);
+            if (st->ops->obj_set_class(st, x->bucket, key, klen, v[0].vid, to) == STORE_OK)
+                count(&x->lw->n_tr);
         } else if (expired) {
             /* The rest of the key waits for the next pass, which sees the
              * version this made noncurrent. */
@@ -233,8 +246,10 @@ static void key_versions(struct ctx *x, const struct group *g)
         int64_t since = v[i - 1].mtime;
         if (v[i].dm) {
             if (lc_noncurrent_expired(x->c, clk, key, klen, 0, NULL, 1, since, newer, now) &&
-                st->ops->obj_delete(st, x->bucket, key, klen, v[i].vid, NULL) == STORE_OK)
+                st->ops->obj_delete(st, x->bucket, key, klen, v[i].vid, NULL) == STORE_OK) {
                 removed++;
+                count(&x->lw->n_nc_exp);
+            }
             continue;
         }
         char *tags = NULL, *lock = NULL;
@@ -242,12 +257,16 @@ static void key_versions(struct ctx *x, const struct group *g)
             if (lc_noncurrent_expired(x->c, clk, key, klen, v[i].size, tags, 0, since, newer,
                                       now)) {
                 if (!s3_lock_held(lock, now) &&
-                    st->ops->obj_delete(st, x->bucket, key, klen, v[i].vid, NULL) == STORE_OK)
+                    st->ops->obj_delete(st, x->bucket, key, klen, v[i].vid, NULL) == STORE_OK) {
                     removed++;
+                    count(&x->lw->n_nc_exp);
+                }
             } else {
                 const char *to = lc_transition_due(x->c, clk, key, klen, v[i].size, tags,
                                                    v[i].sclass, 1, since, newer, now);
-                if (to) st->ops->obj_set_class(st, x->bucket, key, klen, v[i].vid, to);
+                if (to &&
+                    st->ops->obj_set_class(st, x->bucket, key, klen, v[i].vid, to) == STORE_OK)
+                    count(&x->lw->n_tr);
             }
         }
         free(tags);
@@ -259,8 +278,9 @@ static void key_versions(struct ctx *x, const struct group *g)
         lc_marker_expired(x->c, clk, key, klen, v[0].mtime, now)) {
         store_obj_t o;
         int rc = st->ops->obj_get(st, x->bucket, key, klen, NULL, &o, NULL);
-        if (rc == STORE_ENOKEY && o.dm && strcmp(o.vid, v[0].vid) == 0)
-            st->ops->obj_delete(st, x->bucket, key, klen, v[0].vid, NULL);
+        if (rc == STORE_ENOKEY && o.dm && strcmp(o.vid, v[0].vid) == 0 &&
+            st->ops->obj_delete(st, x->bucket, key, klen, v[0].vid, NULL) == STORE_OK)
+            count(&x->lw->n_dm);
         if (rc == STORE_OK) store_obj_free(&o);
     }
 }
@@ -448,4 +468,13 @@ void s3_lifecycle_stop(s3_lifecycle_t *lw)
     pthread_cond_destroy(&lw->cv);
     pthread_cond_destroy(&lw->done_cv);
     free(lw);
+}
+
+void s3_lifecycle_counts(const s3_lifecycle_t *lw, s3_lifecycle_counts_t *out)
+{
+    out->expiration = __atomic_load_n(&lw->n_exp, __ATOMIC_RELAXED);
+    out->noncurrent_expiration = __atomic_load_n(&lw->n_nc_exp, __ATOMIC_RELAXED);
+    out->delete_marker_removal = __atomic_load_n(&lw->n_dm, __ATOMIC_RELAXED);
+    out->abort_multipart = __atomic_load_n(&lw->n_abort, __ATOMIC_RELAXED);
+    out->transition = __atomic_load_n(&lw->n_tr, __ATOMIC_RELAXED);
 }

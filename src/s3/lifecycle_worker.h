@@ -33,4 +33,16 @@ void s3_lifecycle_stop(s3_lifecycle_t *lw);
  * callers must have returned before s3_lifecycle_stop frees it. */
 void s3_lifecycle_run_now(s3_lifecycle_t *lw);
 
+/* What the worker did since it started (for metrics), each count an action
+ * the store carried out. */
+typedef struct s3_lifecycle_counts {
+    unsigned long long expiration;            /* current versions expired */
+    unsigned long long noncurrent_expiration; /* noncurrent versions and markers removed */
+    unsigned long long delete_marker_removal; /* expired object delete markers removed */
+    unsigned long long abort_multipart;       /* incomplete uploads aborted */
+    unsigned long long transition;            /* storage class changes */
+} s3_lifecycle_counts_t;
+/* Read lw's counts into *out (relaxed atomic loads; any thread). */
+void s3_lifecycle_counts(const s3_lifecycle_t *lw, s3_lifecycle_counts_t *out);
+
 #endif

@@ -700,8 +700,53 @@ static void control_error(http_response_t *resp, int status, const char *code, c
     http_resp_ready(resp);
 }
 
+/* Refuse a control call for its credentials: counted, then answered. */
+static void control_refuse(s3_req_t *r, http_response_t *resp, int status, const char *code,
+                           const char *msg)
+{
+    const s3_hooks_t *h = r->srv->hooks;
+    if (h->control_refused) h->control_refused(h->ctx, code);
+    control_error(resp, status, code, msg);
+}
+
+/* Whether the request carries no credentials at all: no Authorization
+ * header and no presigned query (SigV4 or SigV2). */
+static int no_credentials(const s3_req_t *r)
+{
+    if (http_req_header(r->http, "Authorization")) return 0;
+    const char *q = strchr(http_req_target(r->http), '?');
+    return !q || (!strstr(q, "X-Amz-Credential=") && !strstr(q, "AWSAccessKeyId="));
+}
+
+/* A call that also takes HTTP Basic authentication (the metrics, for
+ * scrapers that cannot sign): 1 when it was answered (refused), 0 when it
+ * may go on, -1 when the request is for the signature checks. */
+static int control_basic(s3_req_t *r, http_response_t *resp)
+{
+    const char *authz = http_req_header(r->http, "Authorization");
+    if (authz && strncasecmp(authz, "Basic ", 6) == 0) {
+        const auth_user_t *u = auth_users_basic(r->srv->users, authz + 6);
+        if (!u || !u->admin) {
+            control_refuse(r, resp, 403, "AccessDenied",
+                           "Basic authentication needs an admin user's access key and secret");
+            return 1;
+        }
+        r->user = u;
+        return 0;
+    }
+    if (no_credentials(r)) {
+        /* A challenge, so that a browser or scraper knows to send some. */
+        http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"fakes3\"");
+        control_refuse(r, resp, 401, "Unauthorized",
+                       "this control call needs an admin's signature or Basic credentials");
+        return 1;
+    }
+    return -1;
+}
+
 /* A control call's head: with users configured, everything but what the
- * hooks exempt (health) needs an admin's valid signature. */
+ * hooks exempt (health) needs an admin's valid signature (or, for the calls
+ * the hooks say, an admin's Basic credentials). */
 static void control_begin(s3_req_t *r, http_response_t *resp)
 {
     r->ctl = 1;
@@ -716,9 +761,13 @@ static void control_begin(s3_req_t *r, http_response_t *resp)
     }
     r->ctl_path = path;
     const s3_hooks_t *h = r->srv->hooks;
-    r->ctl_quiet = strcmp(path, "/health") == 0;
-    if (r->srv->users && r->srv->users->n &&
-        (!h->control_needs_admin || h->control_needs_admin(h->ctx, r->method, path))) {
+    /* Probes and scrapers call these every few seconds: not in the access log. */
+    r->ctl_quiet = strcmp(path, "/health") == 0 || strcmp(path, "/metrics") == 0;
+    int need = !(r->srv->users && r->srv->users->n) ? 0
+               : h->control_needs_admin ? h->control_needs_admin(h->ctx, r->method, path)
+                                        : S3_CTL_ADMIN;
+    if (need == S3_CTL_ADMIN_OR_BASIC && control_basic(r, resp) >= 0) return;
+    if (need) {
         /* The signature covers the path as sent; no bucket is addressed. */
         /* Judged by real time, not the server's clock: a suite that moved
          * the clock a month on (and so fails its own S3 requests with
@@ -727,15 +776,15 @@ static void control_begin(s3_req_t *r, http_response_t *resp)
         auth_run(r, &res, clock_real_ms());
         r->user = res.kind == AUTH_ERROR ? NULL : res.user;
         if (res.kind == AUTH_ERROR) {
-            control_error(resp, s3_err_status(res.err), s3_err_code(res.err),
-                          "a control call needs a valid signature of an admin user");
+            control_refuse(r, resp, s3_err_status(res.err), s3_err_code(res.err),
+                           "a control call needs a valid signature of an admin user");
             auth_result_free(&res);
             return;
         }
         auth_result_free(&res);
         if (!r->user || !r->user->admin) {
-            control_error(resp, 403, "AccessDenied",
-                          "a control call needs the signature of an admin user");
+            control_refuse(r, resp, 403, "AccessDenied",
+                           "a control call needs the signature of an admin user");
             return;
         }
     }
@@ -1031,8 +1080,13 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     s3_sse_free(r->sse);
     free(r->sse);
     const char *ua = http_req_header(r->http, "User-Agent");
-    if (!r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0) && !(r->ctl && r->ctl_quiet)) {
-        int64_t us = util_mono_us() - http_req_start_us(http);
+    const s3_hooks_t *h = r->srv->hooks;
+    int log =
+        !r->srv->quiet && !(ua && strcmp(ua, "fakes3-probe") == 0) && !(r->ctl && r->ctl_quiet);
+    int record = h && h->record && !r->ctl;
+    /* One clock read for the access log and the hooks (the metrics' histogram). */
+    int64_t us = log || record ? util_mono_us() - http_req_start_us(http) : 0;
+    if (log) {
         const char *m = http_req_method(http);
         uint64_t bytes = strcmp(m, "HEAD") == 0 ? 0 : http_resp_body_len(resp);
         /* One write per line so that lines from threads never interleave. */
@@ -1050,10 +1104,11 @@ static void on_done(void *rctx, const http_request_t *http, const http_response_
     }
     /* The bucket's own access log, when it has one (a lookup in memory). */
     if (!r->ctl) s3_logd_request(r->srv->logd, r, http, resp);
-    if (r->srv->hooks && r->srv->hooks->record && !r->ctl) {
+    if (record) {
         s3_req_info_t info;
         done_info(r, resp, &info);
-        r->srv->hooks->record(r->srv->hooks->ctx, &info);
+        info.dur_us = us;
+        h->record(h->ctx, &info);
     }
     free(r->fault);
     addr_free(&r->t);

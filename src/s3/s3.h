@@ -71,6 +71,7 @@ typedef struct s3_req_info {
     const char *error;      /* the S3 error code answered; NULL: none (record only) */
     uint64_t body_bytes;    /* request body bytes received (record only) */
     int64_t turn_us;        /* time to make the answer once the body was read */
+    int64_t dur_us;         /* from the head's arrival to the exchange's end (record only) */
     void *slot;             /* what body() kept for this request; NULL: nothing */
 } s3_req_info_t;
 
@@ -92,13 +93,22 @@ typedef struct s3_ctl_req {
     const char *access_key; /* the signer (an admin when users are configured), or NULL */
 } s3_ctl_req_t;
 
+enum { S3_CTL_ADMIN = 1, S3_CTL_ADMIN_OR_BASIC = 2 };
+
 typedef struct s3_hooks {
     void *ctx;
     /* Answer a /_fakes3/ request whole (resp made ready), or later from
      * another thread (http_resp_defer, then http_resp_resume). */
     void (*control)(void *ctx, const s3_ctl_req_t *req, http_response_t *resp);
-    /* Whether a control call needs an admin's signature (health does not). */
+    /* Whether a control call needs an admin (health does not) when users are
+     * configured: 0 no, S3_CTL_ADMIN an admin's signature, S3_CTL_ADMIN_OR_BASIC
+     * that or HTTP Basic authentication with an admin's access key and
+     * secret (for scrapers such as Prometheus; without any credentials such
+     * a call answers 401 with a Basic challenge). */
     int (*control_needs_admin)(void *ctx, const char *method, const char *path);
+    /* A control call was refused for its credentials, with this error code.
+     * NULL: not wanted. */
+    void (*control_refused)(void *ctx, const char *code);
     /* After routing and authentication, before the operation runs: return 1
      * to fail the request with *a (the operation never runs, so nothing
      * changes); may sleep and may shape or abort resp through the http

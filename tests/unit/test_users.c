@@ -92,11 +92,40 @@ static void test_errors_name_line_and_field(void **state)
     unlink(path);
 }
 
+/* Basic credentials: base64 of "AK:secret", each way of being wrong refused. */
+static void test_basic_credentials(void **state)
+{
+    (void)state;
+    auth_users_t u = {0};
+    assert_int_equal(auth_users_add(&u, "AK1", "s3cr:et"), 0);
+    assert_int_equal(auth_users_add(&u, "AK2", "other"), 0);
+    /* base64("AK1:s3cr:et"): a colon in the secret is the secret's */
+    assert_ptr_equal(auth_users_basic(&u, "QUsxOnMzY3I6ZXQ="), &u.v[0]);
+    assert_ptr_equal(auth_users_basic(&u, "  QUsxOnMzY3I6ZXQ=  "), &u.v[0]);
+    assert_ptr_equal(auth_users_basic(&u, "QUsyOm90aGVy"), &u.v[1]); /* AK2:other */
+    static const char *const refused[] = {
+        "QUsxOnMzY3I6ZQ==",     /* AK1:s3cr:e (a prefix of the secret) */
+        "QUsxOnMzY3I6ZXR4",     /* AK1:s3cr:etx */
+        "QUsxOm90aGVy",         /* AK1:other (another user's secret) */
+        "QUszOm90aGVy",         /* AK3:other (no such user) */
+        "QUsx",                 /* AK1 (no colon) */
+        "QUsxOg==",             /* AK1: (empty secret) */
+        "OnMzY3I6ZXQ=",         /* :s3cr:et (no user) */
+        "!!!",                  /* not base64 */
+        "",                     /* nothing */
+        "QUsxOnMzY3I6ZXQ= xyz", /* trailing junk */
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        assert_null(auth_users_basic(&u, refused[i]));
+    auth_users_free(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_and_what_is_derived),
         cmocka_unit_test(test_errors_name_line_and_field),
+        cmocka_unit_test(test_basic_credentials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <nettle/memops.h>
 #include <nettle/sha2.h>
 
 #include "lib/buf.h"
@@ -63,6 +64,36 @@ const auth_user_t *auth_users_find(const auth_users_t *u, const char *ak)
     for (size_t i = 0; u && i < u->n; i++)
         if (strcmp(u->v[i].access_key, ak) == 0) return &u->v[i];
     return NULL;
+}
+
+const auth_user_t *auth_users_basic(const auth_users_t *u, const char *creds)
+{
+    while (*creds == ' ')
+        creds++;
+    size_t n = strcspn(creds, " "), len = n;
+    if (!n || n > 4096 || creds[n + strspn(creds + n, " ")]) return NULL;
+    unsigned char *text = xmalloc(len + 1);
+    const auth_user_t *user = NULL;
+    if (util_unbase64(creds, n, text, &len) != 0) goto out;
+    text[len] = 0;
+    char *colon = memchr(text, ':', len);
+    if (!colon || memchr(text, 0, len)) goto out;
+    *colon = 0;
+    const auth_user_t *x = auth_users_find(u, (const char *)text);
+    if (!x) goto out;
+    const char *secret = colon + 1;
+    uint8_t want[SHA256_DIGEST_SIZE], got[SHA256_DIGEST_SIZE];
+    struct sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, strlen(x->secret_key), (const uint8_t *)x->secret_key);
+    sha256_digest(&h, sizeof want, want);
+    sha256_init(&h);
+    sha256_update(&h, strlen(secret), (const uint8_t *)secret);
+    sha256_digest(&h, sizeof got, got);
+    if (memeql_sec(want, got, sizeof want)) user = x;
+out:
+    free(text);
+    return user;
 }
 
 const auth_user_t *auth_users_find_id(const auth_users_t *u, const char *id)

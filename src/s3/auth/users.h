@@ -41,6 +41,12 @@ const auth_user_t *auth_users_find(const auth_users_t *u, const char *access_key
 const auth_user_t *auth_users_find_id(const auth_users_t *u, const char *canonical_id);
 /* The first user with this e-mail address (case-insensitive), or NULL. */
 const auth_user_t *auth_users_find_email(const auth_users_t *u, const char *email);
+/* The user that HTTP Basic credentials name (creds: what follows "Basic " in
+ * an Authorization header, base64 of "access-key:secret"), or NULL when
+ * they are malformed, name no user or give the wrong secret. The secrets are
+ * compared in constant time (their SHA-256 digests, so that the length
+ * leaks nothing either). */
+const auth_user_t *auth_users_basic(const auth_users_t *u, const char *creds);
 /* Release what u holds (u itself is the caller's). */
 void auth_users_free(auth_users_t *u);
 
