@@ -232,10 +232,8 @@ static int count(sqlite3 *db, uint64_t *buckets, uint64_t *objects)
 
 int sq_stats(store_t *st, uint64_t *buckets, uint64_t *objects)
 {
-    *buckets = *objects = 0;
-    sqlite3 *db = sq_db(st);
-    if (!db) return store_errno_code(errno);
-    return count(db, buckets, objects);
+    /* The kept totals: no scan of objects (snapshots' counts use count()). */
+    return sq_totals_count(st, buckets, objects);
 }
 
 /* ---- reset ---- */
@@ -252,11 +250,17 @@ static int exec_sql(sqlite3 *db, const char *sql)
 
 /* Every row of every table goes in one transaction (tables a later schema
  * adds too). DELETE without WHERE clears a table without visiting its rows
- * where the table has no trigger. */
+ * where the table has no trigger: the bucket totals' triggers are dropped
+ * for it and made again before the commit (the totals table is emptied
+ * with the rest). */
 static int reset_all_sql(sqlite3 *db)
 {
     int ret = exec_sql(db, "BEGIN IMMEDIATE");
     if (ret) return ret;
+    if ((ret = sq_totals_triggers(db, 0)) != STORE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return ret;
+    }
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db,
                                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT "
@@ -280,6 +284,7 @@ static int reset_all_sql(sqlite3 *db)
         free(names[i]);
     }
     free(names);
+    if (ret == STORE_OK) ret = sq_totals_triggers(db, 1);
     if (ret == STORE_OK) ret = exec_sql(db, "COMMIT");
     if (ret) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return ret;
