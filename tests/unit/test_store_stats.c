@@ -3,8 +3,9 @@
  * with a connection of the test's own, read-only), and the figures each
  * case expects: puts, overwrites, copies and deletes, versions and delete
  * markers, multipart uploads, bucket delete, reset of one bucket and of
- * everything, snapshot restore, a reopen, and a root from before the totals
- * (table and triggers dropped by hand), filled again when opened. */
+ * everything, snapshot restore, a reopen, and roots from before the totals
+ * (fixtures of older versions; table and triggers dropped by hand), filled
+ * when opened. */
 #include "unit.h"
 
 #include <sqlite3.h>
@@ -484,6 +485,34 @@ static void test_snapshot_from_before_the_totals_is_filled_at_restore(void **sta
     expect(f, "b1", 1, 7, 3, 19, 1);
 }
 
+/* Roots written by older fakes3 versions (tests/fixtures/roots) gain the
+ * totals at their first open, equal to their rows. */
+static void test_roots_of_older_versions_get_their_totals(void **state)
+{
+    fx_t *f = *state;
+    static const char *const roots[] = {"main-b8371cf", "main-2ba572d", "main-06138df",
+                                        "main-a4cc6de"};
+    for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+        f->st->ops->close(f->st);
+        f->st = NULL;
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf %s/* && cp -R tests/fixtures/roots/%s/. %s/", f->root,
+                 roots[i], f->root);
+        assert_int_equal(system(cmd), 0);
+        f->st = unit_store_open(f->root, NULL);
+        store_bucket_stats_t *got = NULL;
+        size_t n = 0;
+        assert_int_equal(f->st->ops->bucket_stats(f->st, &got, &n), STORE_OK);
+        assert_true(n >= 1);
+        uint64_t objects = 0;
+        for (size_t j = 0; j < n; j++)
+            objects += got[j].objects + got[j].noncurrent_objects + got[j].uploads;
+        assert_true(objects >= 1);
+        free(got);
+        check(f);
+    }
+}
+
 /* An UPDATE that changes size or dm (no write path does one today) keeps the
  * totals right too. */
 static void test_updates_of_size_and_marker_are_counted(void **state)
@@ -511,6 +540,7 @@ int main(void)
         T(test_snapshot_restore_and_reopen),
         T(test_root_from_before_the_totals_is_filled_at_open),
         T(test_snapshot_from_before_the_totals_is_filled_at_restore),
+        T(test_roots_of_older_versions_get_their_totals),
         T(test_updates_of_size_and_marker_are_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
