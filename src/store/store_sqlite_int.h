@@ -124,9 +124,6 @@ int sq_conf_list(store_t *st, const char *bucket, const char *prefix, const char
  * root or snapshot) and fill the table from the rows, in one transaction;
  * writes nothing when all are there. SQLite's error code. */
 int sq_totals_schema(sqlite3 *db, char **errmsg);
-/* Inside the caller's write transaction: drop (on = 0) or create (on = 1)
- * the triggers, so that a DELETE without WHERE truncates; a store code. */
-int sq_totals_triggers(sqlite3 *db, int on);
 int sq_bucket_stats(store_t *st, store_bucket_stats_t **out, size_t *n);
 /* Buckets and current objects from the totals (no scan). */
 int sq_totals_count(store_t *st, uint64_t *buckets, uint64_t *objects);

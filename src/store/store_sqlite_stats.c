@@ -17,9 +17,9 @@
  * an unversioned object is such a replace.
  *
  * Any trigger on a table turns off SQLite's truncate optimisation for a
- * DELETE without WHERE, which a reset of everything relies on: it drops the
- * triggers, empties every table (this one too) and creates them again, all
- * in its one transaction (sq_totals_triggers). A database that lacks the
+ * DELETE without WHERE, which a reset of everything relies on: a reset runs
+ * with its connection's triggers off (SQLITE_DBCONFIG_ENABLE_TRIGGER) and
+ * removes the totals rows itself (store_sqlite_state.c). A database that lacks the
  * table or any trigger (a root or snapshot from an older fakes3, or one
  * edited by hand) gets them made and the totals computed from the rows in
  * one transaction when opened or restored (sq_totals_schema). */
@@ -101,18 +101,6 @@ static int set_triggers(sqlite3 *db, int on, char **msg)
         sqlite3_free(sql);
     }
     return rc;
-}
-
-int sq_totals_triggers(sqlite3 *db, int on)
-{
-    char *msg = NULL;
-    int rc = set_triggers(db, on, &msg);
-    if (rc != SQLITE_OK) {
-        util_err("store: bucket totals: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return sqlite3_errcode(db) == SQLITE_FULL ? STORE_ENOSPC : STORE_EIO;
-    }
-    return STORE_OK;
 }
 
 /* Whether the table and every trigger are there: 1, 0, or SQLite's error
