@@ -3,15 +3,18 @@
  * with a connection of the test's own, read-only), and the figures each
  * case expects: puts, overwrites, copies and deletes, versions and delete
  * markers, multipart uploads, bucket delete, reset of one bucket and of
- * everything, snapshot restore, a reopen, and roots from before the totals
- * (fixtures of older versions; table and triggers dropped by hand), filled
- * when opened. */
+ * everything, snapshot restore, writes beside resets and restores, a
+ * reopen, and roots from before the totals (fixtures of older versions;
+ * table and triggers dropped by hand), filled when opened. */
 #include "unit.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "unit_store.h"
@@ -485,6 +488,92 @@ static void test_snapshot_from_before_the_totals_is_filled_at_restore(void **sta
     expect(f, "b1", 1, 7, 3, 19, 1);
 }
 
+/* A writer thread: puts, overwrites and deletes in two buckets (one
+ * versioned) until stop, making the buckets again when a reset took them;
+ * errors are expected (a reset between steps) and ignored. */
+struct writer {
+    store_t *st;
+    int id;
+    atomic_int stop;
+    unsigned puts; /* commits that landed */
+};
+
+static void *write_loop(void *arg)
+{
+    struct writer *w = arg;
+    store_t *st = w->st;
+    static const char body[] = "0123456789abcdef0123456789abcdef";
+    for (unsigned i = 0; !atomic_load(&w->stop); i++) {
+        const char *b = i % 2 ? "wv" : "wu";
+        char key[32];
+        snprintf(key, sizeof key, "t%d/%u", w->id, i % 7);
+        if (i % 5 == 4) {
+            store_deleted_t d;
+            st->ops->obj_delete(st, b, key, strlen(key), NULL, &d);
+            continue;
+        }
+        store_put_t *p;
+        if (st->ops->put_begin(st, &p) != STORE_OK) continue;
+        size_t n = 1 + (i * 7 + (unsigned)w->id) % (sizeof body - 1);
+        st->ops->put_write(p, body, n);
+        store_obj_t meta = {0};
+        meta.size = n;
+        snprintf(meta.etag, sizeof meta.etag, "e%u", i);
+        meta.headers = "";
+        int rc = st->ops->put_commit(p, b, key, strlen(key), &meta, 0, NULL);
+        w->puts += rc == STORE_OK;
+        if (rc == STORE_ENOBUCKET) {
+            st->ops->bucket_create(st, b, "", "o");
+            if (i % 2) st->ops->bucket_set_versioning(st, b, STORE_VERSIONING_ENABLED);
+        }
+        free(meta.blob);
+    }
+    return NULL;
+}
+
+/* Totals read while writes, resets and restores run beside them stay equal
+ * to the rows once they stop. */
+static void test_writes_beside_resets_and_restores_keep_totals(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    populate(st);
+    assert_int_equal(st->ops->snapshot_save(st, "s", NULL), STORE_OK);
+    struct writer w[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        w[i].st = st;
+        w[i].id = i;
+        w[i].puts = 0;
+        atomic_init(&w[i].stop, 0);
+        assert_int_equal(pthread_create(&th[i], NULL, write_loop, &w[i]), 0);
+    }
+    for (int round = 0; round < 40; round++) {
+        store_bucket_stats_t *got = NULL;
+        size_t n = 0;
+        assert_int_equal(st->ops->bucket_stats(st, &got, &n), STORE_OK);
+        for (size_t i = 1; i < n; i++)
+            assert_true(strcmp(got[i - 1].name, got[i].name) < 0);
+        free(got);
+        int rc = round % 8 == 3   ? st->ops->reset(st, NULL)
+                 : round % 8 == 5 ? st->ops->reset(st, round % 16 == 5 ? "wv" : "wu")
+                 : round % 8 == 7 ? st->ops->snapshot_restore(st, "s")
+                                  : STORE_OK;
+        assert_true(rc == STORE_OK || rc == STORE_ENOBUCKET);
+        usleep(2000);
+    }
+    unsigned puts = 0;
+    for (int i = 0; i < 3; i++) {
+        atomic_store(&w[i].stop, 1);
+        pthread_join(th[i], NULL);
+        puts += w[i].puts;
+    }
+    assert_true(puts > 0);
+    check(f);
+    reopen(f);
+    check(f);
+}
+
 /* Roots written by older fakes3 versions (tests/fixtures/roots) gain the
  * totals at their first open, equal to their rows. */
 static void test_roots_of_older_versions_get_their_totals(void **state)
@@ -540,6 +629,7 @@ int main(void)
         T(test_snapshot_restore_and_reopen),
         T(test_root_from_before_the_totals_is_filled_at_open),
         T(test_snapshot_from_before_the_totals_is_filled_at_restore),
+        T(test_writes_beside_resets_and_restores_keep_totals),
         T(test_roots_of_older_versions_get_their_totals),
         T(test_updates_of_size_and_marker_are_counted),
     };
