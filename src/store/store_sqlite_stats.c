@@ -19,10 +19,10 @@
  * Any trigger on a table turns off SQLite's truncate optimisation for a
  * DELETE without WHERE, which a reset of everything relies on: a reset runs
  * with its connection's triggers off (SQLITE_DBCONFIG_ENABLE_TRIGGER) and
- * removes the totals rows itself (store_sqlite_state.c). A database that lacks the
- * table or any trigger (a root or snapshot from an older fakes3, or one
- * edited by hand) gets them made and the totals computed from the rows in
- * one transaction when opened or restored (sq_totals_schema). */
+ * removes the totals rows itself (store_sqlite_state.c). A database that
+ * lacks the table or any trigger (a root or snapshot from an older fakes3,
+ * or one edited by hand) gets them made and the totals computed from the
+ * rows in one transaction when opened or restored (sq_totals_schema). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
