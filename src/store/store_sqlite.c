@@ -210,8 +210,9 @@ static const struct {
     {"objects", "restore", "TEXT NOT NULL DEFAULT ''"},
     {"versions", "restore", "TEXT NOT NULL DEFAULT ''"},
 };
-/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions; 6: tags; 7: restore */
-#define SCHEMA_VERSION 7
+/* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions; 6: tags; 7: restore;
+ * 8: bucket_totals */
+#define SCHEMA_VERSION 8
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -311,6 +312,9 @@ static struct conn *conn_open(struct sq_store *s, char *err, size_t errlen)
     sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     sqlite3_exec(c->db, s->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                  NULL, NULL);
+    /* An INSERT OR REPLACE fires the DELETE triggers that keep the bucket
+     * totals only so (store_sqlite_stats.c). */
+    sqlite3_exec(c->db, "PRAGMA recursive_triggers=ON", NULL, NULL, NULL);
     pthread_mutex_lock(&s->mu);
     s->conns = xgrow(s->conns, &s->capconns, s->nconns + 1, sizeof *s->conns);
     s->conns[s->nconns++] = c;
@@ -2258,6 +2262,7 @@ static const struct store_ops sq_ops = {
     .conf_delete = sq_conf_delete,
     .conf_list = sq_conf_list,
     .stats = sq_stats,
+    .bucket_stats = sq_bucket_stats,
     .reset = sq_reset,
     .snapshot_save = sq_snapshot_save,
     .snapshot_restore = sq_snapshot_restore,
@@ -2435,7 +2440,7 @@ static int schema_apply(struct sq_store *s, struct conn *c, char *err, size_t er
     if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
         sq_conf_schema(c->db, &msg) != SQLITE_OK || schema_owners(s, c, &msg) != SQLITE_OK ||
         schema_acls(c, &msg) != SQLITE_OK || schema_columns(c, &msg) != SQLITE_OK ||
-        schema_object_parts(c, &msg) != SQLITE_OK)
+        schema_object_parts(c, &msg) != SQLITE_OK || sq_totals_schema(c->db, &msg) != SQLITE_OK)
         goto fail;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) goto fail;

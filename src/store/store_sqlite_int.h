@@ -3,7 +3,8 @@
  * with its prepared statements), the open and the write paths;
  * store_sqlite_list.c lists objects and versions; store_sqlite_conf.c keeps
  * the bucket configurations; store_sqlite_state.c counts, resets and keeps
- * snapshots of the whole state. */
+ * snapshots of the whole state; store_sqlite_stats.c keeps each bucket's
+ * totals by trigger. */
 #ifndef FAKES3_STORE_SQLITE_INT_H
 #define FAKES3_STORE_SQLITE_INT_H
 
@@ -117,6 +118,15 @@ int sq_conf_get(store_t *st, const char *bucket, const char *name, char **doc, s
 int sq_conf_delete(store_t *st, const char *bucket, const char *name);
 int sq_conf_list(store_t *st, const char *bucket, const char *prefix, const char *after,
                  unsigned max, store_conf_t **out, size_t *n);
+
+/* Per-bucket totals (store_sqlite_stats.c). */
+/* Create the totals table and its triggers where any is missing (an older
+ * root or snapshot) and fill the table from the rows, in one transaction;
+ * writes nothing when all are there. SQLite's error code. */
+int sq_totals_schema(sqlite3 *db, char **errmsg);
+int sq_bucket_stats(store_t *st, store_bucket_stats_t **out, size_t *n);
+/* Buckets and current objects from the totals (no scan). */
+int sq_totals_count(store_t *st, uint64_t *buckets, uint64_t *objects);
 
 /* The whole state (store_sqlite_state.c). */
 struct sq_state;

@@ -413,7 +413,7 @@ static void test_root_written_by_a4cc6de_gains_tags_documents(void **state)
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 7);
+    assert_int_equal(sqlite3_column_int(q, 0), 8);
     sqlite3_finalize(q);
     sqlite3_close(db);
     const char *b = "old5-bucket", *v1 = "0000000000000001e23f98a359fe4941";
