@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 
+import console_bench
 import state_bench
 
 BIN = os.environ.get("FAKES3_BIN", os.path.abspath("build/fakes3"))
@@ -248,6 +249,11 @@ def main():
             return state_bench.run(work, (start, stop, free_port))
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("BENCH") == "console":  # only the console's first screen
+        try:
+            return console_bench.run(work, (start, stop, free_port))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     try:
         size = os.path.getsize(BIN)
         print(f"binary size: {size / 1024:.0f} KiB ({BIN}, stripped: ", end="")
@@ -308,6 +314,7 @@ def main():
         single_gib(work)
         multipart_gib(work)
         state_bench.run(work, (start, stop, free_port))
+        console_bench.run(work, (start, stop, free_port))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

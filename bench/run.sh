@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: prints fakes3's figures. Needs build/fakes3; installs wrk if missing.
-# BENCH=state bench/run.sh prints only the reset and snapshot figures.
+# BENCH=state bench/run.sh prints only the reset and snapshot figures; BENCH=console only the web
+# console's first screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # wrk drives GETs; nginx serving the same bytes is the baseline fakes3 is compared with.
