@@ -1,5 +1,6 @@
 """The README's examples are copies of code that runs: each fenced block preceded by
-`<!-- example: PATH -->` must appear verbatim in PATH (a test file that `make test` runs), so an
+`<!-- example: PATH -->` must appear verbatim in PATH (a test file that `make test` runs, or a file a test runs on,
+such as docs/prometheus.yml), so an
 example cannot drift from the test it was copied from."""
 
 import os
@@ -19,7 +20,7 @@ def examples():
 def test_the_readme_has_its_examples():
     paths = {p for p, _ in examples()}
     assert {"clients/python/example/test_example.py", "clients/js/example/example.test.mjs",
-            "tests/testcontainers/fakes3.test.mjs"} <= paths
+            "tests/testcontainers/fakes3.test.mjs", "docs/prometheus.yml"} <= paths
 
 
 @pytest.mark.parametrize("path,code", examples(), ids=[p for p, _ in examples()])
