@@ -11,6 +11,7 @@ import tempfile
 import time
 
 import console_bench
+import startup_bench
 import state_bench
 
 BIN = os.environ.get("FAKES3_BIN", os.path.abspath("build/fakes3"))
@@ -247,6 +248,11 @@ def main():
     if os.environ.get("BENCH") == "state":  # only the whole-state figures
         try:
             return state_bench.run(work, (start, stop, free_port))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("BENCH") == "startup":  # only start-up with many objects stored
+        try:
+            return startup_bench.run(work, (start, stop, free_port))
         finally:
             shutil.rmtree(work, ignore_errors=True)
     if os.environ.get("BENCH") == "console":  # only the console's first screen

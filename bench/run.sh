@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: prints fakes3's figures. Needs build/fakes3; installs wrk if missing.
 # BENCH=state bench/run.sh prints only the reset and snapshot figures; BENCH=console only the web
-# console's first screen.
+# console's first screen; BENCH=startup only start-up with 100,000 and 1,000,000 objects stored
+# (OLD_BIN=path/to/fakes3 compares an older build on the same roots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # wrk drives GETs; nginx serving the same bytes is the baseline fakes3 is compared with.

@@ -144,12 +144,29 @@ void sq_state_close(struct sq_state *ss);
  * files agree and no write is half done. */
 void sq_writes_enter(struct sq_state *ss);
 void sq_writes_leave(struct sq_state *ss);
+/* The same lock exclusive, for the sweep (store_sqlite_sweep.c): no write
+ * is between moving a file and committing its row meanwhile. */
+void sq_state_exclusive(struct sq_state *ss);
+void sq_state_release(struct sq_state *ss);
 int sq_stats(store_t *st, uint64_t *buckets, uint64_t *objects);
 int sq_reset(store_t *st, const char *bucket);
 int sq_snapshot_save(store_t *st, const char *name, store_snapshot_t *out);
 int sq_snapshot_restore(store_t *st, const char *name);
 int sq_snapshot_list(store_t *st, store_snapshot_t **out, size_t *n);
 int sq_snapshot_delete(store_t *st, const char *name);
+
+/* The sweep of unreferenced files (store_sqlite_sweep.c). */
+struct sq_sweep;
+/* Empty tmp/ under rootfd (at open, before any write); the number removed. */
+int sq_sweep_tmp(int rootfd);
+/* Start sweeping blobs/ of st in a background thread that logs what it
+ * removed; NULL (logged) if it cannot start: the files wait for the next
+ * start. */
+struct sq_sweep *sq_sweep_start(store_t *st);
+/* Stop the sweep within a file and wait for it; NULL is a no-op. */
+void sq_sweep_stop(struct sq_sweep *w);
+/* Whether blob id is retired but kept for a reader still holding it. */
+int sq_blob_doomed(store_t *st, const char *id);
 
 /* What store_sqlite_state.c needs of store_sqlite.c. */
 /* st's state, root descriptor and whether it fsyncs. */

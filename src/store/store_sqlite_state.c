@@ -84,6 +84,16 @@ void sq_writes_leave(struct sq_state *ss)
     pthread_rwlock_unlock(&ss->lock);
 }
 
+void sq_state_exclusive(struct sq_state *ss)
+{
+    pthread_rwlock_wrlock(&ss->lock);
+}
+
+void sq_state_release(struct sq_state *ss)
+{
+    pthread_rwlock_unlock(&ss->lock);
+}
+
 /* ---- the trash ---- */
 
 /* Remove name under dirfd and everything below it; stops early (leaving

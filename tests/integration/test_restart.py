@@ -8,7 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from s3lib import disk_only, RawConn, md5_hex
+from s3lib import disk_only, RawConn, md5_hex, wait_for
 
 pytestmark = disk_only("restarts, kill -9 and starts again on the same root")
 
@@ -116,7 +116,8 @@ def test_crash_mid_upload_keeps_old_object_and_sweeps_partial(server, s3):
 
 
 def test_orphan_files_are_swept_at_start(server, s3):
-    """DESIGN.md: object data lives in <root>/blobs/**; files nobody references are swept."""
+    """DESIGN.md: object data lives in <root>/blobs/**; files nobody references are swept: tmp/
+    before the port answers, blobs/ by a background thread after, which logs what it removed."""
     body = b"referenced"
     s3.put_object(Bucket="sweep", Key="keep", Body=body)
     assert server.stop() == 0
@@ -134,10 +135,55 @@ def test_orphan_files_are_swept_at_start(server, s3):
         f.write(b"half a body")
     server.start()
     s3 = server.client()
+    assert not os.path.exists(partial), "leftover tmp/ file was not swept before serving"
     assert s3.get_object(Bucket="sweep", Key="keep")["Body"].read() == body
-    assert not os.path.exists(orphan), "orphan blob was not swept at start"
-    assert not os.path.exists(partial), "leftover tmp/ file was not swept at start"
+    wait_for(lambda: not os.path.exists(orphan), what="the orphan blob to be swept")
+    wait_for(lambda: "swept 1 unreferenced file(s)" in server.stderr(), what="the sweep's log")
     assert os.path.exists(blobs[0])
+    assert s3.get_object(Bucket="sweep", Key="keep")["Body"].read() == body
+
+
+def test_writes_beside_the_sweep_lose_nothing(server, s3):
+    """The sweep runs while the server serves: copies of old objects (hard links of files
+    written before the start), new objects, overwrites and deletes made during it keep every
+    byte they should, and only the orphans go."""
+    s3.create_bucket(Bucket="busy")
+    bodies = {f"old/{i:04d}": f"old body {i}".encode() for i in range(600)}
+    for k, v in bodies.items():
+        s3.put_object(Bucket="busy", Key=k, Body=v)
+    assert server.stop() == 0
+    some = [p for p in blob_files(server.root) if os.sep + "blobs" + os.sep in p][:40]
+    orphans = [p[:-1] + ("0" if p[-1] != "0" else "1") for p in some]
+    for p in orphans:
+        with open(p, "wb") as f:
+            f.write(b"orphan")
+    server.start()
+    s3 = server.client()
+    # Straight away, while the sweep goes through the files.
+    for i in range(0, 600, 3):
+        s3.copy_object(Bucket="busy", Key=f"copy/{i:04d}",
+                       CopySource={"Bucket": "busy", "Key": f"old/{i:04d}"})
+        bodies[f"copy/{i:04d}"] = bodies[f"old/{i:04d}"]
+        s3.put_object(Bucket="busy", Key=f"new/{i:04d}", Body=b"new %d" % i)
+        bodies[f"new/{i:04d}"] = b"new %d" % i
+        s3.put_object(Bucket="busy", Key=f"old/{i + 1:04d}", Body=b"again %d" % i)
+        bodies[f"old/{i + 1:04d}"] = b"again %d" % i
+        s3.delete_object(Bucket="busy", Key=f"old/{i + 2:04d}")
+        del bodies[f"old/{i + 2:04d}"]
+    wait_for(lambda: not any(os.path.exists(p) for p in orphans), what="the orphans to be swept")
+    for k, v in bodies.items():
+        assert s3.get_object(Bucket="busy", Key=k)["Body"].read() == v, k
+    listed = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="busy")
+              for o in page.get("Contents", [])]
+    assert sorted(listed) == sorted(bodies)
+    # Nothing left for the next start either: every file under blobs/ is an object's.
+    assert server.stop() == 0
+    n_blobs = len([p for p in blob_files(server.root) if os.sep + "blobs" + os.sep in p])
+    assert n_blobs == len(bodies)
+    server.start()
+    s3 = server.client()
+    for k, v in bodies.items():
+        assert s3.get_object(Bucket="busy", Key=k)["Body"].read() == v, k
 
 
 def test_acknowledged_writes_survive_kill_9(server, s3):
