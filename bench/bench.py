@@ -320,6 +320,7 @@ def main():
         single_gib(work)
         multipart_gib(work)
         state_bench.run(work, (start, stop, free_port))
+        startup_bench.run(work, (start, stop, free_port))
         console_bench.run(work, (start, stop, free_port))
     finally:
         shutil.rmtree(work, ignore_errors=True)
