@@ -117,6 +117,8 @@ static const char *const stmt_sql[S_COUNT] = {
                    "size, etag, mtime, sclass, owner FROM versions WHERE bucket = ?1 AND key = ?2 "
                    "AND seq < ?4 ORDER BY 2 DESC LIMIT ?3",
     [S_MAX_SEQ] = "SELECT max((SELECT max(seq) FROM objects), (SELECT max(seq) FROM versions))",
+    [S_SEQ_RESERVED] = "SELECT hwm FROM seq_reserve WHERE id = 0",
+    [S_SEQ_RESERVE] = "INSERT OR REPLACE INTO seq_reserve(id, hwm) VALUES (0, ?1)",
     [S_LIST_GT] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
                   "AND key > ?2 ORDER BY key LIMIT ?3",
     [S_LIST_GE] = "SELECT key, size, etag, mtime, sclass, owner FROM objects WHERE bucket = ?1 "
@@ -189,11 +191,13 @@ static const char schema_sql[] =
     " upload TEXT NOT NULL, num INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
     " checksum TEXT NOT NULL, blob TEXT NOT NULL, mtime INTEGER NOT NULL,"
     " PRIMARY KEY (upload, num)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);";
-/* After the columns are there: S_MAX_SEQ at open reads two index ends
- * instead of scanning every row (~0.2 s a million objects). */
-static const char seq_index_sql[] = "CREATE INDEX IF NOT EXISTS objects_seq ON objects(seq);"
-                                    "CREATE INDEX IF NOT EXISTS versions_seq ON versions(seq);";
+    "CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);"
+    /* Version numbers up to hwm may have been given out (next_seq): an open
+     * starts above it without scanning every row for their maximum (~0.2 s
+     * a million objects); a root without the row is scanned once. A reset
+     * keeps it. */
+    "CREATE TABLE IF NOT EXISTS seq_reserve ("
+    " id INTEGER PRIMARY KEY CHECK (id = 0), hwm INTEGER NOT NULL);";
 /* Tables whose rows have an owner: the column is added by schema_owners, in
  * a new root and an older one alike. */
 static const char *const owned_tables[] = {"buckets", "objects", "uploads"};
@@ -226,6 +230,9 @@ static const struct {
 struct conn {
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+    /* The open transaction may hold a reservation of version numbers: if
+     * it rolls back, the next number given out writes one again. */
+    int64_t *reserved;
 };
 
 /* An object some reader has open: blobs its writers retire meanwhile are
@@ -253,6 +260,7 @@ struct sq_store {
     store_reserve_t reserve;
     char default_owner[STORE_OWNER_MAX];
     int64_t seq;            /* the last version sequence number given out */
+    int64_t reserved;       /* numbers up to this are reserved in seq_reserve; 0: none */
     struct sq_state *state; /* the state lock and the trash */
     struct sq_sweep *sweep; /* the sweep started at open, or NULL */
 };
@@ -389,6 +397,11 @@ static int exec1(struct conn *c, enum stmt_id id)
     if (!st) return db_err(c);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
+    if (c->reserved && (id == S_ROLLBACK || id == S_COMMIT)) {
+        if (id == S_ROLLBACK || rc != SQLITE_DONE)
+            __atomic_store_n(c->reserved, 0, __ATOMIC_SEQ_CST);
+        c->reserved = NULL;
+    }
     if (rc != SQLITE_DONE) {
         util_err("store: '%s': %s", stmt_sql[id], sqlite3_errmsg(c->db));
         return db_err(c);
@@ -440,6 +453,10 @@ int sq_reserve_release(store_t *st)
 static void rollback(struct conn *c)
 {
     if (!sqlite3_get_autocommit(c->db)) exec1(c, S_ROLLBACK);
+    if (c->reserved) { /* SQLite rolled back already (an error inside a statement) */
+        __atomic_store_n(c->reserved, 0, __ATOMIC_SEQ_CST);
+        c->reserved = NULL;
+    }
 }
 
 /* Whether bucket exists, inside the caller's transaction. */
@@ -721,11 +738,26 @@ static int promote(struct conn *c, const char *bucket, const char *key, size_t k
     return exec_bks(c, S_VER_DELETE, bucket, key, kn, v.seq);
 }
 
-/* The next version sequence number; called inside a write transaction,
- * which writers take one at a time, so numbers follow commit order. */
-static int64_t next_seq(struct sq_store *s)
+/* Version numbers reserved at a time: one row written every SEQ_BLOCK
+ * versions, and at most that many skipped at each start. */
+#define SEQ_BLOCK 65536
+
+/* The next version sequence number, or -1 (c's error) when the reservation
+ * could not be written; called inside c's write transaction, which writers
+ * take one at a time, so numbers follow commit order. */
+static int64_t next_seq(struct sq_store *s, struct conn *c)
 {
-    return __atomic_add_fetch(&s->seq, 1, __ATOMIC_SEQ_CST);
+    int64_t seq = __atomic_add_fetch(&s->seq, 1, __ATOMIC_SEQ_CST);
+    if (seq <= __atomic_load_n(&s->reserved, __ATOMIC_SEQ_CST)) return seq;
+    sqlite3_stmt *q = stmt(c, S_SEQ_RESERVE);
+    if (!q) return -1;
+    sqlite3_bind_int64(q, 1, seq + SEQ_BLOCK);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return -1;
+    __atomic_store_n(&s->reserved, seq + SEQ_BLOCK, __ATOMIC_SEQ_CST);
+    c->reserved = &s->reserved; /* a rollback takes it back */
+    return seq;
 }
 
 /* A new version id: the sequence number (so that ids sort by creation)
@@ -892,7 +924,8 @@ static int publish(struct sq_store *s, struct conn *c, const char *bucket, const
     if ((ret = bucket_state(c, bucket, &state)) != STORE_OK) return ret;
     if ((ret = cur_row(c, bucket, key, kn, &cur)) != STORE_OK) return ret;
     if ((ret = cond_check(cond, cur.found, cur.etag)) != STORE_OK) return ret;
-    int64_t seq = next_seq(s);
+    int64_t seq = next_seq(s, c);
+    if (seq < 0) return db_err(c);
     char vid[40];
     ret = make_room(s, c, bucket, key, kn, state, &cur, old, seq, vid);
     if (ret) return ret;
@@ -1484,7 +1517,8 @@ static int obj_delete_once(store_t *st, const char *bucket, const char *key, siz
     } else if (!vid) {
         /* The current version steps aside for a new delete marker. */
         if ((ret = cur_row(c, bucket, key, key_len, &v)) != STORE_OK) goto fail;
-        int64_t seq = next_seq(s);
+        int64_t seq = next_seq(s, c);
+        if (seq < 0) goto fail_io;
         char mvid[40];
         ret = make_room(s, c, bucket, key, key_len, state, &v, &old, seq, mvid);
         if (ret) goto fail;
@@ -2425,8 +2459,7 @@ static int schema_apply(struct sq_store *s, struct conn *c, char *err, size_t er
     if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
         sq_conf_schema(c->db, &msg) != SQLITE_OK || schema_owners(s, c, &msg) != SQLITE_OK ||
         schema_acls(c, &msg) != SQLITE_OK || schema_columns(c, &msg) != SQLITE_OK ||
-        schema_object_parts(c, &msg) != SQLITE_OK || sq_totals_schema(c->db, &msg) != SQLITE_OK ||
-        sqlite3_exec(c->db, seq_index_sql, NULL, NULL, &msg) != SQLITE_OK)
+        schema_object_parts(c, &msg) != SQLITE_OK || sq_totals_schema(c->db, &msg) != SQLITE_OK)
         goto fail;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) goto fail;
@@ -2467,8 +2500,11 @@ int sq_after_restore(store_t *st)
     }
     int64_t max = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
-    /* Called with writes held off: no one else gives numbers out now. */
+    /* Called with writes held off: no one else gives numbers out now. The
+     * restored database's reservation is its own: the next number writes
+     * one for this one. */
     if (max > s->seq) s->seq = max;
+    s->reserved = 0;
     return STORE_OK;
 }
 
@@ -2516,14 +2552,22 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     if (ret == STORE_ENOSPC && store_reserve_release(&s->reserve))
         ret = schema_apply(s, c, err, errlen);
     if (ret) goto fail;
-    sqlite3_stmt *q = stmt(c, S_MAX_SEQ);
-    if (!q || sqlite3_step(q) != SQLITE_ROW) {
-        snprintf(err, errlen, "%s: %s", root, sqlite3_errmsg(c->db));
+    /* Above every number reserved, else (a root older than seq_reserve)
+     * above every number stored. Nothing is reserved in this run yet. */
+    sqlite3_stmt *q = stmt(c, S_SEQ_RESERVED);
+    int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) s->seq = sqlite3_column_int64(q, 0);
+    if (q) sqlite3_reset(q);
+    if (rc == SQLITE_DONE) {
+        q = stmt(c, S_MAX_SEQ);
+        rc = q ? sqlite3_step(q) : SQLITE_ERROR;
+        if (rc == SQLITE_ROW) s->seq = sqlite3_column_int64(q, 0);
         if (q) sqlite3_reset(q);
+    }
+    if (rc != SQLITE_ROW) {
+        snprintf(err, errlen, "%s: %s", root, sqlite3_errmsg(c->db));
         goto fail;
     }
-    s->seq = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
     int removed = sq_sweep_tmp(s->rootfd);
     if (removed) util_log("store: swept %d unreferenced file(s)", removed);
     s->state = sq_state_open(s->root, s->rootfd);

@@ -51,6 +51,8 @@ enum stmt_id {
     S_VER_SET_CLASS,
     S_VER_MARKER,
     S_MAX_SEQ,
+    S_SEQ_RESERVED,
+    S_SEQ_RESERVE,
     S_LIST_GT,
     S_LIST_GE,
     S_BLOB_USED,

@@ -269,7 +269,7 @@ static int reset_all_sql(sqlite3 *db)
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db,
                                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT "
-                                "LIKE 'sqlite\\_%' ESCAPE '\\'",
+                                "LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'seq_reserve'",
                                 -1, &q, NULL);
     char **names = NULL;
     size_t n = 0, cap = 0;

@@ -103,6 +103,9 @@ static void *sweep_main(void *arg)
             free(ids[i]);
         closedir(d);
         if (r > 0) removed += r;
+        if (used < 0)
+            util_err("store: sweep stopped (the rest waits for the next start): %s",
+                     sqlite3_errmsg(sq_db(w->st)));
         if (r < 0 || used < 0) break;
     }
     free(ids);

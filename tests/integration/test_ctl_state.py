@@ -424,4 +424,5 @@ def test_kill_9_during_restore_or_reset_leaves_old_or_new_state(server_factory, 
     # Nothing unreferenced is left once the start's sweep and the trash are done.
     srv.restart()
     wait_for(lambda: files_under(os.path.join(srv.root, "trash")) == 0, what="the trash to empty")
-    assert files_under(os.path.join(srv.root, "blobs")) == len(listing(srv.client(), "crash"))
+    n = len(listing(srv.client(), "crash"))  # the sweep of blobs/ runs after the start
+    wait_for(lambda: files_under(os.path.join(srv.root, "blobs")) == n, what="the sweep")

@@ -304,6 +304,50 @@ static void test_versions_survive_reopen(void **state)
     expect_body(st, "k", NULL, "v3");
 }
 
+/* Run sql on root's database (the store closed). */
+static void db_exec(const char *root, const char *sql)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/meta.db", root);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* An open starts above the numbers reserved in seq_reserve without reading
+ * the rows; a root without the row (older) starts above every stored
+ * number; a reset keeps the reservation. */
+static void test_open_starts_above_the_reserved_numbers(void **state)
+{
+    fx_t *f = *state;
+    store_t *st = f->st;
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o"), STORE_OK);
+    assert_int_equal(st->ops->bucket_set_versioning(st, "b", STORE_VERSIONING_ENABLED), STORE_OK);
+    char v1[40], v2[40], v3[40], v4[40];
+    put(st, "b", "k", "v1", v1);
+    st->ops->close(st);
+    f->st = NULL;
+    db_exec(f->root, "UPDATE seq_reserve SET hwm = 4294967296 WHERE id = 0");
+    st = f->st = unit_store_open(f->root, NULL);
+    put(st, "b", "k", "v2", v2);
+    assert_true(strncmp(v2, "0000000100000001", 16) == 0); /* not 2: the row was read */
+    st->ops->close(st);
+    f->st = NULL;
+    db_exec(f->root, "DELETE FROM seq_reserve");
+    st = f->st = unit_store_open(f->root, NULL);
+    put(st, "b", "k", "v3", v3);
+    assert_true(strcmp(v2, v3) < 0); /* above every stored number */
+    assert_int_equal(st->ops->reset(st, NULL), STORE_OK);
+    st->ops->close(st);
+    st = f->st = unit_store_open(f->root, NULL);
+    assert_int_equal(st->ops->bucket_create(st, "b", "", "o"), STORE_OK);
+    assert_int_equal(st->ops->bucket_set_versioning(st, "b", STORE_VERSIONING_ENABLED), STORE_OK);
+    put(st, "b", "k", "v4", v4);
+    assert_true(strcmp(v3, v4) < 0); /* the reset kept the reservation */
+    expect_body(st, "k", NULL, "v4");
+}
+
 /* A root written by 06138df (schema 4) opens: its objects are null
  * versions, its multipart object's parts still read, versioning works. */
 static void test_root_written_by_06138df_gains_versions(void **state)
@@ -486,6 +530,7 @@ int main(void)
         T(test_suspended_replaces_only_the_null_version),
         T(test_version_pages_agree_with_one_listing),
         T(test_versions_survive_reopen),
+        T(test_open_starts_above_the_reserved_numbers),
         T(test_root_written_by_06138df_gains_versions),
         T(test_set_class_of_one_version),
         T(test_tags_are_a_document_of_each_version),
