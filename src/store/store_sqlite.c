@@ -219,8 +219,9 @@ static const struct {
     {"versions", "restore", "TEXT NOT NULL DEFAULT ''"},
 };
 /* 2: bucket_confs; 3: owner columns; 4: acl columns; 5: versions; 6: tags; 7: restore;
- * 8: bucket_totals */
-#define SCHEMA_VERSION 8
+ * 8: bucket_totals; 9: seq_reserve (an older fakes3 writes its own number
+ * back and does not keep the reservation: the next open then scans) */
+#define SCHEMA_VERSION 9
 
 /* Bytes kept under the root for deletes on a full disk (space.h): a delete
  * of a single-file object needs a few pages of WAL, one of a 10,000-part
@@ -261,6 +262,7 @@ struct sq_store {
     char default_owner[STORE_OWNER_MAX];
     int64_t seq;            /* the last version sequence number given out */
     int64_t reserved;       /* numbers up to this are reserved in seq_reserve; 0: none */
+    int schema_was;         /* the database's schema version before this open */
     struct sq_state *state; /* the state lock and the trash */
     struct sq_sweep *sweep; /* the sweep started at open, or NULL */
 };
@@ -2466,6 +2468,7 @@ static int schema_apply(struct sq_store *s, struct conn *c, char *err, size_t er
     int version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
     sqlite3_finalize(q);
     if (version < 0) goto fail;
+    s->schema_was = version;
     if (version != SCHEMA_VERSION) {
         char sql[48];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -2552,10 +2555,11 @@ store_t *store_sqlite_open(const char *root, const store_options_t *opt, char *e
     if (ret == STORE_ENOSPC && store_reserve_release(&s->reserve))
         ret = schema_apply(s, c, err, errlen);
     if (ret) goto fail;
-    /* Above every number reserved, else (a root older than seq_reserve)
-     * above every number stored. Nothing is reserved in this run yet. */
-    sqlite3_stmt *q = stmt(c, S_SEQ_RESERVED);
-    int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
+    /* Above every number reserved, else (a root older than seq_reserve, or
+     * last written by an older fakes3) above every number stored. Nothing
+     * is reserved in this run yet. */
+    sqlite3_stmt *q = s->schema_was == SCHEMA_VERSION ? stmt(c, S_SEQ_RESERVED) : NULL;
+    int rc = q ? sqlite3_step(q) : SQLITE_DONE;
     if (rc == SQLITE_ROW) s->seq = sqlite3_column_int64(q, 0);
     if (q) sqlite3_reset(q);
     if (rc == SQLITE_DONE) {

@@ -1242,7 +1242,7 @@ static void test_root_written_by_2ba572d_gains_owners(void **state)
     assert_int_equal(system(cmd), 0);
     assert_int_equal(schema_version(f->root), 2);
     f->st = open_root(f->root);
-    assert_int_equal(schema_version(f->root), 8);
+    assert_int_equal(schema_version(f->root), 9);
     store_t *st = f->st;
     store_bucket_t b;
     assert_int_equal(st->ops->bucket_get(st, "old2-bucket", &b), STORE_OK);
