@@ -389,6 +389,16 @@ static void http_figures(ctl_metrics_t *m, buf_t *b)
     buf_printf(b, "fakes3_open_connections %llu\n", (unsigned long long)conns);
 }
 
+/* One per-bucket sample: name{bucket="B"(,version="V")} value. */
+static void bucket_sample(buf_t *b, const char *name, const char *bucket, const char *version,
+                          uint64_t value)
+{
+    buf_printf(b, "%s{bucket=\"", name);
+    label_value(b, bucket);
+    if (version) buf_printf(b, "\",version=\"%s", version);
+    buf_printf(b, "\"} %llu\n", (unsigned long long)value);
+}
+
 static void buckets(ctl_t *c, buf_t *b)
 {
     store_t *st = c->opt.store;
@@ -401,30 +411,19 @@ static void buckets(ctl_t *c, buf_t *b)
         b, "fakes3_bucket_objects", "gauge",
         "Objects stored per bucket: current objects and noncurrent versions (no delete markers).");
     for (size_t i = 0; i < n; i++) {
-        for (int nc = 0; nc < 2; nc++) {
-            buf_puts(b, "fakes3_bucket_objects{bucket=\"");
-            label_value(b, v[i].name);
-            buf_printf(b, "\",version=\"%s\"} %llu\n", nc ? "noncurrent" : "current",
-                       (unsigned long long)(nc ? v[i].noncurrent_objects : v[i].objects));
-        }
+        bucket_sample(b, "fakes3_bucket_objects", v[i].name, "current", v[i].objects);
+        bucket_sample(b, "fakes3_bucket_objects", v[i].name, "noncurrent", v[i].noncurrent_objects);
     }
     family(b, "fakes3_bucket_bytes", "gauge",
            "Bytes stored per bucket: current objects and noncurrent versions.");
     for (size_t i = 0; i < n; i++) {
-        for (int nc = 0; nc < 2; nc++) {
-            buf_puts(b, "fakes3_bucket_bytes{bucket=\"");
-            label_value(b, v[i].name);
-            buf_printf(b, "\",version=\"%s\"} %llu\n", nc ? "noncurrent" : "current",
-                       (unsigned long long)(nc ? v[i].noncurrent_bytes : v[i].bytes));
-        }
+        bucket_sample(b, "fakes3_bucket_bytes", v[i].name, "current", v[i].bytes);
+        bucket_sample(b, "fakes3_bucket_bytes", v[i].name, "noncurrent", v[i].noncurrent_bytes);
     }
     family(b, "fakes3_multipart_uploads_in_progress", "gauge",
            "Multipart uploads created and neither completed nor aborted, per bucket.");
-    for (size_t i = 0; i < n; i++) {
-        buf_puts(b, "fakes3_multipart_uploads_in_progress{bucket=\"");
-        label_value(b, v[i].name);
-        buf_printf(b, "\"} %llu\n", (unsigned long long)v[i].uploads);
-    }
+    for (size_t i = 0; i < n; i++)
+        bucket_sample(b, "fakes3_multipart_uploads_in_progress", v[i].name, NULL, v[i].uploads);
     free(v);
 }
 

@@ -150,7 +150,8 @@ void sq_writes_leave(struct sq_state *ss);
  * is between moving a file and committing its row meanwhile. */
 void sq_state_exclusive(struct sq_state *ss);
 void sq_state_release(struct sq_state *ss);
-int sq_stats(store_t *st, uint64_t *buckets, uint64_t *objects);
+/* The two integers (negative ones as 0) of the one row sql answers on db. */
+int sq_count_pair(sqlite3 *db, const char *sql, uint64_t *a, uint64_t *b);
 int sq_reset(store_t *st, const char *bucket);
 int sq_snapshot_save(store_t *st, const char *name, store_snapshot_t *out);
 int sq_snapshot_restore(store_t *st, const char *name);

@@ -223,16 +223,15 @@ void sq_state_close(struct sq_state *ss)
 
 /* ---- counts ---- */
 
-/* Buckets and current objects of db. */
-static int count(sqlite3 *db, uint64_t *buckets, uint64_t *objects)
+int sq_count_pair(sqlite3 *db, const char *sql, uint64_t *a, uint64_t *b)
 {
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(
-        db, "SELECT (SELECT count(*) FROM buckets), (SELECT count(*) FROM objects)", -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        *buckets = (uint64_t)sqlite3_column_int64(q, 0);
-        *objects = (uint64_t)sqlite3_column_int64(q, 1);
+        sqlite3_int64 x = sqlite3_column_int64(q, 0), y = sqlite3_column_int64(q, 1);
+        *a = x > 0 ? (uint64_t)x : 0;
+        *b = y > 0 ? (uint64_t)y : 0;
     } else {
         util_err("store: count: %s", sqlite3_errmsg(db));
     }
@@ -240,10 +239,12 @@ static int count(sqlite3 *db, uint64_t *buckets, uint64_t *objects)
     return rc == SQLITE_ROW ? STORE_OK : STORE_EIO;
 }
 
-int sq_stats(store_t *st, uint64_t *buckets, uint64_t *objects)
+/* Buckets and current objects of db, counted (a snapshot's database). */
+static int count(sqlite3 *db, uint64_t *buckets, uint64_t *objects)
 {
-    /* The kept totals: no scan of objects (snapshots' counts use count()). */
-    return sq_totals_count(st, buckets, objects);
+    return sq_count_pair(db,
+                         "SELECT (SELECT count(*) FROM buckets), (SELECT count(*) FROM objects)",
+                         buckets, objects);
 }
 
 /* ---- reset ---- */

@@ -191,16 +191,6 @@ int sq_totals_count(store_t *st, uint64_t *buckets, uint64_t *objects)
     *buckets = *objects = 0;
     sqlite3 *db = sq_db(st);
     if (!db) return store_errno_code(errno);
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(objects), 0) FROM bucket_totals",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *buckets = (uint64_t)sqlite3_column_int64(q, 0);
-        *objects = total(q, 1);
-    } else {
-        util_err("store: count: %s", sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW ? STORE_OK : STORE_EIO;
+    return sq_count_pair(db, "SELECT count(*), coalesce(sum(objects), 0) FROM bucket_totals",
+                         buckets, objects);
 }

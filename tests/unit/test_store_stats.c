@@ -33,39 +33,6 @@ static void reopen(fx_t *f)
     f->st = unit_store_open(f->root, NULL);
 }
 
-/* Put body as bucket/key; its version id into vid (may be NULL). */
-static void put(store_t *st, const char *bucket, const char *key, const char *body, char *vid)
-{
-    store_put_t *p;
-    assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
-    assert_int_equal(st->ops->put_write(p, body, strlen(body)), STORE_OK);
-    store_obj_t meta = {0};
-    meta.size = strlen(body);
-    snprintf(meta.etag, sizeof meta.etag, "e-%.40s", body);
-    meta.headers = "";
-    assert_int_equal(st->ops->put_commit(p, bucket, key, strlen(key), &meta, 0, NULL), STORE_OK);
-    if (vid) memcpy(vid, meta.vid, 40);
-    free(meta.blob);
-}
-
-/* Copy from/fkey to to/tkey through put_begin_from (bytes shared). */
-static void copy(store_t *st, const char *from, const char *fkey, const char *to, const char *tkey)
-{
-    store_obj_t o = {0};
-    store_reader_t *rd;
-    assert_int_equal(st->ops->obj_open(st, from, fkey, strlen(fkey), NULL, &o, &rd), STORE_OK);
-    store_put_t *p;
-    assert_int_equal(st->ops->put_begin_from(st, rd, &p), STORE_OK);
-    store_obj_t meta = {0};
-    meta.size = o.size;
-    memcpy(meta.etag, o.etag, sizeof meta.etag);
-    meta.headers = "";
-    assert_int_equal(st->ops->put_commit(p, to, tkey, strlen(tkey), &meta, 0, NULL), STORE_OK);
-    free(meta.blob);
-    st->ops->reader_close(rd);
-    store_obj_free(&o);
-}
-
 static void del(store_t *st, const char *bucket, const char *key, const char *vid,
                 store_deleted_t *out)
 {
@@ -232,18 +199,18 @@ static void test_unversioned_put_overwrite_copy_delete(void **state)
     assert_string_equal(got[0].name, "alpha");
     assert_string_equal(got[1].name, "zeta");
     free(got);
-    put(st, "alpha", "a", "12345", NULL);
+    unit_store_put(st, "alpha", "a", "12345", 0, NULL);
     expect(f, "alpha", 1, 5, 0, 0, 0);
-    put(st, "alpha", "b", "123", NULL);
+    unit_store_put(st, "alpha", "b", "123", 0, NULL);
     expect(f, "alpha", 2, 8, 0, 0, 0);
     /* an overwrite replaces the row (INSERT OR REPLACE) */
-    put(st, "alpha", "a", "1234567890", NULL);
+    unit_store_put(st, "alpha", "a", "1234567890", 0, NULL);
     expect(f, "alpha", 2, 13, 0, 0, 0);
-    put(st, "alpha", "a", "1", NULL);
+    unit_store_put(st, "alpha", "a", "1", 0, NULL);
     expect(f, "alpha", 2, 4, 0, 0, 0);
-    copy(st, "alpha", "b", "zeta", "b-copy");
+    unit_store_copy(st, "alpha", "b", "zeta", "b-copy");
     expect(f, "zeta", 1, 3, 0, 0, 0);
-    copy(st, "alpha", "a", "alpha", "b"); /* a copy over an existing key */
+    unit_store_copy(st, "alpha", "a", "alpha", "b"); /* a copy over an existing key */
     expect(f, "alpha", 2, 2, 0, 0, 0);
     /* documents and storage class change no total */
     assert_int_equal(st->ops->obj_set(st, "alpha", "a", 1, NULL, STORE_DOC_TAGS, "<T/>"), STORE_OK);
@@ -263,13 +230,13 @@ static void test_versions_and_delete_markers(void **state)
     fx_t *f = *state;
     store_t *st = f->st;
     assert_int_equal(st->ops->bucket_create(st, "v", "", "o"), STORE_OK);
-    put(st, "v", "k", "before", NULL); /* the null version, from before versioning */
+    unit_store_put(st, "v", "k", "before", 0, NULL); /* the null version, from before versioning */
     assert_int_equal(st->ops->bucket_set_versioning(st, "v", STORE_VERSIONING_ENABLED), STORE_OK);
     expect(f, "v", 1, 6, 0, 0, 0);
     char v1[40], v2[40];
-    put(st, "v", "k", "one", v1);
+    unit_store_put(st, "v", "k", "one", 0, v1);
     expect(f, "v", 1, 3, 1, 6, 0);
-    put(st, "v", "k", "twotwo", v2);
+    unit_store_put(st, "v", "k", "twotwo", 0, v2);
     expect(f, "v", 1, 6, 2, 9, 0);
     /* a delete marker: the current version becomes noncurrent; the marker counts nowhere */
     store_deleted_t d;
@@ -294,17 +261,17 @@ static void test_versions_and_delete_markers(void **state)
     del(st, "v", "k", "null", NULL);
     expect(f, "v", 0, 0, 0, 0, 0);
     /* suspended: a put replaces the null version only */
-    put(st, "v", "s", "ver", v1);
+    unit_store_put(st, "v", "s", "ver", 0, v1);
     assert_int_equal(st->ops->bucket_set_versioning(st, "v", STORE_VERSIONING_SUSPENDED), STORE_OK);
-    put(st, "v", "s", "null1", NULL);
+    unit_store_put(st, "v", "s", "null1", 0, NULL);
     expect(f, "v", 1, 5, 1, 3, 0);
-    put(st, "v", "s", "null22", NULL);
+    unit_store_put(st, "v", "s", "null22", 0, NULL);
     expect(f, "v", 1, 6, 1, 3, 0);
     /* a suspended delete: the null version goes, a null marker is current */
     del(st, "v", "s", NULL, &d);
     assert_true(d.dm);
     expect(f, "v", 0, 0, 1, 3, 0);
-    put(st, "v", "s", "back", NULL); /* replaces the null marker */
+    unit_store_put(st, "v", "s", "back", 0, NULL); /* replaces the null marker */
     expect(f, "v", 1, 4, 1, 3, 0);
     /* a versioned bucket cannot be deleted while it holds versions */
     assert_int_equal(st->ops->bucket_delete(st, "v"), STORE_ENOTEMPTY);
@@ -354,13 +321,13 @@ static void populate(store_t *st)
     assert_int_equal(st->ops->bucket_create(st, "b1", "", "o"), STORE_OK);
     assert_int_equal(st->ops->bucket_create(st, "b2", "", "o"), STORE_OK);
     assert_int_equal(st->ops->bucket_set_versioning(st, "b1", STORE_VERSIONING_ENABLED), STORE_OK);
-    put(st, "b1", "v", "first", NULL);
-    put(st, "b1", "v", "second", NULL);
-    put(st, "b1", "gone", "was here", NULL);
+    unit_store_put(st, "b1", "v", "first", 0, NULL);
+    unit_store_put(st, "b1", "v", "second", 0, NULL);
+    unit_store_put(st, "b1", "gone", "was here", 0, NULL);
     del(st, "b1", "gone", NULL, NULL);
     upload(st, "b1", "up", bodies, 1, id);
-    put(st, "b2", "x", "ex", NULL);
-    put(st, "b2", "y", "why", NULL);
+    unit_store_put(st, "b2", "x", "ex", 0, NULL);
+    unit_store_put(st, "b2", "y", "why", 0, NULL);
 }
 
 static void test_reset_of_one_bucket_and_of_all(void **state)
@@ -375,7 +342,7 @@ static void test_reset_of_one_bucket_and_of_all(void **state)
     expect(f, "b2", 2, 5, 0, 0, 0);
     assert_int_equal(st->ops->bucket_create(st, "b1", "", "o"), STORE_OK);
     expect(f, "b1", 0, 0, 0, 0, 0);
-    put(st, "b1", "k", "abc", NULL);
+    unit_store_put(st, "b1", "k", "abc", 0, NULL);
     expect(f, "b1", 1, 3, 0, 0, 0);
     assert_int_equal(st->ops->reset(st, NULL), STORE_OK);
     expect_buckets(f, 0);
@@ -395,10 +362,10 @@ static void test_snapshot_restore_and_reopen(void **state)
     store_t *st = f->st;
     populate(st);
     assert_int_equal(st->ops->snapshot_save(st, "s", NULL), STORE_OK);
-    put(st, "b2", "z", "zzzz", NULL);
+    unit_store_put(st, "b2", "z", "zzzz", 0, NULL);
     del(st, "b1", "v", NULL, NULL);
     assert_int_equal(st->ops->bucket_create(st, "b3", "", "o"), STORE_OK);
-    put(st, "b3", "q", "q", NULL);
+    unit_store_put(st, "b3", "q", "q", 0, NULL);
     expect(f, "b1", 0, 0, 3, 19, 1);
     expect(f, "b2", 3, 9, 0, 0, 0);
     assert_int_equal(st->ops->snapshot_restore(st, "s"), STORE_OK);
@@ -406,7 +373,7 @@ static void test_snapshot_restore_and_reopen(void **state)
     expect(f, "b1", 1, 6, 2, 13, 1);
     expect(f, "b2", 2, 5, 0, 0, 0);
     /* writes after the restore count on */
-    put(st, "b2", "w", "w", NULL);
+    unit_store_put(st, "b2", "w", "w", 0, NULL);
     expect(f, "b2", 3, 6, 0, 0, 0);
     assert_int_equal(st->ops->reset(st, NULL), STORE_OK);
     assert_int_equal(st->ops->snapshot_restore(st, "s"), STORE_OK);
@@ -458,7 +425,7 @@ static void test_root_from_before_the_totals_is_filled_at_open(void **state)
     expect(f, "b0", 0, 0, 0, 0, 0);
     expect(f, "b1", 1, 6, 2, 13, 1);
     expect(f, "b2", 1, 3, 0, 0, 0);
-    put(f->st, "b2", "more", "more", NULL);
+    unit_store_put(f->st, "b2", "more", "more", 0, NULL);
     expect(f, "b2", 2, 7, 0, 0, 0);
     /* only one trigger missing (a root edited by hand): all made again, refilled */
     f->st->ops->close(f->st);
@@ -484,7 +451,7 @@ static void test_snapshot_from_before_the_totals_is_filled_at_restore(void **sta
     assert_int_equal(f->st->ops->snapshot_restore(f->st, "old"), STORE_OK);
     expect(f, "b1", 1, 6, 2, 13, 1);
     expect(f, "b2", 2, 5, 0, 0, 0);
-    put(f->st, "b1", "v", "third!!", NULL);
+    unit_store_put(f->st, "b1", "v", "third!!", 0, NULL);
     expect(f, "b1", 1, 7, 3, 19, 1);
 }
 

@@ -25,38 +25,6 @@ static int setup(void **state)
     return 0;
 }
 
-static void put(store_t *st, const char *bucket, const char *key, const char *body)
-{
-    store_put_t *p;
-    assert_int_equal(st->ops->put_begin(st, &p), STORE_OK);
-    assert_int_equal(st->ops->put_write(p, body, strlen(body)), STORE_OK);
-    store_obj_t meta = {0};
-    meta.size = strlen(body);
-    snprintf(meta.etag, sizeof meta.etag, "e");
-    meta.headers = "";
-    assert_int_equal(st->ops->put_commit(p, bucket, key, strlen(key), &meta, 1, NULL), STORE_OK);
-    free(meta.blob);
-}
-
-/* Copy bucket/from to bucket/to through put_begin_from (a hard link of the
- * old file: its times are the old object's). */
-static void copy(store_t *st, const char *bucket, const char *from, const char *to)
-{
-    store_obj_t o = {0};
-    store_reader_t *rd;
-    assert_int_equal(st->ops->obj_open(st, bucket, from, strlen(from), NULL, &o, &rd), STORE_OK);
-    store_put_t *p;
-    assert_int_equal(st->ops->put_begin_from(st, rd, &p), STORE_OK);
-    store_obj_t meta = {0};
-    meta.size = o.size;
-    memcpy(meta.etag, o.etag, sizeof meta.etag);
-    meta.headers = "";
-    assert_int_equal(st->ops->put_commit(p, bucket, to, strlen(to), &meta, 0, NULL), STORE_OK);
-    free(meta.blob);
-    st->ops->reader_close(rd);
-    store_obj_free(&o);
-}
-
 /* Whether bucket/key reads back as body. */
 static int reads_as(store_t *st, const char *bucket, const char *key, const char *body)
 {
@@ -117,7 +85,7 @@ static void reopen(fx_t *f)
 static void test_rules(void **state)
 {
     fx_t *f = *state;
-    put(f->st, "b", "keep", "kept bytes");
+    unit_store_put(f->st, "b", "keep", "kept bytes", 1, NULL);
     f->st->ops->close(f->st);
     f->st = NULL;
     char o[2][200], tmp[200];
@@ -149,10 +117,10 @@ static void *copier(void *arg)
     for (int i = 0; i < OLD; i += 3) {
         snprintf(from, sizeof from, "old/%04d", i);
         snprintf(to, sizeof to, "copy/%04d", i);
-        copy(w->st, "b", from, to);
+        unit_store_copy(w->st, "b", from, "b", to);
         snprintf(to, sizeof to, "new/%04d", i);
         snprintf(body, sizeof body, "new %d", i);
-        put(w->st, "b", to, body);
+        unit_store_put(w->st, "b", to, body, 1, NULL);
     }
     return NULL;
 }
@@ -163,7 +131,7 @@ static void *stater(void *arg)
     store_snapshot_t sn;
     assert_int_equal(w->st->ops->snapshot_save(w->st, "s", &sn), STORE_OK);
     assert_int_equal(w->st->ops->reset(w->st, "c"), STORE_OK);
-    put(w->st, "c", "after-reset", "after");
+    unit_store_put(w->st, "c", "after-reset", "after", 1, NULL);
     assert_int_equal(w->st->ops->snapshot_restore(w->st, "s"), STORE_OK);
     return NULL;
 }
@@ -177,8 +145,8 @@ static void test_writes_beside_the_sweep(void **state)
     for (int i = 0; i < OLD; i++) {
         snprintf(key, sizeof key, "old/%04d", i);
         snprintf(body, sizeof body, "old %d", i);
-        put(f->st, "b", key, body);
-        if (i % 10 == 0) put(f->st, "c", key, body);
+        unit_store_put(f->st, "b", key, body, 1, NULL);
+        if (i % 10 == 0) unit_store_put(f->st, "c", key, body, 1, NULL);
     }
     f->st->ops->close(f->st);
     f->st = NULL;
@@ -228,7 +196,7 @@ static void test_writes_beside_the_sweep(void **state)
 static void test_close_mid_sweep(void **state)
 {
     fx_t *f = *state;
-    put(f->st, "b", "keep", "kept bytes");
+    unit_store_put(f->st, "b", "keep", "kept bytes", 1, NULL);
     f->st->ops->close(f->st);
     f->st = NULL;
     enum { N = 5000 };
