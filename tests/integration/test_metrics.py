@@ -15,6 +15,7 @@ import time
 import pytest
 
 import promtext
+import s3lib
 from s3lib import DUMMY_KEY_ID, DUMMY_SECRET, RawConn, raw, sign_v4, signed_raw
 
 AK, SK = DUMMY_KEY_ID, DUMMY_SECRET
@@ -64,14 +65,8 @@ def ctl(server, method, path, body=None):
 
 
 def wait_for(cond, what, timeout=30.0):
-    """Poll cond() until it returns a true value (returned); fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
+    """s3lib's wait_for with what first, as every call here names it."""
+    return s3lib.wait_for(cond, timeout=timeout, what=what)
 
 
 def users_server(server_factory, tmp_path, args=()):

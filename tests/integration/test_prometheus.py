@@ -11,12 +11,12 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 import requests
 
 import promtext
+import s3lib
 from s3lib import DUMMY_KEY_ID, DUMMY_SECRET, free_port, raw, signed_raw
 
 DOCS_CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "prometheus.yml")
@@ -24,14 +24,8 @@ DELAY_MS = 60
 
 
 def wait_for(cond, what, timeout=90.0):
-    """Poll cond() until it returns a true value (returned); fail after a generous deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+    """s3lib's wait_for with what first, as every call here names it."""
+    return s3lib.wait_for(cond, timeout=timeout, what=what)
 
 
 class Prometheus:
